@@ -1,0 +1,27 @@
+"""graphlab: see, step through and train PyTorch's dynamic computation graphs.
+
+>>> import torch, graphlab as gl
+>>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+>>> graph = gl.capture((x * x).sum(), params={"x": x})
+>>> "MulBackward0" in gl.to_dot(graph)
+True
+"""
+
+from . import examples
+from .capture import capture
+from .graph import Edge, Graph, Node
+from .modules import track_modules
+from .render import GraphvizNotFound, to_dot, to_svg
+
+__all__ = [
+    "Edge",
+    "Graph",
+    "GraphvizNotFound",
+    "Node",
+    "capture",
+    "examples",
+    "to_dot",
+    "to_svg",
+    "track_modules",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,223 @@
+"""Walk PyTorch's autograd graph (`grad_fn.next_functions`) into a plain `Graph`.
+
+The walk is iterative (a stack, no recursion limit) and touches each autograd node and each edge
+once. Per-type facts (which `_saved_*` attributes a backward class has) are computed once per
+class, not once per node, which is most of why this is faster than calling `dir()` on every node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+from torch.autograd.function import BackwardCFunction
+from torch.autograd.graph import get_gradient_edge
+
+from .graph import Edge, Graph, Node
+from .modules import MODULE_KEY
+
+__all__ = ["capture"]
+
+MAX_ATTR_CHARS = 50
+_SAVED_PREFIX = "_saved_"
+_saved_attrs_by_type: dict[type, tuple[str, ...]] = {}
+_dtype_names: dict[torch.dtype, str] = {}
+
+
+def capture(
+    *outputs: torch.Tensor,
+    params: Mapping[str, torch.Tensor] | None = None,
+    model: torch.nn.Module | None = None,
+) -> Graph:
+    """Capture the autograd graph that produced `outputs`.
+
+    `params` names tensors (leaves, parameters, outputs); `model` names its parameters and, when
+    its forward ran inside `graphlab.track_modules(model)`, attributes each op to the module that
+    ran it.
+
+    >>> import torch, graphlab as gl
+    >>> w = torch.nn.Parameter(torch.randn(3))
+    >>> x = torch.randn(3)
+    >>> g = gl.capture((x * w).sum(), params={"w": w})
+    >>> [(n.kind, n.name) for n in g.nodes]
+    [('output', 'output'), ('op', 'SumBackward0'), ('op', 'MulBackward0'), ('param', 'w')]
+    """
+    if not outputs:
+        raise ValueError("capture() needs at least one output tensor")
+    for i, out in enumerate(outputs):
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(f"output {i} is a {type(out).__name__}, not a torch.Tensor")
+    names = _names(params, model)
+    walk = _Walk(names, with_modules=model is not None)
+    for i, out in enumerate(outputs):
+        walk.add_output(out, i, len(outputs))
+    walk.run()
+    walk.link_views()
+    if model is not None:
+        _attribute_by_parameters(walk.graph)
+    return walk.graph
+
+
+def _names(
+    params: Mapping[str, torch.Tensor] | None, model: torch.nn.Module | None
+) -> dict[int, tuple[str, bool]]:
+    """id(tensor) -> (name, is_param). Model names win only where `params` says nothing."""
+    names: dict[int, tuple[str, bool]] = {}
+    if model is not None:
+        for name, p in model.named_parameters():
+            names[id(p)] = (name, True)
+    for name, t in (params or {}).items():
+        if isinstance(t, torch.Tensor):
+            names[id(t)] = (name, isinstance(t, torch.nn.Parameter) or id(t) in names)
+    return names
+
+
+class _Walk:
+    """One traversal. Node ids are assigned in visiting order, so equal graphs get equal ids."""
+
+    def __init__(self, names: dict[int, tuple[str, bool]], with_modules: bool):
+        self.names = names
+        self.with_modules = with_modules
+        self.graph = Graph(meta={"torch": torch.__version__})
+        self.ids: dict[object, str] = {}  # autograd node (or leaf tensor id) -> node id
+        self.stack: list[object] = []
+        self.n_saved = 0
+        self.views: list[tuple[torch.Tensor, str]] = []
+
+    def node_id(self, fn: object) -> str:
+        """Id of `fn`, registering it (and scheduling its visit) the first time it is seen."""
+        nid = self.ids.get(fn)
+        if nid is None:
+            nid = self.ids[fn] = f"n{len(self.ids)}"
+            self.stack.append(fn)
+        return nid
+
+    def add_output(self, out: torch.Tensor, index: int, count: int) -> None:
+        name = self.names.get(id(out), (None, False))[0]
+        oid = f"o{index}"
+        label = name or ("output" if count == 1 else f"output {index}")
+        self.graph.nodes.append(Node(oid, "output", label, *_tensor_meta(out)))
+        src = self._source_of(out)
+        if src is not None:
+            self.graph.edges.append(Edge(src, oid, 0, "data"))
+        if out._is_view() and out._base is not None and out._base.requires_grad:
+            self.views.append((out._base, oid))
+
+    def link_views(self) -> None:
+        """Join view outputs to the node that made their base, when that node is in the graph."""
+        for base, oid in self.views:
+            src = self.ids.get(get_gradient_edge(base).node)
+            if src is not None:
+                self.graph.edges.append(Edge(src, oid, 0, "view"))
+
+    def _source_of(self, t: torch.Tensor) -> str | None:
+        """The node that produced `t`: its grad_fn, or for a leaf its grad accumulator."""
+        if not t.requires_grad:
+            return None
+        return self.node_id(get_gradient_edge(t).node)
+
+    def _leaf_node(self, nid: str, t: torch.Tensor) -> Node:
+        name, is_param = self.names.get(id(t), (None, False))
+        is_param = is_param or isinstance(t, torch.nn.Parameter)
+        module = name.rpartition(".")[0] if (is_param and name and self.with_modules) else None
+        label = name or ("parameter" if is_param else "tensor")
+        return Node(nid, "param" if is_param else "leaf", label, *_tensor_meta(t), module=module)
+
+    def run(self) -> None:
+        nodes, edges, stack = self.graph.nodes, self.graph.edges, self.stack
+        while stack:
+            fn = stack.pop()
+            nid = self.ids[fn]
+            variable = getattr(fn, "variable", None)
+            if isinstance(variable, torch.Tensor):  # AccumulateGrad: show the tensor it fills
+                nodes.append(self._leaf_node(nid, variable))
+                continue
+            nodes.append(self._op_node(nid, fn))
+            for slot, (nxt, _) in enumerate(fn.next_functions):
+                if nxt is not None:
+                    edges.append(Edge(self.node_id(nxt), nid, slot, "data"))
+
+    def _op_node(self, nid: str, fn) -> Node:
+        shape, dtype, device = _op_meta(fn)
+        module = fn.metadata.get(MODULE_KEY) if self.with_modules else None
+        node = Node(nid, "op", type(fn).__name__, shape, dtype, device, module)
+        if isinstance(fn, BackwardCFunction):
+            self._custom_saved(node, fn)
+        else:
+            for attr in _saved_attrs(type(fn)):
+                self._saved(node, attr[len(_SAVED_PREFIX) :], lambda a=attr: getattr(fn, a))
+        return node
+
+    def _custom_saved(self, node: Node, fn: BackwardCFunction) -> None:
+        node.attrs["function"] = fn._forward_cls.__qualname__
+        for key, value in vars(fn).items():
+            if not key.startswith("_"):
+                node.attrs[key] = _text(value)
+        self._saved(node, "saved_tensors", lambda: fn.saved_tensors)
+
+    def _saved(self, node: Node, name: str, read) -> None:
+        try:
+            value = read()
+        except RuntimeError:  # freed by a backward pass without retain_graph
+            node.attrs[name] = "<freed by backward>"
+            return
+        if isinstance(value, torch.Tensor):
+            self._saved_tensor(node, name, value)
+        elif isinstance(value, (tuple, list)) and any(isinstance(v, torch.Tensor) for v in value):
+            for i, v in enumerate(value):
+                if isinstance(v, torch.Tensor):
+                    self._saved_tensor(node, f"{name}[{i}]", v)
+        elif value is not None:  # None: this op had no need to save that input
+            node.attrs[name] = _text(value)
+
+    def _saved_tensor(self, op: Node, name: str, t: torch.Tensor) -> None:
+        sid = f"s{self.n_saved}"
+        self.n_saved += 1
+        self.graph.nodes.append(Node(sid, "saved", name, *_tensor_meta(t), module=op.module))
+        self.graph.edges.append(Edge(sid, op.id, 0, "saved"))
+
+
+def _saved_attrs(cls: type) -> tuple[str, ...]:
+    attrs = _saved_attrs_by_type.get(cls)
+    if attrs is None:
+        attrs = tuple(a for a in dir(cls) if a.startswith(_SAVED_PREFIX))
+        _saved_attrs_by_type[cls] = attrs
+    return attrs
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    name = _dtype_names.get(dtype)
+    if name is None:
+        name = _dtype_names[dtype] = str(dtype).removeprefix("torch.")
+    return name
+
+
+def _tensor_meta(t: torch.Tensor) -> tuple[tuple[int, ...], str, str]:
+    return tuple(t.shape), _dtype_name(t.dtype), str(t.device)
+
+
+def _op_meta(fn) -> tuple[tuple[int, ...] | None, str | None, str | None]:
+    """Shape, dtype and device of what the forward op produced (its gradient's metadata)."""
+    try:
+        meta = fn._input_metadata[0]
+        return tuple(meta.shape), _dtype_name(meta.dtype), str(meta.device)
+    except (AttributeError, IndexError, RuntimeError, TypeError):
+        return None, None, None
+
+
+def _text(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_ATTR_CHARS else text[: MAX_ATTR_CHARS - 1] + "…"
+
+
+def _attribute_by_parameters(graph: Graph) -> None:
+    """Ops no module hook tagged but that read a parameter directly belong to its module."""
+    if any(n.module is not None for n in graph.of_kind("op")):
+        return
+    param_module = {n.id: n.module for n in graph.of_kind("param") if n.module is not None}
+    for e in graph.edges:
+        module = param_module.get(e.src)
+        if module is not None and e.kind == "data":
+            op = graph.node(e.dst)
+            if op.kind == "op" and op.module is None:
+                op.module = module
