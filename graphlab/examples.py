@@ -20,7 +20,7 @@ from .capture import capture
 from .graph import Graph
 from .modules import track_modules
 
-__all__ = ["EXAMPLES", "Example", "Built", "build", "graph", "source"]
+__all__ = ["EXAMPLES", "Built", "Example", "HomeDemo", "build", "graph", "home_demo", "source"]
 
 
 @dataclass(frozen=True)
@@ -226,3 +226,21 @@ def _attention():
     with track_modules(model):
         y = model(tokens).sum()
     return y, locals()
+
+
+@dataclass
+class HomeDemo:
+    value: float
+    x_grad: float
+    w_grad: float
+    graph: Graph
+
+
+def home_demo(x_value: float) -> HomeDemo:
+    """The Home page's live example: a branch on the value of x picks the graph."""
+    x = torch.tensor(float(x_value), requires_grad=True)
+    w = torch.tensor(0.8, requires_grad=True)
+    y = torch.tanh(w * x) if x > 0 else torch.sigmoid(w * x)
+    g = capture(y, params={"x": x, "w": w, "y": y})
+    y.backward()
+    return HomeDemo(y.item(), x.grad.item(), w.grad.item(), g)

@@ -1,0 +1,44 @@
+"""Graph Explorer: a gallery of built-in examples, each graph inspectable node by node."""
+
+import streamlit as st
+
+import graphlab as gl
+from widgets.graph_view import downloads, node_details, node_picker, show_graph
+
+EXAMPLES = gl.examples.EXAMPLES
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def example_graph(name: str) -> gl.Graph:
+    # Examples are seeded and take no visitor input, so one cached graph serves everyone.
+    return gl.examples.graph(name)
+
+
+st.title("Graph Explorer")
+st.markdown(
+    "Pick an example. Grey boxes are **backward nodes** (one per differentiable op), blue ones "
+    "are **tensors that receive gradients**, orange ones are **tensors saved for backward**, "
+    "the green ellipse is the **output**. Hover a box for details."
+)
+
+name = st.selectbox(
+    "Example",
+    list(EXAMPLES),
+    format_func=lambda n: EXAMPLES[n].title,
+    key="explorer_example",
+)
+example = EXAMPLES[name]
+graph = example_graph(name)
+st.info(example.idea)
+
+graph_col, side_col = st.columns([3, 2])
+with graph_col:
+    dot = show_graph(graph, key="explorer")
+with side_col:
+    with st.expander("Code", expanded=True):
+        st.code(gl.examples.source(name), language="python")
+    node = node_picker(graph, key=f"explorer_{name}")
+    if node is not None:
+        node_details(graph, node)
+    st.markdown("**Download**")
+    downloads(graph, dot, stem=name)

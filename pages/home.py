@@ -1,0 +1,40 @@
+"""Home: what a dynamic computation graph is, in one live example, and the map of the app."""
+
+import streamlit as st
+
+import graphlab as gl
+
+st.title("graphlab")
+st.markdown(
+    "PyTorch builds a **computation graph** while your code runs: every operation on a tensor "
+    "that requires a gradient records a node that knows how to send gradients back. The graph "
+    "is *dynamic*: it is built anew on every run, so ordinary Python `if` and `for` shape it."
+)
+
+left, right = st.columns([2, 3])
+with left:
+    st.subheader("Try it")
+    x_value = st.slider("x", -3.0, 3.0, 1.0, 0.5, key="home_x")
+    st.code(
+        f"x = torch.tensor({x_value}, requires_grad=True)\n"
+        "w = torch.tensor(0.8, requires_grad=True)\n"
+        "y = torch.tanh(w * x) if x > 0 else torch.sigmoid(w * x)\n"
+        "y.backward()",
+        language="python",
+    )
+    result = gl.examples.home_demo(x_value)
+    st.markdown(
+        f"`y = {result.value:.4f}`, `x.grad = {result.x_grad:.4f}`, `w.grad = {result.w_grad:.4f}`"
+    )
+    st.caption(
+        "Move x across 0: the graph on the right changes, because the program took the other branch."
+    )
+with right:
+    st.graphviz_chart(gl.to_dot(result.graph, rankdir="LR", show_saved=False), width="stretch")
+
+st.subheader("Map of the app")
+st.page_link(
+    "pages/graph_explorer.py",
+    label="Graph Explorer: a gallery of graphs to inspect node by node",
+    icon="🔎",
+)

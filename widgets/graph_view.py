@@ -1,0 +1,99 @@
+"""Show a captured graph: layout options, the picture, a node inspector and exports."""
+
+from __future__ import annotations
+
+import shutil
+
+import streamlit as st
+
+import graphlab as gl
+from graphlab.render import node_label, shape_text
+
+DIRECTIONS = {"Top to bottom": "TB", "Left to right": "LR", "Bottom to top": "BT"}
+
+
+def graph_options(key: str) -> dict:
+    """Layout direction and saved-tensor toggle; returns keyword arguments for `gl.to_dot`."""
+    left, right = st.columns([2, 1])
+    direction = left.radio(
+        "Layout",
+        list(DIRECTIONS),
+        horizontal=True,
+        key=f"{key}_rankdir",
+        label_visibility="collapsed",
+    )
+    saved = right.toggle("Saved tensors", value=True, key=f"{key}_saved")
+    return {"rankdir": DIRECTIONS.get(direction, "TB"), "show_saved": saved}
+
+
+def show_graph(graph: gl.Graph, key: str, *, highlight=None) -> str:
+    """Draw `graph` with its options; returns the DOT text that was drawn."""
+    options = graph_options(key)
+    dot = gl.to_dot(graph, highlight=highlight, **options)
+    st.graphviz_chart(dot, width="stretch")
+    st.caption(_summary(graph))
+    return dot
+
+
+def node_picker(graph: gl.Graph, key: str) -> gl.Node | None:
+    """A select box over the graph's nodes; returns the chosen node."""
+    choices = [n.id for n in graph.nodes]
+    if not choices:
+        return None
+    node_id = st.selectbox(
+        "Inspect a node",
+        choices,
+        format_func=lambda nid: f"{nid} · {graph.node(nid).kind} · {graph.node(nid).name}",
+        key=f"{key}_node",
+    )
+    return graph.node(node_id) if node_id in choices else None
+
+
+def node_details(graph: gl.Graph, node: gl.Node) -> None:
+    """Everything captured about one node, as text (names are shown literally, never as markup)."""
+    rows = {
+        "kind": node.kind,
+        "name": node.name,
+        "shape": shape_text(node.shape),
+        "dtype": node.dtype or "—",
+        "device": node.device or "—",
+        "module": "(root)" if node.module == "" else (node.module or "—"),
+    }
+    st.table({"field": list(rows), "value": list(rows.values())})
+    saved = graph.saved(node.id)
+    if saved:
+        st.markdown("**Saved for backward**")
+        st.table(
+            {
+                "attribute": [s.name for s in saved],
+                "shape": [shape_text(s.shape) for s in saved],
+                "dtype": [s.dtype for s in saved],
+            }
+        )
+    if node.attrs:
+        st.markdown("**Attributes**")
+        st.table({"attribute": list(node.attrs), "value": list(node.attrs.values())})
+    inputs = [graph.node(e.src) for e in graph.inputs(node.id)]
+    if inputs:
+        st.caption("Inputs: " + ", ".join(node_label(n).replace("\n", " ") for n in inputs))
+
+
+def downloads(graph: gl.Graph, dot: str, stem: str) -> None:
+    """Export buttons; SVG only when the Graphviz program is installed (else say what to do)."""
+    cols = st.columns(3)
+    cols[0].download_button("DOT", dot, f"{stem}.dot", "text/vnd.graphviz", on_click="ignore")
+    cols[1].download_button(
+        "JSON", graph.to_json(indent=1), f"{stem}.json", "application/json", on_click="ignore"
+    )
+    if shutil.which("dot"):
+        cols[2].download_button(
+            "SVG", lambda: gl.to_svg(graph), f"{stem}.svg", "image/svg+xml", on_click="ignore"
+        )
+    else:
+        cols[2].info("SVG export needs Graphviz: `apt-get install graphviz`.")
+
+
+def _summary(graph: gl.Graph) -> str:
+    counts = {k: len(graph.of_kind(k)) for k in gl.graph.NODE_KINDS}
+    parts = [f"{v} {k}" for k, v in counts.items() if v]
+    return f"{len(graph.nodes)} nodes ({', '.join(parts)}), {len(graph.edges)} edges"
