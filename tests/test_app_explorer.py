@@ -1,0 +1,77 @@
+"""AppTest: the router, the Home page and the Graph Explorer, driven through their widgets."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import graphlab as gl
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 60
+
+
+def _app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    if page:
+        at.switch_page(page).run()
+        assert not at.exception
+    return at
+
+
+def _dots(at: AppTest) -> list[str]:
+    return [chart.proto.spec for chart in at.get("graphviz_chart")]
+
+
+def test_home_shows_a_live_graph_that_follows_the_branch():
+    at = _app()
+    assert at.title[0].value == "graphlab"
+    assert "TanhBackward0" in _dots(at)[0]
+    at.slider(key="home_x").set_value(-1.0).run()
+    assert not at.exception
+    assert "SigmoidBackward0" in _dots(at)[0] and "TanhBackward0" not in _dots(at)[0]
+
+
+@pytest.fixture(scope="module")
+def explorer() -> AppTest:
+    return _app("pages/graph_explorer.py")
+
+
+@pytest.mark.parametrize("name", list(gl.examples.EXAMPLES))
+def test_each_gallery_example_renders_every_captured_node(explorer, name):
+    explorer.selectbox(key="explorer_example").set_value(name).run()
+    assert not explorer.exception
+    (dot,) = _dots(explorer)
+    graph = gl.examples.graph(name)
+    for node in graph.nodes:
+        assert f'"{node.id}" [label=' in dot
+    assert any(gl.examples.EXAMPLES[name].idea in info.value for info in explorer.info)
+
+
+def test_layout_and_saved_options_change_the_drawing(explorer):
+    explorer.selectbox(key="explorer_example").set_value("mlp").run()
+    explorer.radio(key="explorer_rankdir").set_value("Left to right").run()
+    explorer.toggle(key="explorer_saved").set_value(False).run()
+    (dot,) = _dots(explorer)
+    assert "rankdir=LR" in dot and "saved tensor" not in dot
+    explorer.toggle(key="explorer_saved").set_value(True).run()
+    assert "saved tensor" in _dots(explorer)[0]
+
+
+def test_node_picker_shows_op_shape_saved_tensors_and_module(explorer):
+    explorer.selectbox(key="explorer_example").set_value("mlp").run()
+    graph = gl.examples.graph("mlp")
+    addmm = next(n for n in graph.nodes if n.name == "AddmmBackward0" and n.module == "2")
+    explorer.selectbox(key="explorer_mlp_node").set_value(addmm.id).run()
+    assert not explorer.exception
+    tables = [t.value for t in explorer.table]
+    fields = dict(zip(tables[0]["field"], tables[0]["value"], strict=True))
+    assert fields["name"] == "AddmmBackward0" and fields["module"] == "2"
+    assert fields["shape"] == "(5, 3)" and fields["dtype"] == "float32"
+    assert list(tables[1]["attribute"]) == [s.name for s in graph.saved(addmm.id)]
+
+
+def test_downloads_offer_dot_json_and_svg(explorer):
+    labels = [b.proto.label for b in explorer.get("download_button")]
+    assert labels == ["DOT", "JSON", "SVG"]

@@ -1,0 +1,121 @@
+"""DOT output: accepted by Graphviz, escaped against hostile names, legend and options."""
+
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+import torch
+
+import graphlab as gl
+from graphlab import render
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
+HOSTILE = [
+    'a"b',
+    "<b>bold</b>",
+    "x > y",
+    "{record|field}",
+    "line\nbreak",
+    "tom & jerry",
+    "back\\slash\\n",
+    '"];evil[label="',
+    "&lt;script&gt;",
+    "tab\there",
+]
+
+
+def _svg_texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)  # raises if the SVG is not well-formed XML
+    return ["".join(el.itertext()) for el in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def _run_dot(dot: str) -> str:
+    result = subprocess.run(["dot", "-Tsvg"], input=dot.encode(), capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr.decode()
+    assert not result.stderr, result.stderr.decode()  # no syntax warnings either
+    return result.stdout.decode()
+
+
+@needs_dot
+@pytest.mark.parametrize("name", list(gl.examples.EXAMPLES))
+def test_every_example_is_accepted_by_dot(name):
+    graph = gl.examples.graph(name)
+    for options in ({}, {"rankdir": "LR", "show_saved": False}):
+        _run_dot(gl.to_dot(graph, **options))
+
+
+@needs_dot
+def test_hostile_names_are_shown_literally():
+    tensors = {name: torch.ones(1, requires_grad=True) for name in HOSTILE}
+    total = sum(t * (i + 1) for i, t in enumerate(tensors.values()))
+    graph = gl.capture(total, params=tensors)
+    texts = _svg_texts(_run_dot(gl.to_dot(graph)))
+    shown = "\n".join(texts)
+    for name in HOSTILE:
+        for part in name.replace("\t", " ").split("\n"):
+            assert part in shown, part
+    assert "evil" not in [t.strip() for t in texts]  # the injection attempt stayed one label
+
+
+def test_escaping_is_complete_for_dot_syntax():
+    quoted = render._quote('a"b\\c\nd&e\x00f')
+    assert quoted == '"a\\"b\\\\c\\nd&amp;ef"'
+
+
+@needs_dot
+def test_to_svg_renders_a_picture():
+    svg = gl.to_svg(gl.examples.graph("neuron"))
+    texts = _svg_texts(svg)
+    assert "SigmoidBackward0" in texts and "legend" in texts
+
+
+def test_to_svg_without_graphviz_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(render.shutil, "which", lambda _: None)
+    with pytest.raises(gl.GraphvizNotFound, match="apt-get install graphviz"):
+        gl.to_svg(gl.examples.graph("neuron"))
+
+
+def test_every_node_and_edge_is_drawn():
+    graph = gl.examples.graph("attention")
+    dot = gl.to_dot(graph)
+    for node in graph.nodes:
+        assert f'"{node.id}" [label=' in dot
+    for edge in graph.edges:
+        assert f'"{edge.src}" -> "{edge.dst}"' in dot
+
+
+def test_show_saved_false_hides_saved_tensors_and_their_edges():
+    graph = gl.examples.graph("mlp")
+    dot = gl.to_dot(graph, show_saved=False)
+    for node in graph.of_kind("saved"):
+        assert f'"{node.id}"' not in dot
+    assert "saved tensor" not in dot  # nor in the legend
+
+
+def test_legend_lists_the_kinds_present():
+    dot = gl.to_dot(gl.examples.graph("mlp"))
+    assert '"legend_param"' in dot and '"legend_output"' in dot and '"legend_leaf"' not in dot
+    assert "legend" not in gl.to_dot(gl.examples.graph("mlp"), legend=False)
+
+
+def test_highlight_marks_nodes_and_rejects_unknown_roles():
+    graph = gl.examples.graph("neuron")
+    op = graph.of_kind("op")[0]
+    dot = gl.to_dot(graph, highlight={op.id: "done"})
+    line = next(line for line in dot.splitlines() if line.strip().startswith(f'"{op.id}" ['))
+    assert render.HIGHLIGHT["done"] in line
+    assert "penwidth=3" in gl.to_dot(graph, highlight=[op.id])
+    with pytest.raises(ValueError, match="unknown highlight role"):
+        gl.to_dot(graph, highlight={op.id: "glow"})
+
+
+def test_rankdir_is_validated():
+    with pytest.raises(ValueError, match="rankdir"):
+        gl.to_dot(gl.examples.graph("neuron"), rankdir="sideways")
+
+
+def test_long_names_are_clipped():
+    t = torch.ones(1, requires_grad=True)
+    graph = gl.capture(t * 2, params={"n" * 500: t})
+    assert "n" * 500 not in gl.to_dot(graph)
