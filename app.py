@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="graphlab", page_icon="🕸️", layout="wide")
+st.set_page_config(page_title="graphlab", page_icon=":material/hub:", layout="wide")
 
 PAGES = {
     "Learn": [
-        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     ],
     "Tools": [
-        st.Page("pages/graph_explorer.py", title="Graph Explorer", icon="🔎"),
+        st.Page("pages/graph_explorer.py", title="Graph Explorer", icon=":material/account_tree:"),
+        st.Page("pages/expression_lab.py", title="Expression Lab", icon=":material/science:"),
     ],
 }
 

@@ -31,7 +31,7 @@ example = EXAMPLES[name]
 graph = example_graph(name)
 st.info(example.idea)
 
-graph_col, side_col = st.columns([3, 2])
+graph_col, side_col = st.columns([2, 1])
 with graph_col:
     dot = show_graph(graph, key="explorer")
 with side_col:

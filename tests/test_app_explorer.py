@@ -40,6 +40,7 @@ def explorer() -> AppTest:
 
 @pytest.mark.parametrize("name", list(gl.examples.EXAMPLES))
 def test_each_gallery_example_renders_every_captured_node(explorer, name):
+    explorer.toggle(key="explorer_saved").set_value(True)
     explorer.selectbox(key="explorer_example").set_value(name).run()
     assert not explorer.exception
     (dot,) = _dots(explorer)
@@ -54,9 +55,11 @@ def test_layout_and_saved_options_change_the_drawing(explorer):
     explorer.radio(key="explorer_rankdir").set_value("Left to right").run()
     explorer.toggle(key="explorer_saved").set_value(False).run()
     (dot,) = _dots(explorer)
-    assert "rankdir=LR" in dot and "saved tensor" not in dot
+    assert "rankdir=LR" in dot and '"s0" [label=' not in dot
+    assert "saved tensor" not in explorer.caption[0].value
     explorer.toggle(key="explorer_saved").set_value(True).run()
-    assert "saved tensor" in _dots(explorer)[0]
+    assert '"s0" [label=' in _dots(explorer)[0]
+    assert "saved tensor" in explorer.caption[0].value
 
 
 def test_node_picker_shows_op_shape_saved_tensors_and_module(explorer):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 
 import streamlit as st
 
@@ -22,7 +23,8 @@ def graph_options(key: str) -> dict:
         key=f"{key}_rankdir",
         label_visibility="collapsed",
     )
-    saved = right.toggle("Saved tensors", value=True, key=f"{key}_saved")
+    # Off by default: saved tensors double the node count; the inspector lists them per node.
+    saved = right.toggle("Saved tensors", value=False, key=f"{key}_saved")
     return {"rankdir": DIRECTIONS.get(direction, "TB"), "show_saved": saved}
 
 
@@ -30,22 +32,42 @@ def show_graph(graph: gl.Graph, key: str, *, highlight=None) -> str:
     """Draw `graph` with its options; returns the DOT text that was drawn."""
     options = graph_options(key)
     dot = gl.to_dot(graph, highlight=highlight, **options)
-    st.graphviz_chart(dot, width="stretch")
-    st.caption(_summary(graph))
+    st.graphviz_chart(gl.to_dot(graph, highlight=highlight, legend=False, **options), width="stretch")
+    st.caption(legend_text(options["show_saved"]) + " · " + _summary(graph))
     return dot
 
 
-def node_picker(graph: gl.Graph, key: str) -> gl.Node | None:
-    """A select box over the graph's nodes; returns the chosen node."""
+def legend_text(show_saved: bool) -> str:
+    """The colour key, as a caption (a legend inside the picture would shrink the graph)."""
+    parts = [
+        ":gray-background[op]",
+        ":blue-background[leaf / parameter]",
+        ":green-background[output]",
+    ]
+    if show_saved:
+        parts.append(":orange-background[saved tensor]")
+    return " ".join(parts)
+
+
+def node_picker(
+    graph: gl.Graph, key: str, names: Mapping[str, str] | None = None
+) -> gl.Node | None:
+    """A select box over the graph's nodes; returns the chosen node.
+
+    `names` maps node ids to the variable holding that node's tensor, shown after the op name.
+    """
     choices = [n.id for n in graph.nodes]
     if not choices:
         return None
-    node_id = st.selectbox(
-        "Inspect a node",
-        choices,
-        format_func=lambda nid: f"{nid} · {graph.node(nid).kind} · {graph.node(nid).name}",
-        key=f"{key}_node",
-    )
+    names = names or {}
+
+    def label(nid: str) -> str:
+        node = graph.node(nid)
+        held = names.get(nid)
+        suffix = f" → {held}" if held and held != node.name else ""
+        return f"{nid} · {node.kind} · {node.name}{suffix}"
+
+    node_id = st.selectbox("Inspect a node", choices, format_func=label, key=f"{key}_node")
     return graph.node(node_id) if node_id in choices else None
 
 

@@ -1,0 +1,206 @@
+"""What a training run produces: its ``History``, the ``Snapshot`` a page polls, and the pure
+helpers that turn test predictions into a confusion matrix or a sample of (mis)predictions.
+
+>>> confusion_matrix(torch.tensor([0, 1, 1]), torch.tensor([0, 1, 0]), num_classes=2).tolist()
+[[1, 0], [1, 1]]
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+__all__ = [
+    "History",
+    "PredictionSample",
+    "Snapshot",
+    "confusion_matrix",
+    "predictions_sample",
+]
+
+STATUSES = ("idle", "running", "paused", "stopped", "done", "diverged", "failed")
+
+
+@dataclass
+class History:
+    """Per-step losses and per-epoch accuracies of a run, plus how it ended.
+
+    ``status`` is one of ``idle``, ``running``, ``paused``, ``stopped`` (``stop()`` or
+    ``max_steps``; resumable), ``done``, ``diverged`` (``message`` names the step), ``failed``.
+
+    >>> History().status
+    'idle'
+    """
+
+    status: str = "idle"
+    message: str = ""
+    steps: list[int] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    smoothed: list[float] = field(default_factory=list)
+    epochs: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def test_acc(self) -> float | None:
+        """Test accuracy after the last finished epoch, or ``None`` before the first."""
+        return self.epochs[-1]["test_acc"] if self.epochs else None
+
+    @property
+    def train_acc(self) -> float | None:
+        """Running training accuracy over the last finished epoch."""
+        return self.epochs[-1]["train_acc"] if self.epochs else None
+
+    def copy(self) -> History:
+        """An independent copy (the lists are not shared); fast, for polling."""
+        return History.from_dict(self.to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain lists, numbers and strings (loads with ``torch.load(weights_only=True)``)."""
+        # Shallow list copies, not dataclasses.asdict: that deep-copies every float, slowly.
+        return {
+            "status": self.status,
+            "message": self.message,
+            "steps": list(self.steps),
+            "losses": list(self.losses),
+            "smoothed": list(self.smoothed),
+            "epochs": [dict(e) for e in self.epochs],
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> History:
+        """Inverse of ``to_dict``."""
+        return cls(
+            status=values["status"],
+            message=values["message"],
+            steps=list(values["steps"]),
+            losses=list(values["losses"]),
+            smoothed=list(values["smoothed"]),
+            epochs=[dict(e) for e in values["epochs"]],
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A consistent, immutable copy of a run's progress, cheap enough to poll twice a second.
+
+    ``epoch`` counts finished epochs and ``batch`` the steps done in the current one;
+    ``progress`` is the fraction of all steps done; ``test_predictions`` holds the predicted
+    class of every test image after the last finished epoch (CPU int64) or ``None``.
+    """
+
+    status: str
+    message: str
+    step: int
+    epoch: int
+    batch: int
+    batches_per_epoch: int
+    total_steps: int
+    progress: float
+    samples_per_s: float
+    device: str
+    elapsed_s: float
+    history: History
+    test_predictions: torch.Tensor | None
+
+    @property
+    def test_acc(self) -> float | None:
+        """Test accuracy after the last finished epoch."""
+        return self.history.test_acc
+
+
+def confusion_matrix(
+    labels: torch.Tensor, predictions: torch.Tensor, num_classes: int = 10
+) -> torch.Tensor:
+    """``(num_classes, num_classes)`` int64 counts; row = true class, column = predicted class.
+
+    >>> confusion_matrix(torch.tensor([2, 2]), torch.tensor([2, 1]), num_classes=3)[2].tolist()
+    [0, 1, 1]
+    """
+    labels, predictions = labels.reshape(-1).long().cpu(), predictions.reshape(-1).long().cpu()
+    if labels.shape != predictions.shape:
+        raise ValueError(f"{labels.numel()} labels but {predictions.numel()} predictions")
+    flat = labels * num_classes + predictions
+    return torch.bincount(flat, minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+@dataclass(frozen=True)
+class PredictionSample:
+    """Some test images with their true and predicted classes (for a grid of thumbnails)."""
+
+    indices: torch.Tensor  # (n,) positions in the test set
+    images: torch.Tensor  # (n, 28, 28) float32 in [0, 1], CPU
+    labels: torch.Tensor  # (n,)
+    predictions: torch.Tensor  # (n,)
+
+    @property
+    def correct(self) -> torch.Tensor:
+        """``(n,)`` bool: was each prediction right."""
+        return self.labels == self.predictions
+
+
+def predictions_sample(
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    predictions: torch.Tensor,
+    n: int = 16,
+    mistakes: int | None = None,
+    seed: int = 0,
+) -> PredictionSample:
+    """Pick ``n`` test images at random (fixed ``seed``), ``mistakes`` of them misclassified.
+
+    ``mistakes=None`` puts half of the grid on mistakes (fewer if there are not that many), so
+    a learner sees what the model gets wrong, not only a wall of right answers.
+
+    >>> s = predictions_sample(torch.zeros(5, 1, 28, 28), torch.arange(5), torch.tensor([0, 1, 0, 3, 0]), n=4)
+    >>> s.images.shape, int((~s.correct).sum())
+    (torch.Size([4, 28, 28]), 2)
+    """
+    labels, predictions = labels.cpu(), predictions.cpu()
+    generator = torch.Generator().manual_seed(seed)
+    wrong = torch.nonzero(labels != predictions).flatten()
+    right = torch.nonzero(labels == predictions).flatten()
+    n = min(n, labels.numel())
+    n_wrong = min(wrong.numel(), n // 2 if mistakes is None else mistakes, n)
+    n_right = min(right.numel(), n - n_wrong)
+    chosen = (
+        torch.cat(
+            [
+                wrong[torch.randperm(wrong.numel(), generator=generator)[:n_wrong]],
+                right[torch.randperm(right.numel(), generator=generator)[:n_right]],
+            ]
+        )
+        .sort()
+        .values
+    )
+    picked = images[chosen.to(images.device)].reshape(-1, 28, 28).float().cpu()
+    return PredictionSample(chosen, picked, labels[chosen], predictions[chosen])
+
+
+class _Throughput:
+    """Samples per second over a sliding window of about half a second (steady, yet live)."""
+
+    WINDOW_S = 0.5
+
+    def __init__(self) -> None:
+        self.rate = 0.0
+        self.restart()
+
+    def restart(self) -> None:
+        """Forget the time since the last step (after a pause or an evaluation)."""
+        self._last = time.perf_counter()
+        self._samples, self._seconds = 0, 0.0
+
+    def add(self, samples: int) -> float:
+        """Count a finished step of ``samples``; return its duration in seconds."""
+        now = time.perf_counter()
+        seconds, self._last = now - self._last, now
+        self._samples += samples
+        self._seconds += seconds
+        # Until the first window fills, show the rate so far rather than nothing.
+        if self._seconds >= self.WINDOW_S or (self.rate == 0.0 and self._seconds > 0):
+            self.rate = self._samples / self._seconds
+        if self._seconds >= self.WINDOW_S:
+            self._samples, self._seconds = 0, 0.0
+        return seconds

@@ -1,0 +1,36 @@
+"""Open the app in Chromium like a visitor: every page, its rendered graph, a gallery pick."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+GRAPH = '[data-testid="stGraphVizChart"] svg'
+
+
+def _wait_for_graph(page, text: str | None = None):
+    page.wait_for_selector(GRAPH, state="visible")
+    if text:
+        page.locator(GRAPH).filter(has_text=text).first.wait_for(state="visible")
+
+
+def test_every_page_renders_its_graph(page, server_url):
+    page.goto(server_url)
+    _wait_for_graph(page, "TanhBackward0")
+    links = page.locator('[data-testid="stSidebarNav"] a')
+    links.filter(has_text="Graph Explorer").first.wait_for(state="visible")
+    titles = [links.nth(i).inner_text().strip().split("\n")[-1] for i in range(links.count())]
+    assert "Home" in titles and "Graph Explorer" in titles, titles
+    for title in titles:
+        page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+        page.wait_for_load_state("networkidle")
+        _wait_for_graph(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, title
+
+
+def test_pick_a_gallery_example_and_see_its_graph(page, server_url, tmp_path):
+    page.goto(f"{server_url}/graph_explorer")
+    _wait_for_graph(page, "SigmoidBackward0")
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Example").first.click()
+    page.get_by_role("option", name="A small CNN").click()
+    _wait_for_graph(page, "ConvolutionBackward0")
+    page.screenshot(path=str(tmp_path / "explorer.png"), full_page=True)

