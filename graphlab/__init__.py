@@ -7,21 +7,28 @@
 True
 """
 
-from . import examples
+from . import data, examples, train
 from .capture import capture
 from .graph import Edge, Graph, Node
 from .modules import track_modules
 from .render import GraphvizNotFound, to_dot, to_svg
+from .sandbox import Evaluation, ExpressionError, Limits, evaluate
 
 __all__ = [
     "Edge",
+    "Evaluation",
+    "ExpressionError",
     "Graph",
     "GraphvizNotFound",
+    "Limits",
     "Node",
     "capture",
+    "data",
+    "evaluate",
     "examples",
     "to_dot",
     "to_svg",
+    "train",
     "track_modules",
 ]
 __version__ = "0.1.0"
