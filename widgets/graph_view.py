@@ -32,7 +32,9 @@ def show_graph(graph: gl.Graph, key: str, *, highlight=None) -> str:
     """Draw `graph` with its options; returns the DOT text that was drawn."""
     options = graph_options(key)
     dot = gl.to_dot(graph, highlight=highlight, **options)
-    st.graphviz_chart(gl.to_dot(graph, highlight=highlight, legend=False, **options), width="stretch")
+    st.graphviz_chart(
+        gl.to_dot(graph, highlight=highlight, legend=False, **options), width="stretch"
+    )
     st.caption(legend_text(options["show_saved"]) + " · " + _summary(graph))
     return dot
 
