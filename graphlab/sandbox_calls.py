@@ -29,6 +29,9 @@ from .sandbox_ops import BINARY, COMPARE, INPLACE, SYMBOLS, builtin_call, check_
 __all__ = ["TensorCalls", "function_for", "is_named_result", "kind", "qualname"]
 
 _SCALAR_METHODS = frozenset({"item", "size", "dim", "numel", "is_contiguous"})
+# Methods that allocate nothing and need the real tensor's autograd state, which a dry run on a
+# detached meta copy does not have (retain_grad refuses a copy without requires_grad).
+_NO_DRY_RUN = frozenset({"retain_grad"})
 _COMPARES = frozenset({"equal", "allclose"})  # no meta kernel; they return a bool
 _MATMUL = frozenset({"matmul", "mm", "bmm", "mv", "dot", "@", "@="})
 _SIMPLE = (int, float, bool, str, type(None), type(...), torch.dtype, slice)
@@ -86,7 +89,7 @@ class TensorCalls:
             raise ExpressionError(f"the tensor method `.{name}()` is not allowed{hint}")
         label = f".{name}()"
         all_args = (receiver, *args)
-        if name in _SCALAR_METHODS:
+        if name in _SCALAR_METHODS or name in _NO_DRY_RUN:
             return self._result(self._real_call(label, fn, all_args, kwargs))
         if name in _COMPARES:
             return self._compare_call(label, fn, list(all_args), kwargs)

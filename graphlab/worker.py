@@ -18,7 +18,6 @@ import argparse
 import dataclasses
 import importlib
 import json
-import math
 import os
 import selectors
 import subprocess
@@ -28,84 +27,27 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
+from .payload import build_payload, tensor_summary
+
 __all__ = ["SandboxWorker", "build_payload", "main", "shared_worker", "tensor_summary"]
 
 DEFAULT_TIMEOUT = 3.0
 DEFAULT_MEMORY = 2 * 2**30  # bytes of address space for the child; torch itself needs ~0.7 GB
-SMALL_TENSOR = 64  # tensors up to this many elements travel as nested lists
 _START_TIMEOUT = 60.0  # importing torch in a fresh process can be slow on a busy machine
 
 
 # -- the child -----------------------------------------------------------------------------------
-def _number(value: float | int | bool) -> float | int | bool | str:
-    """JSON has no NaN or infinity: send them as the strings "nan", "inf", "-inf"."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return value
-
-
-def _nested(values: Any) -> Any:
-    if isinstance(values, list):
-        return [_nested(v) for v in values]
-    return _number(values)
-
-
-def tensor_summary(tensor: Any) -> dict[str, Any]:
-    """Plain data describing a tensor: shape, dtype, the values if small, else statistics.
-
-    >>> import torch
-    >>> tensor_summary(torch.tensor([1.0, 2.0]))["value"]
-    [1.0, 2.0]
-    """
-    import torch
-
-    data = tensor.detach()
-    info: dict[str, Any] = {
-        "shape": list(data.shape),
-        "dtype": str(data.dtype).removeprefix("torch."),
-        "requires_grad": tensor.requires_grad,
-        "is_leaf": tensor.is_leaf,
-    }
-    if data.numel() <= SMALL_TENSOR:
-        info["value"] = _nested(data.tolist())
-    elif data.numel():
-        stats = data.double() if data.dtype != torch.bool else data.long().double()
-        info["summary"] = {
-            key: _number(float(fn(stats)))
-            for key, fn in (
-                ("min", torch.min),
-                ("max", torch.max),
-                ("mean", torch.mean),
-            )  # fmt: skip
-        }
-    if tensor.grad is not None:
-        info["grad"] = tensor_summary(tensor.grad)
-    return info
-
-
-def build_payload(evaluation: Any) -> dict[str, Any]:
-    """The reply for a successful evaluation: tensors, and the graph as JSON and DOT.
-
-    The graph is captured from the last assigned tensor, with every named tensor as a
-    parameter name, so leaves show as the variables the visitor typed.
-    """
-    import graphlab as gl
-
-    tensors = {name: tensor_summary(t) for name, t in evaluation.tensors.items()}
-    payload: dict[str, Any] = {"ok": True, "tensors": tensors, "lines": evaluation.lines}
-    output = evaluation.output
-    if output is not None and hasattr(gl, "capture"):
-        graph = gl.capture(output, params=dict(evaluation.tensors))
-        payload["graph"] = json.loads(graph.to_json())
-        payload["dot"] = gl.to_dot(graph)
-    return payload
-
-
 def _handle(request: dict[str, Any], payload: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     from graphlab.sandbox import ExpressionError, Limits, evaluate
 
     known = {f.name for f in dataclasses.fields(Limits)}
     limits = Limits(**{k: v for k, v in (request.get("limits") or {}).items() if k in known})
+    if request.get("gradcheck") is True:
+        return _gradcheck(request.get("source"), limits)
+    if request.get("record") is True:  # Step Through: forward and backward steps as data
+        from graphlab.record_sources import record_reply
+
+        return record_reply(request.get("source"), limits)
     try:
         evaluation = evaluate(request.get("source"), limits=limits)
     except ExpressionError as err:
@@ -114,6 +56,20 @@ def _handle(request: dict[str, Any], payload: Callable[[Any], dict[str, Any]]) -
         return payload(evaluation)
     except Exception as err:  # the program ran; drawing it failed: say so, without a traceback
         message = f"the program ran, but its graph could not be built ({type(err).__name__})"
+        return {"ok": False, "error": {"message": message, "line": 0, "col": 0}}
+
+
+def _gradcheck(source: Any, limits: Any) -> dict[str, Any]:
+    """``{"ok": True, "gradcheck": {...}}`` (see :func:`graphlab.gradcheck.check_gradients`)."""
+    from graphlab.gradcheck import check_gradients
+    from graphlab.sandbox import ExpressionError
+
+    try:
+        return {"ok": True, "gradcheck": check_gradients(source, limits)}
+    except ExpressionError as err:
+        return {"ok": False, "error": err.to_dict()}
+    except Exception as err:  # a bug of ours must still not show a traceback to a visitor
+        message = f"the gradient check could not run ({type(err).__name__})"
         return {"ok": False, "error": {"message": message, "line": 0, "col": 0}}
 
 
@@ -186,14 +142,30 @@ class SandboxWorker:
         with self._lock:
             self._start()
 
-    def run(self, source: str, limits: Any | None = None) -> dict[str, Any]:
+    def run(
+        self,
+        source: str,
+        limits: Any | None = None,
+        *,
+        gradcheck: bool = False,
+        record: bool = False,
+    ) -> dict[str, Any]:
         """Evaluate ``source`` in the worker; return its reply as plain data.
 
-        ``{"ok": True, "tensors": {...}, "graph": {...}, "dot": "..."}``, or
+        ``{"ok": True, "tensors": {...}, "graph": {...}, "dot": "...", "names": {...},
+        "backward": "auto" | "program" | None}``, or
         ``{"ok": False, "error": {"message", "line", "col"}}`` (with ``"timeout": True`` when
-        the program took too long).
+        the program took too long). With ``gradcheck=True`` the program's gradients are checked
+        against finite differences instead: ``{"ok": True, "gradcheck": {"passed", "inputs",
+        "output", "mode", "message"}}`` (see :func:`graphlab.gradcheck.check_gradients`).
+        With ``record=True`` the reply is a recording of its forward and backward steps (see
+        :func:`graphlab.record_sources.record_reply`).
         """
         request: dict[str, Any] = {"source": source}
+        if gradcheck:
+            request["gradcheck"] = True
+        if record:  # see graphlab.record_sources.record_reply
+            request["record"] = True
         if limits is not None:
             request["limits"] = dataclasses.asdict(limits)
         with self._lock:

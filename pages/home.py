@@ -36,5 +36,10 @@ st.subheader("Map of the app")
 st.page_link(
     "pages/graph_explorer.py",
     label="Graph Explorer: a gallery of graphs to inspect node by node",
-    icon="🔎",
+    icon=":material/account_tree:",
+)
+st.page_link(
+    "pages/expression_lab.py",
+    label="Expression Lab: type tensor code, see its graph, check its gradients, share a link",
+    icon=":material/science:",
 )

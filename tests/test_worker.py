@@ -57,7 +57,9 @@ def test_time_limit_kills_and_replaces_the_worker(worker: SandboxWorker) -> None
     pid, restarts = worker.pid, worker.restarts
     start = time.monotonic()
     reply = worker.run(SLOW, limits=UNLIMITED)
-    assert time.monotonic() - start < 5.0
+    assert (
+        time.monotonic() - start < 15.0
+    )  # 1 s limit + kill + a fresh worker importing torch on a busy machine
     assert reply["ok"] is False and reply["timeout"] is True
     assert "took longer than 1 s" in reply["error"]["message"]
     assert worker.pid != pid and worker.restarts == restarts + 1

@@ -1,0 +1,280 @@
+r"""The backward rule of common autograd nodes, in words and as a LaTeX formula.
+
+Notation throughout: the node's inputs are ``a`` and ``b``, its output is ``z``, and a bar is the
+gradient of the final output ``L`` with respect to a tensor, so ``\bar z = \partial L / \partial z``
+arrives from above and the rule says what the node sends to ``\bar a`` and ``\bar b``. When an
+input was broadcast in the forward pass, its gradient is summed back to its own shape.
+
+>>> print(rule_for("MulBackward0").backward)
+\bar a = \bar z \cdot b, \qquad \bar b = \bar z \cdot a
+>>> rule_for("NoSuchBackward0") is None
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["NOTATION", "RULES", "Rule", "rule_for"]
+
+NOTATION = (
+    r"Notation: inputs $a, b$; output $z$; $\bar z = \partial L / \partial z$ is the gradient "
+    r"arriving from the output $L$, and $\bar a, \bar b$ are what this node sends back."
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a node computed (``forward``), what it sends back (``backward``), and why."""
+
+    forward: str
+    backward: str
+    words: str
+
+
+def _rule(forward: str, backward: str, words: str) -> Rule:
+    return Rule(forward, backward, words)
+
+
+_ELEMENTWISE = "Element by element: each output depends only on the input at the same position."
+_RESHAPE = (
+    "Only the layout changes, so the gradient is the incoming one put back in the input's layout."
+)
+
+RULES: dict[str, Rule] = {
+    "AddBackward0": _rule(
+        r"z = a + \alpha\, b",
+        r"\bar a = \bar z, \qquad \bar b = \alpha\, \bar z",
+        "Addition passes the incoming gradient through unchanged (scaled by alpha for b).",
+    ),
+    "SubBackward0": _rule(
+        r"z = a - \alpha\, b",
+        r"\bar a = \bar z, \qquad \bar b = -\alpha\, \bar z",
+        "Subtraction passes the gradient to a unchanged and to b with its sign flipped.",
+    ),
+    "RsubBackward1": _rule(
+        r"z = c - a",
+        r"\bar a = -\bar z",
+        "A number minus a tensor: the gradient comes back with its sign flipped.",
+    ),
+    "MulBackward0": _rule(
+        r"z = a \cdot b",
+        r"\bar a = \bar z \cdot b, \qquad \bar b = \bar z \cdot a",
+        "Each factor gets the incoming gradient times the other factor, which is why both are "
+        "saved for backward. For x * x both inputs are x, so x receives 2x times the gradient.",
+    ),
+    "DivBackward0": _rule(
+        r"z = \frac{a}{b}",
+        r"\bar a = \frac{\bar z}{b}, \qquad \bar b = -\frac{\bar z\, a}{b^{2}}",
+        "The numerator gets the gradient divided by b; the denominator gets minus a over b squared.",
+    ),
+    "NegBackward0": _rule(r"z = -a", r"\bar a = -\bar z", "Negation flips the gradient's sign."),
+    "PowBackward0": _rule(
+        r"z = a^{p}",
+        r"\bar a = \bar z \cdot p\, a^{p-1}",
+        "A power with a fixed exponent p: the power rule, with a saved for backward.",
+    ),
+    "PowBackward1": _rule(
+        r"z = a^{b}",
+        r"\bar a = \bar z \cdot b\, a^{b-1}, \qquad \bar b = \bar z \cdot a^{b} \ln a",
+        "Both base and exponent are tensors: the power rule for a, the exponential rule for b.",
+    ),
+    "PowBackward2": _rule(
+        r"z = c^{a}",
+        r"\bar a = \bar z \cdot c^{a} \ln c",
+        "A number raised to a tensor: the exponential rule.",
+    ),
+    "SumBackward0": _rule(
+        r"z = \sum_i a_i",
+        r"\bar a_i = \bar z \quad \text{for every } i",
+        "Every element contributed with weight 1, so each one receives the incoming gradient: "
+        "it is copied (expanded) to the input's shape.",
+    ),
+    "SumBackward1": _rule(
+        r"z_j = \sum_i a_{ij}",
+        r"\bar a_{ij} = \bar z_j",
+        "A sum over some dimensions: the gradient is expanded back along the summed dimensions.",
+    ),
+    "MeanBackward0": _rule(
+        r"z = \frac{1}{n} \sum_i a_i",
+        r"\bar a_i = \frac{\bar z}{n}",
+        "Each of the n elements contributed 1/n, so each receives the gradient divided by n.",
+    ),
+    "MeanBackward1": _rule(
+        r"z_j = \frac{1}{n} \sum_i a_{ij}",
+        r"\bar a_{ij} = \frac{\bar z_j}{n}",
+        "A mean over some dimensions (n elements each): the gradient is expanded back and "
+        "divided by n.",
+    ),
+    "ExpBackward0": _rule(
+        r"z = e^{a}",
+        r"\bar a = \bar z \cdot e^{a} = \bar z \cdot z",
+        "The exponential is its own derivative, so backward reuses the saved result z.",
+    ),
+    "LogBackward0": _rule(
+        r"z = \ln a", r"\bar a = \frac{\bar z}{a}", "The natural log: divide by the input."
+    ),
+    "SqrtBackward0": _rule(
+        r"z = \sqrt{a}",
+        r"\bar a = \frac{\bar z}{2 \sqrt{a}} = \frac{\bar z}{2 z}",
+        "Square root: divide by twice the saved result.",
+    ),
+    "AbsBackward0": _rule(
+        r"z = |a|",
+        r"\bar a = \bar z \cdot \operatorname{sign}(a)",
+        "The sign of the input (0 at 0, where |a| has no derivative).",
+    ),
+    "SinBackward0": _rule(r"z = \sin a", r"\bar a = \bar z \cdot \cos a", _ELEMENTWISE),
+    "CosBackward0": _rule(r"z = \cos a", r"\bar a = -\bar z \cdot \sin a", _ELEMENTWISE),
+    "TanhBackward0": _rule(
+        r"z = \tanh a",
+        r"\bar a = \bar z \cdot (1 - z^{2})",
+        "The derivative of tanh is written with its own result, so backward saves z, not a.",
+    ),
+    "SigmoidBackward0": _rule(
+        r"z = \sigma(a) = \frac{1}{1 + e^{-a}}",
+        r"\bar a = \bar z \cdot z\, (1 - z)",
+        "The sigmoid's derivative is z(1 - z): small when z is near 0 or 1 (saturation).",
+    ),
+    "ReluBackward0": _rule(
+        r"z = \max(a, 0)",
+        r"\bar a = \bar z \cdot \mathbf{1}[z > 0]",
+        "The gradient passes where the output was positive and is blocked (0) elsewhere.",
+    ),
+    "ClampBackward1": _rule(
+        r"z = \min(\max(a, lo), hi)",
+        r"\bar a = \bar z \cdot \mathbf{1}[lo \le a \le hi]",
+        "The gradient passes where the input was inside the bounds and is 0 where it was clipped.",
+    ),
+    "MmBackward0": _rule(
+        r"Z = A B",
+        r"\bar A = \bar Z\, B^{\top}, \qquad \bar B = A^{\top} \bar Z",
+        "Matrix product: each factor gets the incoming gradient multiplied by the other one, "
+        "transposed, on the side that makes the shapes fit.",
+    ),
+    "MvBackward0": _rule(
+        r"z = A v",
+        r"\bar A = \bar z\, v^{\top}, \qquad \bar v = A^{\top} \bar z",
+        "Matrix times vector: an outer product for the matrix, a transposed product for v.",
+    ),
+    "DotBackward0": _rule(
+        r"z = a \cdot b = \sum_i a_i b_i",
+        r"\bar a = \bar z\, b, \qquad \bar b = \bar z\, a",
+        "Dot product of two vectors: each gets the other scaled by the incoming gradient.",
+    ),
+    "BmmBackward0": _rule(
+        r"Z_k = A_k B_k",
+        r"\bar A_k = \bar Z_k\, B_k^{\top}, \qquad \bar B_k = A_k^{\top} \bar Z_k",
+        "The matrix-product rule, once per matrix k of the batch.",
+    ),
+    "AddmmBackward0": _rule(
+        r"Z = \beta\, C + \alpha\, A B",
+        r"\bar C = \beta\, \bar Z, \quad \bar A = \alpha\, \bar Z B^{\top}, \quad "
+        r"\bar B = \alpha\, A^{\top} \bar Z",
+        "A linear layer (x @ W.T + b) in one node: the bias gets the gradient summed over the "
+        "batch, the two factors get the matrix-product rule.",
+    ),
+    "SoftmaxBackward0": _rule(
+        r"z_i = \frac{e^{a_i}}{\sum_j e^{a_j}}",
+        r"\bar a_i = z_i \Big(\bar z_i - \sum_j \bar z_j z_j\Big)",
+        "Every output depends on every input of its row, so each gradient is corrected by the "
+        "weighted mean of the incoming gradient. Backward saves the result z.",
+    ),
+    "LogSoftmaxBackward0": _rule(
+        r"z_i = a_i - \log \sum_j e^{a_j}",
+        r"\bar a_i = \bar z_i - \operatorname{softmax}(a)_i \sum_j \bar z_j",
+        "The incoming gradient minus the softmax probabilities times its sum.",
+    ),
+    "NllLossBackward0": _rule(
+        r"L = -\frac{1}{N} \sum_{n} a_{n, t_n}",
+        r"\bar a_{n,i} = -\frac{\bar L}{N}\, \mathbf{1}[i = t_n]",
+        "Negative log-likelihood (mean over the batch): only the entry of the target class t "
+        "receives a gradient, -1/N. After log_softmax this is cross-entropy.",
+    ),
+    "MseLossBackward0": _rule(
+        r"L = \frac{1}{n} \sum_i (a_i - t_i)^{2}",
+        r"\bar a_i = \bar L \cdot \frac{2 (a_i - t_i)}{n}",
+        "Mean squared error: each prediction is pushed in proportion to its error.",
+    ),
+    "TBackward0": _rule(r"Z = A^{\top}", r"\bar A = \bar Z^{\top}", "Transpose the gradient back."),
+    "TransposeBackward0": _rule(
+        r"Z = \operatorname{transpose}(A, d_0, d_1)",
+        r"\bar A = \operatorname{transpose}(\bar Z, d_0, d_1)",
+        "Swap the same two dimensions of the gradient back.",
+    ),
+    "ViewBackward0": _rule(
+        r"z = \operatorname{view}(a)", r"\bar a = \operatorname{reshape}(\bar z)", _RESHAPE
+    ),
+    "UnsafeViewBackward0": _rule(
+        r"z = \operatorname{view}(a)", r"\bar a = \operatorname{reshape}(\bar z)", _RESHAPE
+    ),
+    "UnsqueezeBackward0": _rule(
+        r"z = \operatorname{unsqueeze}(a)", r"\bar a = \operatorname{squeeze}(\bar z)", _RESHAPE
+    ),
+    "SqueezeBackward0": _rule(
+        r"z = \operatorname{squeeze}(a)", r"\bar a = \operatorname{reshape}(\bar z)", _RESHAPE
+    ),
+    "ExpandBackward0": _rule(
+        r"z = \operatorname{expand}(a)",
+        r"\bar a = \textstyle\sum_{\text{expanded dims}} \bar z",
+        "An input copied along new dimensions gets the gradient summed over those copies.",
+    ),
+    "CloneBackward0": _rule(r"z = a", r"\bar a = \bar z", "A copy passes the gradient through."),
+    "SelectBackward0": _rule(
+        r"z = a[k]",
+        r"\bar a = \text{zeros, with } \bar a[k] = \bar z",
+        "Indexing: the picked entries receive the gradient, all others receive 0.",
+    ),
+    "SliceBackward0": _rule(
+        r"z = a[i{:}j]",
+        r"\bar a = \text{zeros, with } \bar a[i{:}j] = \bar z",
+        "Slicing: the slice receives the gradient, the rest of the input receives 0.",
+    ),
+    "CatBackward0": _rule(
+        r"z = [a; b]",
+        r"\bar a = \bar z[\text{part of } a], \qquad \bar b = \bar z[\text{part of } b]",
+        "Concatenation: the gradient is cut back into the pieces that were joined.",
+    ),
+    "StackBackward0": _rule(
+        r"z = \operatorname{stack}(a, b)",
+        r"\bar a = \bar z[0], \qquad \bar b = \bar z[1]",
+        "Stacking: each input gets its own slice of the gradient.",
+    ),
+    "AccumulateGrad": _rule(
+        r"x.\mathrm{grad} \mathrel{+}= \bar x",
+        r"\bar x = \frac{\partial L}{\partial x}",
+        "A leaf tensor with requires_grad=True: backward ends here and adds the incoming "
+        "gradient into x.grad (adds, so a second backward accumulates unless you zero it).",
+    ),
+}
+
+# Boxes that are not backward nodes still deserve a sentence.
+_OUTPUT = _rule(
+    r"L",
+    r"\bar L = \frac{\partial L}{\partial L} = 1",
+    "The output. backward() starts here with a gradient of 1 (for a scalar) and walks the arrows "
+    "in reverse.",
+)
+_SAVED = _rule(
+    r"\text{saved tensor}",
+    r"\text{read by its op's backward}",
+    "A tensor the forward pass stored because the op's backward formula needs it. It is freed "
+    "after backward unless retain_graph=True.",
+)
+
+
+def rule_for(name: str, kind: str = "op") -> Rule | None:
+    """The rule for a node named ``name`` of graph kind ``kind``; None when we have none.
+
+    Leaves and parameters are drawn as tensors but are AccumulateGrad nodes in autograd.
+
+    >>> rule_for("x", kind="leaf") is RULES["AccumulateGrad"]
+    True
+    """
+    if kind in ("leaf", "param"):
+        return RULES["AccumulateGrad"]
+    if kind == "output":
+        return _OUTPUT
+    if kind == "saved":
+        return _SAVED
+    return RULES.get(name)

@@ -1,0 +1,133 @@
+"""What the sandbox worker sends back for a program that ran: plain, strict-JSON data.
+
+Runs in the worker process (:mod:`graphlab.worker`), never in the server: it touches the
+visitor's tensors. The reply holds each named tensor (value or statistics, gradient), the graph
+as JSON and DOT, which graph node produced which variable, and whether gradients were computed.
+
+>>> from graphlab.sandbox import evaluate
+>>> reply = build_payload(evaluate("x = torch.ones(2, requires_grad=True)\\ny = (x * x).sum()"))
+>>> reply["backward"], reply["tensors"]["x"]["grad"]["value"], reply["names"]["o0"]
+('auto', [2.0, 2.0], 'y')
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import torch
+from torch.autograd.graph import get_gradient_edge
+
+__all__ = ["build_payload", "node_names", "tensor_summary"]
+
+SMALL_TENSOR = 64  # tensors up to this many elements travel as nested lists
+
+
+def _number(value: float | int | bool) -> float | int | bool | str:
+    """JSON has no NaN or infinity: send them as the strings "nan", "inf", "-inf"."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return value
+
+
+def _nested(values: Any) -> Any:
+    if isinstance(values, list):
+        return [_nested(v) for v in values]
+    return _number(values)
+
+
+def tensor_summary(tensor: torch.Tensor) -> dict[str, Any]:
+    """Plain data describing a tensor: shape, dtype, the values if small, else statistics.
+
+    >>> tensor_summary(torch.tensor([1.0, 2.0]))["value"]
+    [1.0, 2.0]
+    """
+    data = tensor.detach()
+    info: dict[str, Any] = {
+        "shape": list(data.shape),
+        "dtype": str(data.dtype).removeprefix("torch."),
+        "requires_grad": tensor.requires_grad,
+        "is_leaf": tensor.is_leaf,
+    }
+    if data.numel() <= SMALL_TENSOR:
+        info["value"] = _nested(data.tolist())
+    elif data.numel():
+        stats = data.double() if data.dtype != torch.bool else data.long().double()
+        info["summary"] = {
+            "min": _number(float(stats.min())),
+            "max": _number(float(stats.max())),
+            "mean": _number(float(stats.mean())),
+        }
+    # Only leaves and retain_grad() tensors have a .grad; asking others makes torch warn.
+    if (tensor.is_leaf or tensor.retains_grad) and tensor.grad is not None:
+        info["grad"] = tensor_summary(tensor.grad)
+    return info
+
+
+def build_payload(evaluation: Any) -> dict[str, Any]:
+    """The reply for a successful evaluation: tensors, and the graph as JSON and DOT.
+
+    The graph is captured from the last assigned tensor, with every named tensor as a parameter
+    name, so leaves show as the variables the visitor typed. Then, if the program did not call
+    ``.backward()`` itself and that tensor is a scalar that requires grad, backward runs here
+    (``"backward": "auto"``) so the page can show gradients; ``"program"`` when the program
+    computed them, None when there are none.
+    """
+    import graphlab as gl
+
+    named = evaluation.tensors
+    payload: dict[str, Any] = {"ok": True, "lines": evaluation.lines, "backward": None}
+    output = evaluation.output
+    if output is not None:
+        graph = gl.capture(output, params=dict(named))
+        payload["graph"] = json.loads(graph.to_json())
+        payload["dot"] = gl.to_dot(graph)
+        payload["names"] = node_names(graph, output, named)
+        payload["output"] = next((n for n, t in reversed(named.items()) if t is output), None)
+        payload["backward"] = _backward(output, named)
+    payload["tensors"] = {name: tensor_summary(t) for name, t in named.items()}
+    return payload
+
+
+def _backward(output: torch.Tensor, named: dict[str, torch.Tensor]) -> str | None:
+    """Run ``output.backward()`` unless the program already did; say where grads came from."""
+    if any(t.is_leaf and t.grad is not None for t in named.values()):
+        return "program"
+    if output.numel() != 1 or output.grad_fn is None or not output.is_floating_point():
+        return None
+    try:
+        output.backward()
+    except RuntimeError:  # e.g. the program freed this graph with its own backward of a part
+        return None
+    return "auto"
+
+
+def node_names(graph: Any, output: torch.Tensor, named: dict[str, torch.Tensor]) -> dict[str, str]:
+    """Graph node id -> the variable holding the tensor that node produced (or accumulates).
+
+    Walks the autograd graph and the captured one side by side: a data edge into input ``slot``
+    of a node is ``next_functions[slot]`` of its autograd node, so no capture internals are needed.
+    The last name assigned wins when several variables hold the same tensor.
+    """
+    ids: dict[object, str] = {}
+    by_input = {(e.dst, e.slot): e.src for e in graph.edges if e.kind == "data"}
+    start = by_input.get(("o0", 0))
+    stack = [(get_gradient_edge(output).node, start)] if output.requires_grad and start else []
+    while stack:
+        fn, nid = stack.pop()
+        if fn in ids:
+            continue
+        ids[fn] = nid
+        for slot, (nxt, _) in enumerate(getattr(fn, "next_functions", ())):
+            src = by_input.get((nid, slot))
+            if nxt is not None and src is not None:
+                stack.append((nxt, src))
+    names: dict[str, str] = {}
+    for name, t in named.items():
+        if t is output:
+            names["o0"] = name
+        nid = ids.get(get_gradient_edge(t).node) if t.requires_grad else None
+        if nid is not None:
+            names[nid] = name
+    return names

@@ -1,0 +1,80 @@
+"""Expression Lab: type tensor statements, see their autograd graph, inspect and check it."""
+
+import hashlib
+
+import streamlit as st
+
+import graphlab as gl
+from graphlab.expression_examples import DEFAULT, EXPRESSION_EXAMPLES
+from graphlab.sandbox import Limits
+from widgets import expression as lab
+from widgets.graph_view import downloads, node_details, node_picker, show_graph
+
+CODE = "lab_code"
+
+st.title("Expression Lab")
+st.markdown(
+    "Type a few lines of PyTorch and watch the graph autograd records. The **last tensor you "
+    "assign** is the output; when it is a scalar that requires grad, the lab runs "
+    "`.backward()` on it so you can see every gradient. The address bar always holds a link "
+    "to your program: copy it to share."
+)
+
+lab.init_program(CODE, EXPRESSION_EXAMPLES[DEFAULT].source)
+
+edit_col, graph_col = st.columns([2, 3])
+with edit_col:
+    lab.example_menu(CODE, EXPRESSION_EXAMPLES)
+    code = st.text_area(
+        "Program (Ctrl+Enter to run)",
+        key=CODE,
+        height=230,
+        max_chars=Limits().max_source_chars,
+    )
+    lab.keep_in_link(code)
+    st.caption(
+        "Allowed: assignments, `if`/`else`, `for i in range(k)`, `with torch.no_grad():`, "
+        "`torch.*`, `F.*` and tensor methods. No imports, no functions."
+    )
+    reply = lab.run_program(code)
+    if not reply.get("ok"):
+        lab.show_error(code, reply.get("error", {}))
+
+graph = gl.Graph.from_dict(reply["graph"]) if reply.get("ok") and "graph" in reply else None
+with graph_col:
+    if graph is not None:
+        dot = show_graph(graph, key="lab")
+        if reply.get("backward") == "auto" and reply.get("output"):
+            st.caption("Gradients below come from `.backward()` on the output, run by the lab.")
+    elif reply.get("ok"):
+        st.info("Assign a tensor to a variable to see its graph.")
+
+if graph is not None:
+    node_col, check_col = st.columns([3, 2])
+    with node_col:
+        st.subheader("Nodes")
+        # Keyed by the program, so a stale selection never outlives the graph it belonged to.
+        picker = f"lab_{hashlib.sha1(code.encode()).hexdigest()[:10]}"
+        lab.preselect_first_op(graph, f"{picker}_node")
+        node = node_picker(graph, key=picker, names=reply.get("names"))
+        if node is not None:
+            values_tab, rule_tab, meta_tab = st.tabs(
+                ["Value and gradient", "Backward rule", "Details"]
+            )
+            with values_tab:
+                lab.node_values(reply, node)
+            with rule_tab:
+                lab.backward_rule(node)
+            with meta_tab:
+                node_details(graph, node)
+    with check_col:
+        st.subheader("Check gradients")
+        st.caption(
+            "Re-runs the program in float64 as a function of its leaf tensors and compares "
+            "autograd's gradients with finite differences (`torch.autograd.gradcheck`)."
+        )
+        lab.gradcheck_panel(code)
+        st.subheader("Export")
+        downloads(graph, dot, stem="expression")
+    with st.expander("All variables"):
+        lab.variables_table(reply)
