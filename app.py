@@ -7,10 +7,15 @@ st.set_page_config(page_title="graphlab", page_icon=":material/hub:", layout="wi
 PAGES = {
     "Learn": [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/dynamic_graphs.py", title="Dynamic Graphs", icon=":material/alt_route:"),
     ],
     "Tools": [
         st.Page("pages/graph_explorer.py", title="Graph Explorer", icon=":material/account_tree:"),
         st.Page("pages/expression_lab.py", title="Expression Lab", icon=":material/science:"),
+        st.Page("pages/model_graph.py", title="Model Graph", icon=":material/schema:"),
+    ],
+    "Train": [
+        st.Page("pages/live_training.py", title="Live Training", icon=":material/model_training:"),
     ],
 }
 

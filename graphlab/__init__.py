@@ -7,12 +7,14 @@
 True
 """
 
-from . import data, examples, train
+from . import data, examples, models, train
 from .capture import capture
+from .diff import diff
 from .graph import Edge, Graph, Node
 from .modules import track_modules
 from .render import GraphvizNotFound, to_dot, to_svg
 from .sandbox import Evaluation, ExpressionError, Limits, evaluate
+from .summarize import summarize
 
 __all__ = [
     "Edge",
@@ -24,8 +26,11 @@ __all__ = [
     "Node",
     "capture",
     "data",
+    "diff",
     "evaluate",
     "examples",
+    "models",
+    "summarize",
     "to_dot",
     "to_svg",
     "train",

@@ -1,4 +1,4 @@
-"""Command line: `python -m graphlab demo NAME -o out.svg` and `python -m graphlab train`."""
+"""Command line: `python -m graphlab demo|model|train ...` (see --help)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from . import examples
+from .cli_model import add_model_parser
 from .cli_train import add_train_parser
 from .render import GraphvizNotFound, to_dot, to_svg
 
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--rankdir", default="TB", choices=["TB", "BT", "LR", "RL"])
     demo.add_argument("--no-saved", action="store_true", help="hide saved tensors")
     demo.set_defaults(run=_run_demo)
+    add_model_parser(sub)
     add_train_parser(sub)
     return parser
 

@@ -30,16 +30,19 @@ with left:
         "Move x across 0: the graph on the right changes, because the program took the other branch."
     )
 with right:
-    st.graphviz_chart(gl.to_dot(result.graph, rankdir="LR", show_saved=False), width="stretch")
+    st.graphviz_chart(gl.to_dot(result.graph, rankdir="LR", show_saved=False, legend=False))
 
 st.subheader("Map of the app")
-st.page_link(
-    "pages/graph_explorer.py",
-    label="Graph Explorer: a gallery of graphs to inspect node by node",
-    icon=":material/account_tree:",
-)
-st.page_link(
-    "pages/expression_lab.py",
-    label="Expression Lab: type tensor code, see its graph, check its gradients, share a link",
-    icon=":material/science:",
-)
+MAP = [
+    ("pages/dynamic_graphs.py", "Dynamic Graphs: one program, two inputs, two graphs", "alt_route"),
+    ("pages/graph_explorer.py", "Graph Explorer: a gallery of graphs to inspect", "account_tree"),
+    (
+        "pages/expression_lab.py",
+        "Expression Lab: type tensor code, check gradients, share",
+        "science",
+    ),
+    ("pages/model_graph.py", "Model Graph: build a model, see it by module, at any size", "schema"),
+    ("pages/live_training.py", "Live Training: watch a model learn MNIST", "model_training"),
+]
+for path, label, icon in MAP:
+    st.page_link(path, label=label, icon=f":material/{icon}:")

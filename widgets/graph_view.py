@@ -32,9 +32,8 @@ def show_graph(graph: gl.Graph, key: str, *, highlight=None) -> str:
     """Draw `graph` with its options; returns the DOT text that was drawn."""
     options = graph_options(key)
     dot = gl.to_dot(graph, highlight=highlight, **options)
-    st.graphviz_chart(
-        gl.to_dot(graph, highlight=highlight, legend=False, **options), width="stretch"
-    )
+    # "content": natural size, shrunk only when wider than the column (small graphs stay small).
+    st.graphviz_chart(gl.to_dot(graph, highlight=highlight, legend=False, **options))
     st.caption(legend_text(options["show_saved"]) + " · " + _summary(graph))
     return dot
 

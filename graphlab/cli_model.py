@@ -1,0 +1,103 @@
+"""`python -m graphlab model NAME --max-nodes 300 -o out.svg`: a model's graph, summarized.
+
+NAME is a built-in model (`mlp`, `cnn`, `resnet`, `resnet_deep`, `transformer`, `gru`) or a
+JSON spec file. The graph is grouped by module and summarized to `--max-nodes` visible nodes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import models
+from .render import GraphvizNotFound
+from .render_modules import to_dot, to_svg
+from .summarize import summarize
+
+__all__ = ["add_model_parser", "run_model"]
+
+FORMATS = (".svg", ".dot", ".gv", ".json")
+
+
+def add_model_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the `model` command to an `argparse` sub-parser collection."""
+    names = "\n".join(f"  {b.name:<14} {b.title}" for b in models.BUILTINS.values())
+    parser = subparsers.add_parser(
+        "model",
+        help="draw a built-in model (or a JSON spec), summarized to a node budget",
+        epilog=f"built-in models:\n{names}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("name", metavar="NAME", help="built-in model name or spec.json")
+    parser.add_argument("-o", "--output", help="out.svg | out.dot | out.json (default: DOT)")
+    parser.add_argument(
+        "--max-nodes", type=int, default=300, help="visible node budget (0: no limit)"
+    )
+    parser.add_argument(
+        "--expand", action="append", default=None, metavar="MODULE", help="open this module"
+    )
+    parser.add_argument("--rankdir", default="TB", choices=["TB", "BT", "LR", "RL"])
+    parser.add_argument("--saved", action="store_true", help="show saved tensors")
+    parser.add_argument("--no-shapes", action="store_true", help="no shapes on edges")
+    parser.add_argument("--eval", action="store_true", help="run the model in eval mode")
+    parser.set_defaults(run=run_model)
+    return parser
+
+
+def run_model(args: argparse.Namespace) -> int:
+    try:
+        spec = _spec(args.name)
+        start = time.perf_counter()
+        graph = models.graph(spec, models.UNLIMITED, train=not args.eval)
+    except (models.SpecError, OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    full = len(graph.nodes)
+    if not args.saved:
+        graph = graph.without({"saved"})
+    small = summarize(graph, args.max_nodes or None, args.expand)
+    options = {"rankdir": args.rankdir, "show_saved": args.saved, "show_shapes": not args.no_shapes}
+    note = small.meta.get("summary") or f"{len(small.nodes):,} nodes"
+    if args.output is None:
+        sys.stdout.write(to_dot(small, **options) + "\n")
+        print(note, file=sys.stderr)
+        return 0
+    path = Path(args.output)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        print(
+            f"error: unknown output type {suffix!r}; use one of {', '.join(FORMATS)}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        if suffix == ".svg":
+            text = to_svg(small, **options)
+        elif suffix == ".json":
+            text = small.to_json(indent=1)
+        else:
+            text = to_dot(small, **options)
+    except GraphvizNotFound as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    path.write_text(text, encoding="utf-8")
+    seconds = time.perf_counter() - start
+    print(f"wrote {path}: {full:,} captured nodes; {note} ({seconds:.2f} s)")
+    return 0
+
+
+def _spec(name: str) -> dict:
+    if name in models.BUILTINS:
+        return models.spec_of(name)
+    path = Path(name)
+    if path.suffix.lower() == ".json" and path.is_file():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{name} is not valid JSON: {err}") from None
+    raise ValueError(
+        f"unknown model {name!r}; use one of {', '.join(models.BUILTINS)} or a .json spec"
+    )

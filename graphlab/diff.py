@@ -1,0 +1,325 @@
+"""Compare two captured graphs: which nodes were added, removed or changed, and why.
+
+Node ids are assigned in visiting order, so two runs of one program number their nodes
+differently; `diff` first matches nodes by structure. Outputs match by name, leaves and parameters
+by unique name; from each matched pair the match spreads to inputs in the same slot and to
+consumers using it in the same slot, when kind and name agree. Whatever stays unmatched was
+removed (only in `a`) or added (only in `b`); a matched pair whose shape, dtype, attributes or
+inputs differ has changed.
+
+`attribute` then ties every difference to the source line responsible, from plain data the
+sandbox worker returns: the `if` whose branch went the other way or the `for` whose iteration
+count differed, innermost first (see `graphlab.dynamic`).
+
+>>> from graphlab.graph import Edge, Graph, Node
+>>> a = Graph([Node("o0", "output", "y"), Node("n1", "op", "MulBackward0"), Node("n2", "leaf", "x")],
+...           [Edge("n2", "n1", 0), Edge("n2", "n1", 1), Edge("n1", "o0")])
+>>> b = Graph([Node("o0", "output", "y"), Node("n1", "op", "ExpBackward0"), Node("n2", "leaf", "x")],
+...           [Edge("n2", "n1", 0), Edge("n1", "o0")])
+>>> d = diff(a, b)
+>>> d.removed, d.added, [c.a for c in d.changed]
+(['n1'], ['n1'], ['o0'])
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .graph import Graph, Node
+from .render import shape_text
+
+__all__ = ["Difference", "GraphDiff", "Run", "attribute", "control_flow", "diff"]
+
+
+@dataclass
+class Difference:
+    """One difference: `kind` is "added" (node `b` only in graph b), "removed" (`a` only in a)
+    or "changed" (both). `line` and `why` are filled in by `attribute`."""
+
+    kind: str
+    a: str | None
+    b: str | None
+    name: str
+    detail: str = ""
+    line: int | None = None
+    why: str = ""
+    inputs: tuple[str, ...] = ()  # for "changed": ids in b of the inputs that are new
+
+
+@dataclass
+class GraphDiff:
+    matched: dict[str, str]  # node id in a -> node id in b
+    differences: list[Difference] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[Difference]:
+        return [d for d in self.differences if d.kind == kind]
+
+    @property
+    def added(self) -> list[str]:
+        return [d.b for d in self.of("added")]  # type: ignore[misc]
+
+    @property
+    def removed(self) -> list[str]:
+        return [d.a for d in self.of("removed")]  # type: ignore[misc]
+
+    @property
+    def changed(self) -> list[Difference]:
+        return self.of("changed")
+
+    def __bool__(self) -> bool:
+        return bool(self.differences)
+
+
+@dataclass
+class Run:
+    """What one run of a program did, as plain data: the `if` tests taken ([line, taken] in
+    order), the `for` loops run ([line, iterations] in order), and the source line that created
+    each graph node (node id -> line)."""
+
+    branches: Sequence[Sequence] = ()
+    loops: Sequence[Sequence] = ()
+    node_lines: Mapping[str, int] = field(default_factory=dict)
+
+
+def diff(
+    a: Graph,
+    b: Graph,
+    *,
+    lines_a: Mapping[str, int] | None = None,
+    lines_b: Mapping[str, int] | None = None,
+) -> GraphDiff:
+    """Match the nodes of `a` and `b`; list what was added, removed and changed.
+
+    With `lines_a`/`lines_b` (node id -> source line that created it), two nodes match only if
+    they came from the same line where both lines are known.
+    """
+    m = _Matcher(a, b, lines_a or {}, lines_b or {})
+    m.run()
+    out = GraphDiff(dict(m.ab))
+    for n in a.nodes:
+        if n.id not in m.ab:
+            out.differences.append(Difference("removed", n.id, None, n.name, _describe(n)))
+    for n in b.nodes:
+        if n.id not in m.ba:
+            out.differences.append(Difference("added", None, n.id, n.name, _describe(n)))
+    for n in a.nodes:
+        if n.id in m.ab:
+            inputs: list[str] = []
+            what = _what_changed(a, b, n, b.node(m.ab[n.id]), m.ab, inputs)
+            if what:
+                d = Difference("changed", n.id, m.ab[n.id], n.name, what, inputs=tuple(inputs))
+                out.differences.append(d)
+    return out
+
+
+class _Matcher:
+    def __init__(self, a: Graph, b: Graph, lines_a: Mapping, lines_b: Mapping) -> None:
+        self.a, self.b = a, b
+        self.lines_a, self.lines_b = lines_a, lines_b
+        self.ab: dict[str, str] = {}
+        self.ba: dict[str, str] = {}
+        self.ins_a, self.outs_a = _adjacency(a)
+        self.ins_b, self.outs_b = _adjacency(b)
+        self.queue: list[tuple[str, str]] = []
+
+    def pair(self, x: str, y: str) -> None:
+        if x in self.ab or y in self.ba or not _same(self.a.node(x), self.b.node(y)):
+            return
+        la, lb = self.lines_a.get(x), self.lines_b.get(y)
+        if la is not None and lb is not None and la != lb:
+            return
+        self.ab[x], self.ba[y] = y, x
+        self.queue.append((x, y))
+
+    def run(self) -> None:
+        # First from the outputs back through inputs (what the result depends on, in order),
+        # then from leaves and parameters both ways, for what the first pass could not reach.
+        self._seed(("output",))
+        self._spread(users=False)
+        for pair in list(self.ab.items()):
+            self.queue.append(pair)
+        self._seed(("leaf", "param"))
+        self._spread(users=True)
+
+    def _seed(self, kinds: tuple[str, ...]) -> None:
+        names_a, names_b = _unique_names(self.a, kinds), _unique_names(self.b, kinds)
+        for name, x in names_a.items():
+            if name in names_b:
+                self.pair(x, names_b[name])
+
+    def _spread(self, users: bool) -> None:
+        while self.queue:
+            x, y = self.queue.pop(0)  # breadth-first: nearest neighbours of seeds match first
+            for slot, sx in self.ins_a.get(x, {}).items():
+                sy = self.ins_b.get(y, {}).get(slot)
+                if sy is not None:
+                    self.pair(sx, sy)
+            if not users:
+                continue
+            users_b: dict[tuple, list[str]] = {}
+            for key, dy in self.outs_b.get(y, []):
+                if dy not in self.ba:
+                    users_b.setdefault((key, self.b.node(dy).name), []).append(dy)
+            for key, dx in self.outs_a.get(x, []):
+                if dx in self.ab:
+                    continue
+                cands = users_b.get((key, self.a.node(dx).name), [])
+                if cands:
+                    self.pair(dx, cands.pop(0))
+
+
+def _adjacency(g: Graph) -> tuple[dict[str, dict[tuple, str]], dict[str, list[tuple[tuple, str]]]]:
+    """Inputs of each node by (edge kind, slot or saved name), and its consumers likewise."""
+    ins: dict[str, dict[tuple, str]] = {}
+    outs: dict[str, list[tuple[tuple, str]]] = {}
+    for e in g.edges:
+        key = (e.kind, g.node(e.src).name) if e.kind == "saved" else (e.kind, e.slot)
+        ins.setdefault(e.dst, {})[key] = e.src
+        outs.setdefault(e.src, []).append((key, e.dst))
+    return ins, outs
+
+
+def _unique_names(g: Graph, kinds: tuple[str, ...]) -> dict[str, str]:
+    seen: dict[str, str | None] = {}
+    for n in g.nodes:
+        if n.kind in kinds:
+            seen[n.name] = None if n.name in seen else n.id
+    return {k: v for k, v in seen.items() if v is not None}
+
+
+def _same(x: Node, y: Node) -> bool:
+    return x.kind == y.kind and x.name == y.name
+
+
+def _what_changed(
+    a: Graph, b: Graph, x: Node, y: Node, ab: dict[str, str], new_inputs: list[str]
+) -> str:
+    parts = []
+    if x.shape != y.shape:
+        parts.append(f"shape {shape_text(x.shape)} → {shape_text(y.shape)}")
+    if x.dtype != y.dtype:
+        parts.append(f"dtype {x.dtype} → {y.dtype}")
+    for k in sorted(set(x.attrs) | set(y.attrs)):
+        if x.attrs.get(k) != y.attrs.get(k):
+            parts.append(f"{k} {x.attrs.get(k, '—')} → {y.attrs.get(k, '—')}")
+    ins_x = {e.slot: e.src for e in a.edges if e.dst == x.id and e.kind == "data"}
+    ins_y = {e.slot: e.src for e in b.edges if e.dst == y.id and e.kind == "data"}
+    moved = [s for s in sorted(set(ins_x) | set(ins_y)) if ab.get(ins_x.get(s, "")) != ins_y.get(s)]
+    if moved:
+        slots = ", ".join(map(str, moved))
+        parts.append(f"input {slots} comes from a different node")
+        new_inputs.extend(ins_y[s] for s in moved if s in ins_y)
+    return "; ".join(parts)
+
+
+def _describe(n: Node) -> str:
+    return (
+        f"{n.kind} {n.name} {shape_text(n.shape)}" if n.shape is not None else f"{n.kind} {n.name}"
+    )
+
+
+# -- tying differences to source lines ----------------------------------------------------------
+@dataclass(frozen=True)
+class Control:
+    """An `if` or `for` statement of the program: its kind, line and the lines it spans."""
+
+    kind: str  # "if" | "for"
+    line: int
+    end: int
+
+
+def control_flow(source: str) -> list[Control]:
+    """The `if`/`elif` and `for` statements of `source` (parsed only, never run)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.If, ast.For)):
+            kind = "if" if isinstance(node, ast.If) else "for"
+            found.append(Control(kind, node.lineno, node.end_lineno or node.lineno))
+    return sorted(found, key=lambda c: (c.line, -c.end))
+
+
+def differing_controls(source: str, run_a: Run, run_b: Run) -> dict[int, str]:
+    """Line of each `if`/`for` that behaved differently in the two runs -> what differed."""
+    out: dict[int, str] = {}
+    for c in control_flow(source):
+        if c.kind == "if":
+            ta = [bool(t) for line, t in run_a.branches if line == c.line]
+            tb = [bool(t) for line, t in run_b.branches if line == c.line]
+            if ta != tb:
+                out[c.line] = (
+                    f"`if` on line {c.line} went {_branch_text(ta)} in A, {_branch_text(tb)} in B"
+                )
+        else:
+            na = [int(n) for line, n in run_a.loops if line == c.line]
+            nb = [int(n) for line, n in run_b.loops if line == c.line]
+            if na != nb:
+                out[c.line] = (
+                    f"`for` on line {c.line} ran {_count_text(na)} in A, {_count_text(nb)} in B"
+                )
+    return out
+
+
+def attribute(delta: GraphDiff, source: str, run_a: Run, run_b: Run) -> list[Difference]:
+    """Fill in `line` and `why` of each difference; returns `delta.differences`.
+
+    A node created inside an `if`/`for` body whose behaviour differed is tied to that statement
+    (the innermost one that differed). A changed node whose input now comes from another node
+    inherits the reason of that input. Anything else happened because the values differed.
+    """
+    controls = control_flow(source)
+    differed = differing_controls(source, run_a, run_b)
+    by_b: dict[str, Difference] = {}
+    for d in delta.differences:
+        line = run_b.node_lines.get(d.b) if d.b else None
+        if line is None and d.a:
+            line = run_a.node_lines.get(d.a)
+        cause = _innermost(controls, differed, line)
+        if cause is not None:
+            d.line, d.why = cause, differed[cause]
+        elif not d.inputs:
+            d.line = line
+            d.why = f"line {line} ran with different values" if line else "the values differed"
+        if d.b:
+            by_b[d.b] = d
+    for d in delta.differences:  # changed because an input changed: that input's reason
+        if d.inputs and not d.why:
+            d.why = "its input now comes from another node"
+            for nid in d.inputs:
+                cause = by_b.get(nid)
+                if cause is not None and cause.why:
+                    d.why, d.line = f"its input changed: {cause.why}", cause.line
+                    break
+    return delta.differences
+
+
+def _innermost(controls: list[Control], differed: dict[int, str], line: int | None) -> int | None:
+    if line is None:
+        return None
+    best = None
+    for c in controls:
+        if c.line in differed and c.line < line <= c.end:
+            best = c.line if best is None or c.line > best else best
+    return best
+
+
+def _branch_text(taken: list[bool]) -> str:
+    if not taken:
+        return "unreached"
+    words = ["the `if` body" if t else "the `else` side" for t in taken]
+    return (
+        words[0] if len(words) == 1 else "[" + ", ".join("if" if t else "else" for t in taken) + "]"
+    )
+
+
+def _count_text(counts: list[int]) -> str:
+    if not counts:
+        return "not at all"
+    if len(counts) == 1:
+        return f"{counts[0]} time" + ("" if counts[0] == 1 else "s")
+    return f"{counts} times"

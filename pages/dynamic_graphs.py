@@ -1,0 +1,119 @@
+"""Dynamic Graphs: one program, two inputs, two graphs, their differences tied to source lines."""
+
+import streamlit as st
+
+from graphlab import dynamic, render_modules
+from graphlab.sandbox import Limits
+from widgets.expression import escape_markdown
+
+DEFAULT = """y = x * 2
+if y > 1:
+    y = y * y
+else:
+    y = torch.sigmoid(y)
+for i in range(int(x.abs()) + 1):
+    y = y * x
+z = y * 3
+"""
+CODE, REPLIES = "dg_code", "dg_replies"
+COLOR = {"added": "added", "removed": "removed", "changed": "changed"}
+
+st.title("Dynamic Graphs")
+st.markdown(
+    "PyTorch records the graph **while your code runs**, so ordinary Python `if` and `for` decide "
+    "what gets recorded. Below, one program runs on two values of `x` (the first line is "
+    "`x = torch.tensor(<value>, requires_grad=True)`); the two graphs are compared node by node "
+    "and each difference is tied to the line whose branch or loop count differed."
+)
+
+code_col, value_col = st.columns([3, 2])
+with code_col:
+    body = st.text_area("Program (uses x)", DEFAULT, height=210, key=CODE,
+                        max_chars=Limits().max_source_chars - 60)  # fmt: skip
+with value_col:
+    x_a = st.slider("x in run A", -3.0, 3.0, 1.0, 0.5, key="dg_a")
+    x_b = st.slider("x in run B", -3.0, 3.0, -2.5, 0.5, key="dg_b")
+    saved = st.toggle("Saved tensors", value=False, key="dg_saved")
+    st.caption("Allowed: assignments, `if`/`else`, `for i in range(k)`, `torch.*`, `F.*`.")
+
+key = (body, x_a, x_b)
+cached = st.session_state.get(REPLIES)
+if cached is None or cached[0] != key:
+    worker = dynamic.dynamic_worker()  # the sandbox process; the server never runs the program
+    with st.spinner("Running both programs..."):
+        replies = (worker.run(dynamic.program(body, x_a)), worker.run(dynamic.program(body, x_b)))
+    st.session_state[REPLIES] = cached = (key, replies)
+pair = dynamic.compare(body, *cached[1])
+
+if pair.error:
+    where = f"Line {pair.error_line}: " if pair.error_line else ""
+    st.error(where + escape_markdown(pair.error))
+    st.stop()
+
+delta = pair.delta
+visible = [d for d in delta.differences if saved or not d.detail.startswith("saved")]
+marks_a = {d.a: COLOR[d.kind] for d in visible if d.a and d.kind != "added"}
+marks_b = {d.b: COLOR[d.kind] for d in visible if d.b and d.kind != "removed"}
+left, right = st.columns(2)
+for col, title, graph, marks in ((left, f"A: x = {x_a:g}", pair.graph_a, marks_a),
+                                 (right, f"B: x = {x_b:g}", pair.graph_b, marks_b)):  # fmt: skip
+    with col:
+        st.subheader(title)
+        dot = render_modules.to_dot(graph, show_saved=saved, clusters=False, highlight=marks)
+        st.graphviz_chart(dot, width="stretch")
+st.caption(
+    ":red-background[removed: only in A] :green-background[added: only in B] "
+    ":orange-background[changed: same op, different inputs or values]"
+)
+
+st.subheader("What differed, and where")
+if pair.controls:
+    for line, text in sorted(pair.controls.items(), key=lambda kv: kv[0] or 0):
+        st.markdown(f"- **Line {line}**: {text}")
+else:
+    st.markdown("Both runs took the same branches and looped the same number of times.")
+if visible:
+    st.code(body, line_numbers=True)
+    st.dataframe(
+        {
+            "difference": [d.kind for d in visible],
+            "node": [d.name for d in visible],
+            "line": [d.line if d.line is not None else "" for d in visible],
+            "why": [d.why for d in visible],
+            "detail": [d.detail for d in visible],
+        },
+        hide_index=True,
+    )
+else:
+    st.success("The two graphs have the same structure: only the values in them differ.")
+
+st.subheader("What a static capture sees instead")
+contrast = dynamic.static_contrast()
+st.markdown(
+    "`torch.jit.trace` runs a function **once** on an example input and records the ops that "
+    "ran. Python `if` and `for` leave no trace: the branch taken and the loop count are baked "
+    "into the recording. `torch.export` is stricter: it refuses a branch on a tensor's value "
+    "unless the code says what should happen for every value (`torch.cond`). Here is the same "
+    "kind of function, traced with x = "
+    f"{contrast.input_a:g} and replayed with x = {contrast.input_b:g}:"
+)
+trace_col, result_col = st.columns([3, 2])
+with trace_col:
+    st.code(contrast.source, language="python")
+with result_col:
+    st.markdown("**Ops the trace recorded:** " + ", ".join(f"`{op}`" for op in contrast.recorded))
+    st.markdown(
+        f"**On x = {contrast.input_b:g}:** eager PyTorch gives `{contrast.eager_b:.4g}`, the "
+        f"trace replays the old path and gives `{contrast.traced_b:.4g}`."
+    )
+    for warning in contrast.warnings:
+        st.warning("TracerWarning: " + escape_markdown(warning))
+    if contrast.export_ok:
+        st.info("torch.export accepted the function.")
+    else:
+        st.markdown("**torch.export refuses it:**")
+        st.code(contrast.export_error, language=None, wrap_lines=True)
+st.markdown(
+    "That is the trade: a dynamic graph follows your Python on every run (the two graphs above), "
+    "a static one is recorded once and can then be optimized and shipped without Python."
+)

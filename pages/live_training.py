@@ -1,0 +1,67 @@
+"""Live Training: train a small MNIST model in the background and watch it learn."""
+
+import streamlit as st
+
+from graphlab import train
+from graphlab.train_graph import step_graph
+from widgets import training
+from widgets.graph_view import show_graph
+from widgets.training_digit import digit_panel
+from widgets.training_results import checkpoints, confusion, predictions
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def training_step_graph(model: str):
+    # Seeded and independent of the visitor's input beyond the model's name: one graph serves all.
+    return step_graph(model)
+
+
+# Process-wide: concurrent jobs share the cores instead of each claiming all of them.
+train.cap_torch_threads()
+
+st.title("Live Training")
+st.markdown(
+    "Train a small network on **MNIST** (28x28 pictures of handwritten digits) and watch it "
+    "learn: every step takes one batch, computes the **cross-entropy loss**, runs "
+    "`loss.backward()` through the autograd graph below and lets the **optimizer** nudge the "
+    "weights. The loss falls; after each epoch the model is tested on images it never saw."
+)
+
+job = training.trainer()
+running = job is not None and job.running
+with st.container(border=True):
+    values = training.settings(disabled=running)
+    training.controls()
+
+if job is None:
+    st.info(
+        "Choose the settings and press **Start training**. A quick run (5,000 images, "
+        "1 epoch) takes a few seconds; you can pause, resume or stop it at any time."
+    )
+else:
+    # The results below show this many epochs; the live panel reruns the page when it changes.
+    st.session_state[training.DRAWN] = len(job.snapshot().history.epochs)
+    training.live_panel(job)
+
+tabs = st.tabs(
+    ["Predictions", "Confusion matrix", "One training step", "Try a digit", "Checkpoint"],
+    key="train_tabs",
+)
+with tabs[0]:
+    predictions(job)
+with tabs[1]:
+    confusion(job)
+with tabs[2]:
+    model = job.config.model if job is not None else values["model"]
+    if model not in train.MODELS:
+        model = train.MODELS[0]
+    st.markdown(
+        f"The autograd graph of one training step of the **{model}**: a batch of 4 images "
+        "through the model, then `F.cross_entropy`. Each box is one backward node; "
+        "`loss.backward()` walks it from the loss (top) to the weights."
+    )
+    show_graph(training_step_graph(model), key="train_graph")
+with tabs[3]:
+    st.fragment(digit_panel)(job)
+with tabs[4]:
+    checkpoints(job)

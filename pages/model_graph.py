@@ -1,0 +1,65 @@
+"""Model Graph: assemble a model from layers or pick one; its graph grouped by module, summarized."""
+
+import json
+
+import streamlit as st
+
+import graphlab as gl
+from widgets import model_builder as builder
+from widgets import model_view
+
+
+@st.cache_data(max_entries=16, show_spinner="Building the model and capturing its graph...")
+def model_graph(spec_text: str) -> gl.Graph:
+    # A spec is plain data and the build is seeded: one cached graph serves every visitor.
+    return gl.models.graph(json.loads(spec_text))
+
+
+st.title("Model Graph")
+st.markdown(
+    "Build a model from layers, or start from a built-in one, and see the autograd graph of one "
+    "forward pass, **grouped by the module that ran each op**. Big models are summarized: the "
+    "deepest modules collapse into one box each and repeated blocks fold into `Block x N`, so "
+    "at most 300 nodes are drawn. Open any box to look inside."
+)
+
+builder.init()
+spec_col, graph_col = st.columns([2, 5])
+with spec_col:
+    builder.builtin_picker()
+    spec = builder.spec_editor()
+    with st.expander("Add a layer"):
+        builder.add_layer_form()
+
+plan = None
+if spec is not None:
+    try:
+        plan = gl.models.plan(spec)
+    except gl.models.SpecError as err:
+        with spec_col:
+            builder.show_spec_error(err)
+
+if plan is not None:
+    spec_text = json.dumps(spec, sort_keys=True)
+    if st.session_state.get("mg_open_for") != spec_text:  # a new model: automatic view again
+        st.session_state["mg_open_for"] = spec_text
+        st.session_state.pop(model_view.OPEN, None)
+    with spec_col:
+        builder.layer_table(spec, plan)
+    graph = model_graph(spec_text)
+    with graph_col:
+        opts = model_view.options()
+        shown, summary = model_view.view(graph, opts)
+        model_view.open_close_controls(shown, summary)
+        dot = model_view.draw(shown, opts, len(graph.nodes))
+        model_view.downloads(shown, dot, spec)
+    with st.expander("How the summary works"):
+        st.markdown(
+            "Every op is tagged with the module whose `forward` created it (forward hooks, "
+            "`gl.track_modules`). When the graph is bigger than the budget, whole levels of "
+            "modules collapse, deepest first, until it fits; consecutive numbered blocks with "
+            "the same structure fold into one box. A collapsed box shows its parameter count; "
+            "hover it for its input and output shapes. The same is available in Python as "
+            "`gl.summarize(graph, max_nodes=300)` and on the command line as "
+            "`python -m graphlab model resnet_deep --max-nodes 300 -o out.svg`."
+        )

@@ -1,0 +1,54 @@
+"""AppTest of the Dynamic Graphs page: two runs, highlighted differences tied to lines, trace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/dynamic_graphs.py"
+
+
+@pytest.fixture(scope="module")
+def page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_two_inputs_two_graphs_and_the_lines_that_differed(page):
+    a, b = (chart.proto.spec for chart in page.get("graphviz_chart"))
+    assert "MulBackward0" in a and "SigmoidBackward0" not in a
+    assert "SigmoidBackward0" in b
+    assert '"#d62728"' in a and '"#2ca02c"' in b  # removed in A, added in B
+    text = _text(page)
+    assert "**Line 2**: `if` on line 2 went the `if` body in A" in text
+    assert "**Line 6**: `for` on line 6 ran 2 times in A, 3 times in B" in text
+    table = page.dataframe[0].value
+    assert set(table["line"]) == {2, 6}
+
+
+def test_the_static_trace_is_contrasted(page):
+    warnings = [w.value for w in page.warning]
+    assert any("TracerWarning: Converting a tensor to a Python boolean" in w for w in warnings)
+    assert any("Could not guard on data-dependent" in c.value for c in page.code)
+
+
+def test_same_path_means_same_structure(page):
+    page.slider(key="dg_b").set_value(1.5).run()
+    assert not page.exception
+    assert "Both runs took the same branches" in _text(page)
+
+
+def test_a_bad_program_shows_its_own_line(page):
+    page.text_area(key="dg_code").input("y = x * 2\nz = y.numpy()").run()
+    assert not page.exception
+    assert page.error[0].value.startswith("Line 2: ")
+    assert not page.get("graphviz_chart")

@@ -1,0 +1,222 @@
+"""AppTest for the Live Training page: a short run updates the charts, stop and pause work, bad
+values and bad files are refused with a message, the job cap says "busy", digits are classified.
+
+Timed fragments never fire in AppTest, so each ``at.run()`` redraws the page from a fresh
+snapshot of the visitor's trainer, which trains in its own thread meanwhile.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from graphlab import train
+from graphlab.data import load_mnist
+from widgets import training
+from widgets.training_digit import pixels_to_picture
+from widgets.training_results import _checkpoint_bytes
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/live_training.py"
+
+
+@pytest.fixture()
+def at():
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    yield app
+    job = _job(app)
+    if job is not None:
+        assert job.stop(timeout=10)
+    assert train.JOB_SLOTS.in_use == 0
+
+
+def _job(at: AppTest) -> train.Trainer | None:
+    return at.session_state.get(training.TRAINER)
+
+
+def _start(at: AppTest, size: int = 1_000, **widgets) -> None:
+    at.select_slider(key="train_size").set_value(size)
+    for key, value in widgets.items():
+        at.get_by_key(key).set_value(value)  # type: ignore[union-attr]
+    at.button(key="train_start").click().run()
+    assert not at.exception
+
+
+def _run_until(at: AppTest, condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        at.run()
+        assert not at.exception
+        if condition():
+            return
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def _figures(at: AppTest) -> dict[str, dict]:
+    charts = at.get("plotly_chart")
+    return {
+        json.loads(c.proto.spec)["layout"]["uirevision"]: json.loads(c.proto.spec) for c in charts
+    }
+
+
+def _messages(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+def test_page_starts_with_instructions_and_the_graph_of_one_step(at):
+    assert at.title[0].value == "Live Training"
+    assert "Start training" in _messages(at.info)
+    (dot,) = [chart.proto.spec for chart in at.get("graphviz_chart")]
+    assert "NllLossBackward0" in dot and "AddmmBackward0" in dot
+    at.selectbox(key="train_model").set_value("cnn").run()
+    (dot,) = [chart.proto.spec for chart in at.get("graphviz_chart")]
+    assert "ConvolutionBackward0" in dot
+
+
+def test_a_short_run_updates_the_charts_then_shows_results(at):
+    _start(at, size=1_000)
+    job = _job(at)
+    assert job is not None and job.config.train_size == 1_000
+    _run_until(at, lambda: job.snapshot().status == "done")
+    figures = _figures(at)
+    assert len(figures["loss"]["data"][0]["x"]) == job.snapshot().step == 16
+    assert len(figures["accuracy"]["data"][1]["y"]) == 1  # one epoch: one test accuracy
+    assert "predictions" in figures and "confusion" in figures
+    assert sum(map(sum, figures["confusion"]["data"][0]["z"])) == job.config.test_size
+    labels = [m.label for m in at.metric]
+    assert labels == ["Loss (smoothed)", "Test accuracy", "Samples / s", "Device"]
+    assert at.metric[3].value == "cpu" and at.metric[1].value.endswith("%")
+    assert at.progress[0].value == 100
+    assert train.JOB_SLOTS.in_use == 0  # the finished thread gave its slot back
+
+
+def test_stop_pause_and_resume(at):
+    _start(at, size=50_000, train_epochs=3)
+    job = _job(at)
+    at.button(key="train_pause").click().run()
+    _run_until(at, lambda: job.snapshot().status == "paused", timeout=10)
+    assert [b.label for b in at.button if b.key == "train_resume"] == ["Resume"]
+    step = job.snapshot().step
+    time.sleep(0.3)
+    assert job.snapshot().step == step  # paused means no steps
+    at.button(key="train_resume").click().run()
+    _run_until(at, lambda: job.snapshot().step > step, timeout=10)
+    at.button(key="train_stop").click().run()
+    assert not job.running and job.snapshot().status == "stopped"
+    assert train.JOB_SLOTS.in_use == 0
+    assert at.button(key="train_continue").label == "Continue"
+    assert not at.button(key="train_start").disabled
+
+
+@pytest.mark.parametrize(
+    ("lr", "message"),
+    [
+        ("fast", "learning rate must be a number"),
+        ("-0.5", "lr must be a positive finite number"),
+        ("inf", "lr must be a positive finite number"),
+    ],
+)
+def test_bad_values_are_refused_with_a_message(at, lr, message):
+    at.text_input(key="train_lr").set_value(lr)
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    assert message in _messages(at.error)
+    assert _job(at) is None and train.JOB_SLOTS.in_use == 0
+
+
+def test_values_outside_the_widgets_are_refused_on_the_server():
+    good = {
+        "model": "mlp",
+        "optimizer": "adam",
+        "lr": "",
+        "schedule": "cosine",
+        "batch_size": 64,
+        "epochs": 1,
+        "train_size": 1_000,
+        "device": "cpu",
+    }
+    assert training.config_from_values(good).test_size == 200
+    for bad, message in [
+        ({"train_size": 123}, "training images must be one of"),
+        ({"epochs": 50}, "at most 10 epochs"),
+        ({"batch_size": 4096}, "batch size at most 1024"),
+        ({"model": "resnet"}, "model must be one of mlp, cnn"),
+        ({"epochs": "3"}, "epochs must be an integer"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            training.config_from_values({**good, **bad})
+
+
+def test_a_full_server_says_busy(at):
+    held = train.JOB_SLOTS.max_jobs - train.JOB_SLOTS.in_use
+    for _ in range(held):
+        train.JOB_SLOTS.acquire()
+    try:
+        _start(at)
+        assert "busy" in _messages(at.warning)
+        assert not _job(at).running
+    finally:
+        for _ in range(held):
+            train.JOB_SLOTS.release()
+
+
+def test_checkpoint_download_and_upload(at):
+    _start(at)
+    job = _job(at)
+    _run_until(at, lambda: job.snapshot().status == "done")
+    assert at.get("download_button")[0].label == "Download checkpoint"
+    data = _checkpoint_bytes(job)
+    at.file_uploader(key="train_upload").set_value(("garbage.pt", b"not a checkpoint", "x")).run()
+    assert not at.exception and "Could not load garbage.pt" in _messages(at.error)
+    assert _job(at) is job
+    at.file_uploader(key="train_upload").set_value(("run.pt", data, "application/x")).run()
+    assert not at.exception and "Loaded run.pt" in _messages(at.success)
+    loaded = _job(at)
+    assert loaded is not job and loaded.snapshot().step == 16
+    assert torch.equal(loaded.model[2].weight, job.model[2].weight)
+
+
+def _png(picture: torch.Tensor) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray((255 * picture).round().byte().numpy()).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_classify_a_test_image_and_an_uploaded_picture(at):
+    at.segmented_control(key="train_digit_source").set_value("Pick a test image").run()
+    assert "Train a model" in _messages(at.info)  # no model yet
+    _start(at)
+    job = _job(at)
+    _run_until(at, lambda: job.snapshot().status == "done")
+    at.number_input(key="train_digit_index").set_value(3).run()
+    assert not at.exception
+    probs = _figures(at)["probabilities"]
+    assert len(probs["data"][0]["y"]) == 10 and abs(sum(probs["data"][0]["y"]) - 100) < 1e-3
+    images, _ = load_mnist("test", copy=False)
+    at.segmented_control(key="train_digit_source").set_value("Upload an image").run()
+    paper = 1 - images[3, 0]  # dark ink on white paper: the page inverts it
+    at.file_uploader(key="train_digit_upload").set_value(("d.png", _png(paper), "image/png"))
+    at.run()
+    assert not at.exception and "probabilities" in _figures(at)
+    at.file_uploader(key="train_digit_upload").set_value(("d.png", b"\x89PNG junk", "image/png"))
+    at.run()
+    assert not at.exception and "not an image" in _messages(at.error)
+
+
+def test_canvas_messages_are_checked_like_visitor_input():
+    assert pixels_to_picture([255] * 64 * 64).shape == (64, 64)
+    assert pixels_to_picture([255] * 10) is None
+    assert pixels_to_picture("<script>") is None
+    assert pixels_to_picture([True] * 64 * 64) is None
+    assert float(pixels_to_picture([1e9] * 64 * 64).max()) == 1.0

@@ -1,0 +1,123 @@
+"""summarize: under budget, connected, parameters conserved, repeats folded, and expanding
+everything gives back the original graph exactly."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from graphlab import models, render_modules
+from graphlab.graph import Edge, Graph, Node
+from graphlab.summarize import module_paths, plan_summary, summarize
+
+
+@pytest.fixture(scope="module")
+def graphs() -> dict[str, Graph]:
+    return {name: models.graph(models.spec_of(name)) for name in models.BUILTINS}
+
+
+def _connected(g: Graph) -> bool:
+    adj: dict[str, set[str]] = {n.id: set() for n in g.nodes}
+    for e in g.edges:
+        adj[e.src].add(e.dst)
+        adj[e.dst].add(e.src)
+    start = g.nodes[0].id
+    seen, stack = {start}, [start]
+    while stack:
+        for m in adj[stack.pop()] - seen:
+            seen.add(m)
+            stack.append(m)
+    return len(seen) == len(g.nodes)
+
+
+def _params(g: Graph) -> int:
+    visible = sum(math.prod(n.shape) for n in g.nodes if n.kind == "param")
+    folded = sum(int(n.attrs["params"].replace(",", "")) for n in g.of_kind("module"))
+    return visible + folded
+
+
+@pytest.mark.parametrize("budget", [12, 40, 100, 300])
+def test_summary_is_under_budget_connected_and_conserves_parameters(graphs, budget):
+    for name, g in graphs.items():
+        for shown in (g, g.without({"saved"})):
+            small = summarize(shown, max_nodes=budget)
+            assert len(small.nodes) <= budget, (name, budget, len(small.nodes))
+            assert _connected(small), name
+            assert _params(small) == _params(shown), name
+            ids = {n.id for n in small.nodes}
+            assert len(ids) == len(small.nodes)
+            assert all(e.src in ids and e.dst in ids for e in small.edges)
+            if len(shown.nodes) > budget:
+                assert small.meta["summary"].startswith("Summarized")
+
+
+def test_expanding_everything_restores_the_original_graph(graphs):
+    for g in graphs.values():
+        assert summarize(g, max_nodes=None, expand=module_paths(g)) == g
+        assert summarize(g, max_nodes=len(g.nodes)) == g
+        assert summarize(g, max_nodes=None) == g
+
+
+def test_repeated_blocks_fold_and_collapsed_modules_describe_themselves(graphs):
+    small = summarize(graphs["resnet_deep"], max_nodes=300)
+    folded = [n for n in small.of_kind("module") if "folded" in n.attrs]
+    assert [n.attrs["folded"] for n in folded] == ["Residual x 80"] * 4
+    block = folded[0]
+    assert block.attrs["inputs"] == "(2, 16, 8, 8)" and block.attrs["outputs"] == "(2, 16, 8, 8)"
+    assert int(block.attrs["params"].replace(",", "")) == 80 * (2 * 16 * 16 * 9 + 4 * 16)
+
+
+def test_opening_a_module_shows_its_inside_and_closes_deeper_levels_first(graphs):
+    g = graphs["resnet_deep"]
+    small = summarize(g, max_nodes=300, expand={"layer2.7"})
+    modules = {n.module for n in small.nodes}
+    assert "layer2.7" in modules  # its own ops (add, relu) are drawn
+    names = {n.attrs.get("path") for n in small.of_kind("module")}
+    assert {"layer2.7.conv1", "layer2.7.bn2"} <= names
+    folded = sorted(n.attrs["folded"] for n in small.of_kind("module") if "folded" in n.attrs)
+    assert "Residual x 7" in folded and "Residual x 72" in folded
+    plan = plan_summary(g, 300, {"layer2.7"})
+    assert {"", "layer2", "layer2.7"} <= plan.open and not plan.over_budget
+
+
+def test_budget_wins_over_what_was_opened_deepest_first(graphs):
+    g = graphs["resnet"]
+    small = summarize(g, max_nodes=20, expand=module_paths(g))
+    assert len(small.nodes) <= 20
+
+
+def test_a_graph_without_modules_says_it_cannot_fit():
+    nodes = [Node("o0", "output", "y")] + [Node(f"n{i}", "op", "AddBackward0") for i in range(30)]
+    edges = [Edge(f"n{i + 1}", f"n{i}") for i in range(29)] + [Edge("n0", "o0")]
+    g = Graph(nodes, edges)
+    plan = plan_summary(g, 10)
+    assert plan.over_budget and summarize(g, 10) == g
+
+
+def test_module_clusters_in_dot_are_escaped_and_nested(graphs):
+    g = graphs["resnet"]
+    dot = render_modules.to_dot(g, show_saved=True)
+    assert dot.count("subgraph cluster_") == len([p for p in module_paths(g) if p])
+    assert 'label="layer1.0 · Residual"' in dot
+    hostile = Graph(
+        [Node("o0", "output", 'y"]; evil'), Node('n"1', "op", "Mul", module='a"b.c\\')],
+        [Edge('n"1', "o0")],
+    )
+    dot = render_modules.to_dot(hostile)
+    if shutil.which("dot"):  # Graphviz reads exactly two nodes: nothing broke out of a string
+        plain = subprocess.run(["dot", "-Tplain"], input=dot, capture_output=True, text=True)
+        assert plain.returncode == 0
+        assert sum(line.startswith("node ") for line in plain.stdout.splitlines()) == 2
+    assert re.search(r'label="a\\"b · ', dot) is None  # no type known: the path alone
+    assert 'label="a\\"b"' in dot
+
+
+def test_gradient_only_drops_saved_tensors_and_keeps_the_path(graphs):
+    g = graphs["cnn"]
+    kept = render_modules.gradient_only(g)
+    assert not kept.of_kind("saved")
+    assert len(kept.nodes) == len(g.without({"saved"}).nodes)

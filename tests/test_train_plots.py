@@ -1,0 +1,181 @@
+"""The pure helpers behind the Live Training page: snapshot -> Plotly figures, the graph of one
+training step, and turning a picture into an MNIST-like digit."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from graphlab import train
+from graphlab.train_digit import digit_from_bytes, prepare_digit
+from graphlab.train_graph import step_graph
+from graphlab.train_metrics import History, PredictionSample, Snapshot
+from graphlab.train_models import build_model
+from graphlab.train_plots import (
+    accuracy_figure,
+    confusion_figure,
+    loss_figure,
+    predictions_figure,
+    probability_figure,
+    progress_text,
+    thin,
+    zoom,
+)
+
+
+def _history(steps: int, epochs: int = 0) -> History:
+    return History(
+        status="running",
+        steps=list(range(1, steps + 1)),
+        losses=[2.3 / (1 + 0.01 * s) for s in range(steps)],
+        smoothed=[2.3 / (1 + 0.008 * s) for s in range(steps)],
+        epochs=[
+            {"epoch": e + 1, "step": 10 * (e + 1), "train_acc": 0.8 + e / 100, "test_acc": 0.9}
+            for e in range(epochs)
+        ],
+    )
+
+
+def test_loss_figure_follows_the_history_and_keeps_the_zoom():
+    small, larger = loss_figure(_history(5)), loss_figure(_history(50))
+    assert list(larger.data[0].x) == list(range(1, 51))
+    assert larger.data[1].y[-1] == pytest.approx(2.3 / (1 + 0.008 * 49))
+    # The same uirevision on every redraw is what tells Plotly to keep the visitor's zoom.
+    assert small.layout.uirevision == larger.layout.uirevision == "loss"
+    assert [t.name for t in larger.data] == ["loss", "smoothed"]
+
+
+def test_long_runs_are_thinned_but_keep_their_last_point():
+    fig = loss_figure(_history(10_000), max_points=500)
+    xs = fig.data[0].x
+    assert len(xs) <= 501 and xs[0] == 1 and xs[-1] == 10_000
+    assert thin([1, 2], [3, 4], 5) == ([1, 2], [3, 4])
+
+
+def test_accuracy_figure_in_percent_with_a_hint_before_the_first_epoch():
+    empty = accuracy_figure(_history(3))
+    assert "first epoch" in empty.layout.annotations[0].text
+    fig = accuracy_figure(_history(30, epochs=2))
+    assert list(fig.data[0].x) == [1, 2]
+    assert list(fig.data[1].y) == pytest.approx([90.0, 90.0])
+    assert fig.layout.uirevision == "accuracy" and not fig.layout.annotations
+
+
+def test_confusion_figure_rows_are_true_digits():
+    matrix = train.confusion_matrix(torch.tensor([3, 3, 5]), torch.tensor([3, 5, 5]))
+    fig = confusion_figure(matrix)
+    z = fig.data[0].z
+    assert z[3][3] == 1 and z[3][5] == 1 and z[5][5] == 1 and sum(map(sum, z)) == 3
+    assert fig.layout.yaxis.autorange == "reversed" and fig.layout.uirevision == "confusion"
+
+
+def test_prediction_grid_frames_mistakes_in_red():
+    images = torch.zeros(3, 28, 28)
+    images[1, 10:18, 10:18] = 1.0
+    sample = PredictionSample(
+        torch.arange(3), images, torch.tensor([1, 2, 3]), torch.tensor([1, 7, 3])
+    )
+    fig = predictions_figure(sample, cols=2)
+    picture = fig.data[0].z  # 2 rows x 2 cols of 32 px tiles, RGB
+    assert picture.shape == (64, 64, 3)
+    assert tuple(picture[0, 0]) == (0x2E, 0x7D, 0x32)  # green frame: right
+    assert tuple(picture[0, 32]) == (0xC6, 0x28, 0x28)  # red frame: a mistake
+    assert tuple(picture[2 + 12, 32 + 2 + 12]) == (0, 0, 0)  # ink is dark on white
+    assert tuple(picture[2 + 1, 32 + 2 + 1]) == (255, 255, 255)
+    assert [a.text for a in fig.layout.annotations] == ["1", "7 ✗ (2)", "3"]
+
+
+def test_probability_figure_highlights_the_guess():
+    probs = F.softmax(torch.tensor([[0.0] * 7 + [5.0, 0.0, 0.0]]), dim=1)
+    fig = probability_figure(probs)
+    assert sum(fig.data[0].y) == pytest.approx(100)
+    assert fig.layout.title.text.startswith("Prediction: 7")
+    colors = fig.data[0].marker.color
+    assert colors[7] != colors[0] and len(set(colors)) == 2
+
+
+def test_progress_text_names_epoch_step_throughput_and_device():
+    snap = Snapshot("running", "", 30, 1, 10, 20, 60, 0.5, 2500.0, "cuda:0", 3.0, History(), None)
+    assert (
+        progress_text(snap, epochs=3) == "epoch 2 of 3 · step 30 of 60 · 2,500 samples/s on cuda:0"
+    )
+
+
+@pytest.mark.parametrize("model", train.MODELS)
+def test_step_graph_is_the_graph_backward_walks(model):
+    graph = step_graph(model)
+    (output,) = graph.of_kind("output")
+    assert output.name == "loss" and output.shape == ()
+    names = {n.name for n in graph.of_kind("op")}
+    assert {"NllLossBackward0", "LogSoftmaxBackward0", "AddmmBackward0"} <= names
+    params = {n.name for n in graph.of_kind("param")}
+    net = build_model(model, torch.Generator())
+    assert params == {name for name, _ in net.named_parameters()}
+    assert {n.module for n in graph.of_kind("op") if n.name == "AddmmBackward0"} <= {
+        name for name, _ in net.named_modules()
+    }
+
+
+def test_step_graph_of_a_given_model_leaves_its_gradients_alone():
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
+    graph = step_graph(net, images=torch.zeros(2, 1, 28, 28), labels=torch.tensor([1, 2]))
+    assert {n.name for n in graph.of_kind("param")} == {"1.weight", "1.bias"}
+    assert net[1].weight.grad is None
+
+
+def test_prepare_digit_fits_and_centres_the_ink_like_mnist():
+    paper = torch.ones(90, 90)
+    paper[10:30, 60:70] = 0.0  # a dark bar in the top right corner of white paper
+    digit = prepare_digit(paper)
+    assert digit.shape == (28, 28) and digit[0, 0] == 0
+    ink = torch.nonzero(digit > 0.5)
+    height = int(ink[:, 0].max() - ink[:, 0].min() + 1)
+    assert 18 <= height <= 20  # the longer side becomes 20 pixels
+    rows, cols = torch.arange(28.0), torch.arange(28.0)
+    cy = float((digit.sum(1) * rows).sum() / digit.sum())
+    cx = float((digit.sum(0) * cols).sum() / digit.sum())
+    assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1
+
+
+def test_prepare_digit_accepts_0_255_and_refuses_odd_shapes():
+    light_on_dark = torch.zeros(40, 40)
+    light_on_dark[5:35, 18:22] = 255
+    assert float(prepare_digit(light_on_dark).max()) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="grey picture"):
+        prepare_digit(torch.zeros(3, 4, 4))
+    with pytest.raises(ValueError, match="not finite"):
+        prepare_digit(torch.full((4, 4), float("nan")))
+
+
+def test_digit_from_bytes_reads_png_and_refuses_junk_and_huge_images():
+    from PIL import Image
+
+    def png(image: Image.Image) -> bytes:
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    rgb = Image.new("RGB", (50, 50), "white")
+    rgb.paste((0, 0, 0), (20, 5, 30, 45))
+    assert float(digit_from_bytes(png(rgb)).max()) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="not an image"):
+        digit_from_bytes(b"GIF89a nonsense")
+    with pytest.raises(ValueError, match="at most 100 are accepted"):
+        digit_from_bytes(png(rgb), max_pixels=100)
+
+
+def test_zoom_applies_a_box_and_ignores_what_is_not_one():
+    fig = zoom(loss_figure(_history(50)), {"x": [40, 10], "y": [0.5, 2.0]})
+    assert fig.layout.xaxis.range == (10.0, 40.0) and fig.layout.yaxis.range == (0.5, 2.0)
+    for bad in [
+        None,
+        {"x": [1, 2]},
+        {"x": [1, "a"], "y": [0, 1]},
+        {"x": [1, 1], "y": [0, 1]},
+        {"x": [0, float("inf")], "y": [0, 1]},
+        {"x": "12", "y": [0, 1]},
+    ]:
+        assert zoom(loss_figure(_history(5)), bad).layout.xaxis.range is None

@@ -1,0 +1,99 @@
+"""The Model Graph page's view: options, open/close controls, the summarized picture, exports.
+
+Whatever the model, at most `max_nodes` visible nodes go to the browser: the graph is summarized
+by ``gl.summarize`` first (collapsing the deepest modules, folding repeated blocks). Which modules
+the visitor opened lives in ``st.session_state[OPEN]`` (a list; None means automatic).
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+import graphlab as gl
+from graphlab import render_modules
+from graphlab.summarize import plan_summary, summarize
+
+OPEN = "mg_open"
+BUDGET = 300
+
+
+def options() -> dict:
+    cols = st.columns(5)
+    return {
+        "saved": cols[0].toggle("Saved tensors", value=False, key="mg_saved"),
+        "grad_only": cols[1].toggle("Hide nodes with no gradient", value=False, key="mg_grad"),
+        "shapes": cols[2].toggle("Shapes on edges", value=True, key="mg_shapes"),
+        "clusters": cols[3].toggle("Group by module", value=True, key="mg_clusters"),
+        "max_nodes": cols[4].number_input(
+            "Node budget", 20, BUDGET, BUDGET, 10, key="mg_budget", help="at most 300"
+        ),
+    }
+
+
+def view(graph: gl.Graph, opts: dict) -> tuple[gl.Graph, object]:
+    """The graph as drawn (toggles applied, summarized) and the summary plan behind it."""
+    if not opts["saved"]:
+        graph = graph.without({"saved"})
+    if opts["grad_only"]:
+        graph = render_modules.gradient_only(graph)
+    budget = min(int(opts["max_nodes"]), BUDGET)
+    opened = st.session_state.get(OPEN)
+    plan = plan_summary(graph, budget, opened)
+    return summarize(graph, budget, opened), plan
+
+
+def open_close_controls(shown: gl.Graph, plan) -> None:
+    """Open a collapsed module, close an open one, or go back to the automatic summary."""
+    collapsed = {n.attrs["path"]: n.name for n in shown.of_kind("module")}
+    opened = sorted(p for p in plan.open if p)
+    cols = st.columns([3, 3, 2])
+    with cols[0]:
+        choice = st.selectbox(
+            "Open a module", list(collapsed), index=None, key="mg_to_open",
+            format_func=lambda p: collapsed[p] or "(whole model)", placeholder="Collapsed modules",
+        )  # fmt: skip
+        if st.button("Open", key="mg_open_btn", disabled=choice is None):
+            _set_open(plan.open | {choice})
+    with cols[1]:
+        close = st.selectbox(
+            "Close a module", opened, index=None, key="mg_to_close", placeholder="Open modules"
+        )
+        if st.button("Close", key="mg_close_btn", disabled=close is None):
+            _set_open({p for p in plan.open if p != close and not p.startswith(close + ".")})
+    with cols[2]:
+        st.write("")
+        if st.button("Automatic", key="mg_auto", help="summarize to the budget again"):
+            st.session_state.pop(OPEN, None)
+            st.rerun()
+
+
+def _set_open(paths: set[str]) -> None:
+    st.session_state[OPEN] = sorted(paths)
+    st.rerun()
+
+
+def draw(shown: gl.Graph, opts: dict, total: int) -> str:
+    dot = render_modules.to_dot(
+        shown, show_saved=opts["saved"], show_shapes=opts["shapes"], clusters=opts["clusters"]
+    )
+    st.graphviz_chart(dot, width="stretch")
+    note = shown.meta.get("summary")
+    if note:
+        st.info(note)
+    st.caption(f"{len(shown.nodes):,} nodes drawn of {total:,} captured.")
+    return dot
+
+
+def downloads(shown: gl.Graph, dot: str, spec: dict) -> None:
+    cols = st.columns(3)
+    cols[0].download_button("DOT", dot, "model.dot", "text/vnd.graphviz", on_click="ignore")
+    cols[1].download_button(
+        "Graph JSON", shown.to_json(indent=1), "model_graph.json", "application/json",
+        on_click="ignore",
+    )  # fmt: skip
+    cols[2].download_button(
+        "Spec JSON", json.dumps(spec, indent=1), "model_spec.json", "application/json",
+        on_click="ignore",
+    )  # fmt: skip

@@ -1,0 +1,290 @@
+"""Live training, the Streamlit side: run settings, start/pause/resume/stop, and a fragment that
+polls the visitor's ``Trainer`` and redraws its curves.
+
+The trainer lives in ``st.session_state`` (one job per visitor); the training thread never calls
+Streamlit. Starting takes a slot of the process-wide ``JOB_SLOTS``; a run nobody polls for
+``ABANDON_AFTER_S`` seconds (the visitor closed the tab) stops itself and frees its slot.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+import torch
+
+from graphlab import train
+from graphlab.data import MnistNotFoundError
+from graphlab.train_plots import accuracy_figure, loss_figure, progress_text, zoom
+
+TRAINER = "train_trainer"  # session_state key of the visitor's Trainer
+NOTICE = "train_notice"  # (kind, text) left by a button for the next run to show
+DRAWN = "train_epochs_drawn"  # how many epochs the results below the fragment show
+
+POLL_S = 0.5
+# Hidden tabs poll at most once a minute in Chrome, so allow more than that before giving up.
+ABANDON_AFTER_S = 90.0
+TRAIN_SIZES = (1_000, 5_000, 10_000, 50_000)
+BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024)
+MAX_EPOCHS = 10  # on this page; TrainConfig allows more from the command line
+LIVE = ("running", "paused")
+
+
+def trainer() -> train.Trainer | None:
+    """The visitor's trainer, if any."""
+    return st.session_state.get(TRAINER)
+
+
+def devices() -> list[str]:
+    """Devices worth offering here: ``auto`` and ``cpu``, plus any accelerator present."""
+    found = ["cuda"] if torch.cuda.is_available() else []
+    mps = getattr(torch.backends, "mps", None)
+    found += ["mps"] if mps is not None and mps.is_available() else []
+    return ["auto", "cpu", *found]
+
+
+def test_size(train_size: int) -> int:
+    """Test images evaluated after each epoch: a fifth of the training images, at most 10,000."""
+    return min(10_000, max(200, train_size // 5))
+
+
+def config_from_values(values: dict) -> train.TrainConfig:
+    """Validate the widget values on the server; ``ValueError`` names every problem.
+
+    Streamlit already refuses values outside a widget's options; this is the second check, and
+    the one that turns text (the learning rate) into numbers.
+    """
+    lr_text = str(values.get("lr") or "").strip()
+    try:
+        lr = float(lr_text) if lr_text else None
+    except ValueError:
+        raise ValueError(
+            f"learning rate must be a number like 0.001 or 1e-3 (got {lr_text!r})"
+        ) from None
+    size = values.get("train_size")
+    if size not in TRAIN_SIZES:
+        raise ValueError(f"training images must be one of {TRAIN_SIZES} (got {size!r})")
+    config = train.TrainConfig(
+        model=values.get("model"),
+        optimizer=values.get("optimizer"),
+        lr=lr,
+        batch_size=values.get("batch_size"),
+        epochs=values.get("epochs"),
+        schedule=values.get("schedule"),
+        device=values.get("device"),
+        train_size=size,
+        test_size=test_size(size),
+    )
+    check_limits(config)
+    return config
+
+
+def check_limits(config: train.TrainConfig) -> None:
+    """This page's caps on a run (also applied to an uploaded checkpoint's settings)."""
+    problems = []
+    if config.epochs > MAX_EPOCHS:
+        problems.append(f"at most {MAX_EPOCHS} epochs here (got {config.epochs})")
+    if config.batch_size > max(BATCH_SIZES):
+        problems.append(f"batch size at most {max(BATCH_SIZES)} here (got {config.batch_size})")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+KEYS = {  # run setting -> its widget's key
+    "model": "train_model",
+    "optimizer": "train_optimizer",
+    "lr": "train_lr",
+    "schedule": "train_schedule",
+    "batch_size": "train_batch",
+    "epochs": "train_epochs",
+    "train_size": "train_size",
+    "device": "train_device",
+}
+
+
+def settings(disabled: bool) -> dict:
+    """The run settings; returns the raw widget values (validated by ``config_from_values``)."""
+    cols = st.columns(4)
+    cols[0].selectbox("Model", train.MODELS, key=KEYS["model"], disabled=disabled)
+    cols[1].selectbox(
+        "Optimizer", train.OPTIMIZERS, index=2, key=KEYS["optimizer"], disabled=disabled
+    )
+    cols[2].text_input(
+        "Learning rate",
+        key=KEYS["lr"],
+        placeholder="default",
+        disabled=disabled,
+        help="Blank: the optimizer's default ("
+        + ", ".join(f"{k} {v:g}" for k, v in train.DEFAULT_LR.items())
+        + "). Try a huge one to watch the loss diverge.",
+    )
+    cols[3].selectbox("Schedule", train.SCHEDULES, key=KEYS["schedule"], disabled=disabled)
+    cols[0].select_slider(
+        "Batch size", BATCH_SIZES, value=64, key=KEYS["batch_size"], disabled=disabled
+    )
+    cols[1].number_input("Epochs", 1, MAX_EPOCHS, 1, key=KEYS["epochs"], disabled=disabled)
+    cols[2].select_slider(
+        "Training images",
+        TRAIN_SIZES,
+        value=5_000,
+        format_func=lambda n: f"{n:,}",
+        key=KEYS["train_size"],
+        disabled=disabled,
+        help="Fewer images make a quick run; 50,000 is the whole MNIST training split.",
+    )
+    cols[3].selectbox("Device", devices(), key=KEYS["device"], disabled=disabled)
+    return current_values()
+
+
+def current_values() -> dict:
+    """The settings as the widgets hold them now (also inside a button's callback)."""
+    return {name: st.session_state.get(key) for name, key in KEYS.items()}
+
+
+# -- buttons (callbacks: they run before the page, so it draws the new state) -----------------
+
+
+def _notify(kind: str, text: str) -> None:
+    st.session_state[NOTICE] = (kind, text)
+
+
+def _launch(job: train.Trainer) -> bool:
+    try:
+        job.start(slots=train.JOB_SLOTS, abandon_after=ABANDON_AFTER_S)
+    except train.BusyError as exc:
+        _notify("warning", f"The server is busy: {exc}.")
+        return False
+    return True
+
+
+def start_new() -> None:
+    """Validate the settings, build a trainer and start it (replacing the visitor's old one)."""
+    try:
+        config = config_from_values(current_values())
+    except ValueError as exc:
+        _notify("error", f"Not started: {exc}")
+        return
+    old = trainer()
+    if old is not None:
+        old.stop()
+    try:
+        job = train.Trainer(config)
+    except MnistNotFoundError as exc:
+        _notify("error", f"The MNIST data is not available on this server.\n\n{exc}")
+        return
+    except ValueError as exc:  # e.g. a device that is not there
+        _notify("error", f"Not started: {exc}")
+        return
+    st.session_state[TRAINER] = job
+    _launch(job)
+
+
+def _continue() -> None:
+    job = trainer()
+    if job is not None and not job.running:
+        _launch(job)
+
+
+def _pause() -> None:
+    if (job := trainer()) is not None:
+        job.pause()
+
+
+def _resume() -> None:
+    if (job := trainer()) is not None:
+        job.resume()
+
+
+def _stop() -> None:
+    if (job := trainer()) is not None:
+        job.stop()
+
+
+def controls() -> None:
+    """Start / pause / resume / continue / stop, each enabled only when it makes sense."""
+    job = trainer()
+    status = job.snapshot().status if job is not None else "idle"
+    running = job is not None and job.running
+    row = st.container(horizontal=True)
+    row.button(
+        "Start training",
+        type="primary",
+        icon=":material/play_arrow:",
+        on_click=start_new,
+        disabled=running,
+        key="train_start",
+    )
+    if status == "paused":
+        row.button("Resume", icon=":material/play_circle:", on_click=_resume, key="train_resume")
+    else:
+        row.button(
+            "Pause",
+            icon=":material/pause:",
+            on_click=_pause,
+            disabled=status != "running",
+            key="train_pause",
+        )
+    row.button(
+        "Stop", icon=":material/stop:", on_click=_stop, disabled=not running, key="train_stop"
+    )
+    if status == "stopped" and not running:
+        row.button(
+            "Continue", icon=":material/skip_next:", on_click=_continue, key="train_continue"
+        )
+    notice = st.session_state.pop(NOTICE, None)
+    if notice:
+        getattr(st, notice[0])(notice[1])
+
+
+def live_panel(job: train.Trainer) -> None:
+    """Curves, progress and throughput; polls twice a second while the job's thread is alive."""
+    polling = job.running
+    st.fragment(_live_body, run_every=POLL_S if polling else None, key="train_live")(job, polling)
+
+
+def _live_body(job: train.Trainer, polling: bool) -> None:
+    snap = job.snapshot()
+    ended = polling and not job.running
+    new_epoch = polling and len(snap.history.epochs) != st.session_state.get(DRAWN)
+    if ended or new_epoch:
+        st.rerun()  # the whole page: results, buttons, and (if it ended) no more polling
+    colors = {"running": "blue", "paused": "orange", "done": "green", "stopped": "gray"}
+    row = st.container(horizontal=True, vertical_alignment="center")
+    row.badge(snap.status, color=colors.get(snap.status, "red"))
+    row.text(snap.message)
+    st.progress(min(max(snap.progress, 0.0), 1.0), text=progress_text(snap, job.config.epochs))
+    cols = st.columns(4)
+    losses = snap.history.smoothed
+    cols[0].metric("Loss (smoothed)", f"{losses[-1]:.3f}" if losses else "—")
+    acc = snap.test_acc
+    cols[1].metric("Test accuracy", f"{100 * acc:.1f}%" if acc is not None else "—")
+    cols[2].metric("Samples / s", f"{snap.samples_per_s:,.0f}")
+    cols[3].metric("Device", snap.device)
+    charts = {"train_loss_chart": loss_figure, "train_acc_chart": accuracy_figure}
+    for column, (key, figure) in zip(st.columns(2), charts.items(), strict=True):
+        # Streamlit remounts a Plotly chart whose figure changed, which drops a zoom made in the
+        # browser (uirevision cannot help); so a box dragged on the chart is kept here instead.
+        fig = zoom(figure(snap.history), st.session_state.get(f"{key}_zoom"))
+        column.plotly_chart(
+            fig,
+            width="stretch",
+            key=key,
+            on_select=partial(_keep_zoom, key),
+            selection_mode="box",
+        )
+    zoomed = [key for key in charts if st.session_state.get(f"{key}_zoom")]
+    if zoomed:
+        st.button("Reset zoom", on_click=_reset_zoom, args=(zoomed,), key="train_reset_zoom")
+    else:
+        st.caption("Drag a box on a chart to zoom in; the zoom stays while the curves grow.")
+
+
+def _keep_zoom(key: str) -> None:
+    boxes = ((st.session_state.get(key) or {}).get("selection") or {}).get("box") or []
+    if boxes and isinstance(boxes[-1], dict):
+        st.session_state[f"{key}_zoom"] = {"x": boxes[-1].get("x"), "y": boxes[-1].get("y")}
+
+
+def _reset_zoom(keys: list[str]) -> None:
+    for key in keys:
+        st.session_state.pop(f"{key}_zoom", None)

@@ -1,0 +1,96 @@
+"""What a run has produced so far: test predictions, the confusion matrix, and checkpoints."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from graphlab import train
+from graphlab.train_plots import confusion_figure, predictions_figure
+from widgets.training import NOTICE, TRAINER, check_limits, trainer
+
+MAX_CHECKPOINT_MB = 8  # the MLP with Adam state is about 6 MB
+
+
+def predictions(job: train.Trainer | None) -> None:
+    """A grid of test images with the model's guesses; half of them mistakes when there are."""
+    sample = job.predictions_sample(n=24) if job is not None else None
+    if sample is None:
+        st.info("The grid of test predictions appears when the first epoch ends.")
+        return
+    st.plotly_chart(predictions_figure(sample), width="stretch", key="train_predictions")
+
+
+def confusion(job: train.Trainer | None) -> None:
+    """The confusion matrix over the test images after the last finished epoch."""
+    matrix = job.confusion_matrix() if job is not None else None
+    if matrix is None:
+        st.info("The confusion matrix appears when the first epoch ends.")
+        return
+    st.plotly_chart(confusion_figure(matrix), width="stretch", key="train_confusion")
+    st.caption("Off-diagonal cells are mistakes: the row is the true digit, the column the guess.")
+
+
+def _checkpoint_bytes(job: train.Trainer) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "checkpoint.pt")
+        job.save(path)  # safe while the job runs
+        return path.read_bytes()
+
+
+def _load_upload() -> None:
+    upload = st.session_state.get("train_upload")
+    if upload is None:
+        return
+    folder = tempfile.mkdtemp(prefix="graphlab-upload-")
+    path = Path(folder, "upload.pt")
+    try:
+        path.write_bytes(upload.getvalue())
+        job = train.Trainer.load(path, device=st.session_state.get("train_device", "auto"))
+        check_limits(job.config)
+    except Exception as exc:  # anything a visitor's file can cause is explained, never raised
+        reason = str(exc).replace(str(path), "the file")[:300]
+        st.session_state[NOTICE] = ("error", f"Could not load {upload.name}: {reason}")
+        return
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    old = trainer()
+    if old is not None:
+        old.stop()
+    st.session_state[TRAINER] = job
+    snap = job.snapshot()
+    st.session_state[NOTICE] = (
+        "success",
+        f"Loaded {upload.name}: {job.config.model}, step {snap.step}, status {snap.status}. "
+        + ("Press Continue to train on." if snap.status == "stopped" else ""),
+    )
+
+
+def checkpoints(job: train.Trainer | None) -> None:
+    """Download the visitor's run; upload one to continue it (loaded with weights_only=True)."""
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Save** model, optimizer, history and position")
+        if job is None:
+            st.caption("Start a run first.")
+        else:
+            st.download_button(
+                "Download checkpoint",
+                lambda: _checkpoint_bytes(job),
+                f"graphlab-{job.config.model}.pt",
+                "application/octet-stream",
+                icon=":material/download:",
+                on_click="ignore",
+                key="train_download",
+            )
+    with right:
+        st.file_uploader(
+            "Load a checkpoint (.pt) to continue it or to classify digits",
+            type=["pt"],
+            max_upload_size=MAX_CHECKPOINT_MB,
+            on_change=_load_upload,
+            key="train_upload",
+        )
