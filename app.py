@@ -7,6 +7,7 @@ st.set_page_config(page_title="graphlab", page_icon=":material/hub:", layout="wi
 PAGES = {
     "Learn": [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/step_through.py", title="Step Through", icon=":material/footprint:"),
         st.Page("pages/dynamic_graphs.py", title="Dynamic Graphs", icon=":material/alt_route:"),
     ],
     "Tools": [

@@ -12,11 +12,16 @@ from .capture import capture
 from .diff import diff
 from .graph import Edge, Graph, Node
 from .modules import track_modules
+from .record import BackwardStep, ForwardStep, LeafGrad, Recorder
 from .render import GraphvizNotFound, to_dot, to_svg
 from .sandbox import Evaluation, ExpressionError, Limits, evaluate
 from .summarize import summarize
 
 __all__ = [
+    "BackwardStep",
+    "ForwardStep",
+    "LeafGrad",
+    "Recorder",
     "Edge",
     "Evaluation",
     "ExpressionError",

@@ -8,6 +8,7 @@ class, not once per node, which is most of why this is faster than calling `dir(
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import torch
 from torch.autograd.function import BackwardCFunction
@@ -20,7 +21,8 @@ __all__ = ["capture"]
 
 MAX_ATTR_CHARS = 50
 _SAVED_PREFIX = "_saved_"
-_saved_attrs_by_type: dict[type, tuple[str, ...]] = {}
+FREED = "<freed by backward>"
+_op_kinds: dict[type, _OpKind] = {}
 _dtype_names: dict[torch.dtype, str] = {}
 
 
@@ -79,10 +81,14 @@ class _Walk:
         self.names = names
         self.with_modules = with_modules
         self.graph = Graph(meta={"torch": torch.__version__})
+        self.nodes, self.edges = self.graph.nodes, self.graph.edges
         self.ids: dict[object, str] = {}  # autograd node (or leaf tensor id) -> node id
         self.stack: list[object] = []
         self.n_saved = 0
         self.views: list[tuple[torch.Tensor, str]] = []
+        # (shape, dtype, device) -> the same with names, worked out once per distinct tensor type;
+        # nodes of one shape share one tuple: less memory and less for the cyclic GC to scan.
+        self.metas: dict[tuple, tuple[tuple[int, ...], str, str]] = {}
 
     def node_id(self, fn: object) -> str:
         """Id of `fn`, registering it (and scheduling its visit) the first time it is seen."""
@@ -96,7 +102,7 @@ class _Walk:
         name = self.names.get(id(out), (None, False))[0]
         oid = f"o{index}"
         label = name or ("output" if count == 1 else f"output {index}")
-        self.graph.nodes.append(Node(oid, "output", label, *_tensor_meta(out)))
+        self.graph.nodes.append(Node(oid, "output", label, *self._tensor_meta(out)))
         src = self._source_of(out)
         if src is not None:
             self.graph.edges.append(Edge(src, oid, 0, "data"))
@@ -121,13 +127,14 @@ class _Walk:
         is_param = is_param or isinstance(t, torch.nn.Parameter)
         module = name.rpartition(".")[0] if (is_param and name and self.with_modules) else None
         label = name or ("parameter" if is_param else "tensor")
-        return Node(nid, "param" if is_param else "leaf", label, *_tensor_meta(t), module=module)
+        shape, dtype, device = self._tensor_meta(t)
+        return Node(nid, "param" if is_param else "leaf", label, shape, dtype, device, module)
 
     def run(self) -> None:
-        nodes, edges, stack = self.graph.nodes, self.graph.edges, self.stack
+        nodes, edges, stack, ids = self.nodes, self.edges, self.stack, self.ids
         while stack:
             fn = stack.pop()
-            nid = self.ids[fn]
+            nid = ids[fn]
             variable = getattr(fn, "variable", None)
             if isinstance(variable, torch.Tensor):  # AccumulateGrad: show the tensor it fills
                 nodes.append(self._leaf_node(nid, variable))
@@ -135,17 +142,27 @@ class _Walk:
             nodes.append(self._op_node(nid, fn))
             for slot, (nxt, _) in enumerate(fn.next_functions):
                 if nxt is not None:
-                    edges.append(Edge(self.node_id(nxt), nid, slot, "data"))
+                    src = ids.get(nxt)
+                    if src is None:  # first sight: number it and schedule its visit
+                        src = ids[nxt] = f"n{len(ids)}"
+                        stack.append(nxt)
+                    edges.append(Edge(src, nid, slot, "data"))
 
     def _op_node(self, nid: str, fn) -> Node:
-        shape, dtype, device = _op_meta(fn)
+        kind = _op_kinds.get(type(fn)) or _op_kind(type(fn))
+        shape, dtype, device = self._op_meta(fn)
         module = fn.metadata.get(MODULE_KEY) if self.with_modules else None
-        node = Node(nid, "op", type(fn).__name__, shape, dtype, device, module)
-        if isinstance(fn, BackwardCFunction):
+        node = Node(nid, "op", kind.name, shape, dtype, device, module)
+        if kind.custom:
             self._custom_saved(node, fn)
-        else:
-            for attr in _saved_attrs(type(fn)):
-                self._saved(node, attr[len(_SAVED_PREFIX) :], lambda a=attr: getattr(fn, a))
+            return node
+        for attr, name in kind.saved:
+            try:
+                value = getattr(fn, attr)
+            except RuntimeError:  # freed by a backward pass without retain_graph
+                node.attrs[name] = FREED
+            else:
+                self._saved(node, name, value)
         return node
 
     def _custom_saved(self, node: Node, fn: BackwardCFunction) -> None:
@@ -153,36 +170,75 @@ class _Walk:
         for key, value in vars(fn).items():
             if not key.startswith("_"):
                 node.attrs[key] = _text(value)
-        self._saved(node, "saved_tensors", lambda: fn.saved_tensors)
-
-    def _saved(self, node: Node, name: str, read) -> None:
         try:
-            value = read()
-        except RuntimeError:  # freed by a backward pass without retain_graph
-            node.attrs[name] = "<freed by backward>"
-            return
+            value = fn.saved_tensors
+        except RuntimeError:
+            node.attrs["saved_tensors"] = FREED
+        else:
+            self._saved(node, "saved_tensors", value)
+
+    def _saved(self, node: Node, name: str, value: object) -> None:
         if isinstance(value, torch.Tensor):
             self._saved_tensor(node, name, value)
-        elif isinstance(value, (tuple, list)) and any(isinstance(v, torch.Tensor) for v in value):
+        elif value is None:  # this op had no need to save that input
+            return
+        elif isinstance(value, (tuple, list)) and _has_tensor(value):
             for i, v in enumerate(value):
                 if isinstance(v, torch.Tensor):
                     self._saved_tensor(node, f"{name}[{i}]", v)
-        elif value is not None:  # None: this op had no need to save that input
-            node.attrs[name] = _text(value)
+        else:  # the commonest case (a number, a tuple of sizes): `_text(value)`, inlined
+            text = repr(value)
+            node.attrs[name] = text if len(text) <= MAX_ATTR_CHARS else _text(value)
+
+    def _meta(
+        self, shape, dtype: torch.dtype, device: torch.device
+    ) -> tuple[tuple[int, ...], str, str]:
+        key = (shape, dtype, device)
+        meta = self.metas.get(key)
+        if meta is None:
+            meta = self.metas[key] = (tuple(shape), _dtype_name(dtype), str(device))
+        return meta
+
+    def _tensor_meta(self, t: torch.Tensor) -> tuple[tuple[int, ...], str, str]:
+        return self._meta(t.shape, t.dtype, t.device)  # torch.Size hashes like its tuple
+
+    def _op_meta(self, fn) -> tuple[tuple[int, ...] | None, str | None, str | None]:
+        """Shape, dtype and device of what the forward op produced (its gradient's metadata)."""
+        try:
+            meta = fn._input_metadata[0]
+            return self._meta(tuple(meta.shape), meta.dtype, meta.device)
+        except (AttributeError, IndexError, RuntimeError, TypeError):
+            return None, None, None
 
     def _saved_tensor(self, op: Node, name: str, t: torch.Tensor) -> None:
         sid = f"s{self.n_saved}"
         self.n_saved += 1
-        self.graph.nodes.append(Node(sid, "saved", name, *_tensor_meta(t), module=op.module))
-        self.graph.edges.append(Edge(sid, op.id, 0, "saved"))
+        shape, dtype, device = self._tensor_meta(t)
+        self.nodes.append(Node(sid, "saved", name, shape, dtype, device, op.module))
+        self.edges.append(Edge(sid, op.id, 0, "saved"))
 
 
-def _saved_attrs(cls: type) -> tuple[str, ...]:
-    attrs = _saved_attrs_by_type.get(cls)
-    if attrs is None:
-        attrs = tuple(a for a in dir(cls) if a.startswith(_SAVED_PREFIX))
-        _saved_attrs_by_type[cls] = attrs
-    return attrs
+def _has_tensor(values: tuple | list) -> bool:
+    for v in values:  # noqa: SIM110 (a plain loop: `any()` over a generator is twice as slow)
+        if isinstance(v, torch.Tensor):
+            return True
+    return False
+
+
+class _OpKind(NamedTuple):
+    """What every autograd node of one class shares, worked out once per class."""
+
+    name: str  # the class name, e.g. MulBackward0
+    custom: bool  # a custom `torch.autograd.Function` (its ctx holds what it saved)
+    saved: tuple[tuple[str, str], ...]  # ("_saved_self", "self"), ...
+
+
+def _op_kind(cls: type) -> _OpKind:
+    kind = _op_kinds.get(cls)
+    if kind is None:
+        saved = tuple((a, a[len(_SAVED_PREFIX) :]) for a in dir(cls) if a.startswith(_SAVED_PREFIX))
+        kind = _op_kinds[cls] = _OpKind(cls.__name__, issubclass(cls, BackwardCFunction), saved)
+    return kind
 
 
 def _dtype_name(dtype: torch.dtype) -> str:
@@ -190,19 +246,6 @@ def _dtype_name(dtype: torch.dtype) -> str:
     if name is None:
         name = _dtype_names[dtype] = str(dtype).removeprefix("torch.")
     return name
-
-
-def _tensor_meta(t: torch.Tensor) -> tuple[tuple[int, ...], str, str]:
-    return tuple(t.shape), _dtype_name(t.dtype), str(t.device)
-
-
-def _op_meta(fn) -> tuple[tuple[int, ...] | None, str | None, str | None]:
-    """Shape, dtype and device of what the forward op produced (its gradient's metadata)."""
-    try:
-        meta = fn._input_metadata[0]
-        return tuple(meta.shape), _dtype_name(meta.dtype), str(meta.device)
-    except (AttributeError, IndexError, RuntimeError, TypeError):
-        return None, None, None
 
 
 def _text(value: object) -> str:

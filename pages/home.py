@@ -34,6 +34,7 @@ with right:
 
 st.subheader("Map of the app")
 MAP = [
+    ("pages/step_through.py", "Step Through: forward op by op, backward node by node", "footprint"),
     ("pages/dynamic_graphs.py", "Dynamic Graphs: one program, two inputs, two graphs", "alt_route"),
     ("pages/graph_explorer.py", "Graph Explorer: a gallery of graphs to inspect", "account_tree"),
     (

@@ -1,0 +1,382 @@
+"""Record PyTorch's forward ops in execution order and its backward nodes in the engine's order.
+
+`Recorder` is a `torch.overrides.TorchFunctionMode`: while its `with` block runs, every torch
+function and tensor method called from Python passes through it (nothing in torch is patched).
+Each call that returns a tensor becomes a `ForwardStep`. Which autograd nodes a step created is
+found by walking back from its outputs over nodes created since the block started (autograd
+sequence numbers only grow within a thread), so an op such as `F.cross_entropy`, which builds
+two nodes in one call, owns both.
+
+`Recorder.backward` captures the graph (`rec.graph`), puts a pre-hook and a hook on every node
+(`Node.register_prehook` / `Node.register_hook`), runs the real backward pass and removes the
+hooks again, also when backward raises. The pre-hooks see the engine's real execution order and
+what arrives at each node; the hooks see what it sends along each input edge.
+
+>>> import torch
+>>> from graphlab.record import Recorder
+>>> with Recorder() as rec:
+...     x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+...     y = (x * x).sum()
+>>> [s.op for s in rec.forward]
+['torch.tensor', 'Tensor.mul', 'Tensor.sum']
+>>> steps = rec.backward(y, params={"x": x})
+>>> [rec.graph.node(s.node).name for s in steps]
+['SumBackward0', 'MulBackward0', 'x']
+>>> steps[-1].grad.tensor.tolist(), x.grad.tolist()
+([2.0, 4.0, 6.0], [2.0, 4.0, 6.0])
+"""
+
+from __future__ import annotations
+
+import bisect
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+
+import torch
+from torch.autograd.graph import get_gradient_edge
+from torch.overrides import TorchFunctionMode
+
+from .capture import capture
+from .graph import Graph
+from .record_steps import (
+    BackwardStep,
+    ForwardStep,
+    LeafGrad,
+    clone,
+    grad_of,
+    leaf_totals,
+    leaves,
+    node_ids,
+    root_grads,
+)
+from .record_values import MAX_VALUES, Value, snapshot
+
+__all__ = ["BackwardStep", "ForwardStep", "LeafGrad", "Recorder"]
+
+_NO_SEQUENCE = 2**63  # AccumulateGrad and friends report a huge sequence number
+_GETTERS_WITH_NODES = frozenset({"T", "mT", "H", "mH", "real", "imag"})  # properties that are ops
+_op_names: dict[object, str] = {}
+_saved_attrs: dict[type, tuple[str, ...]] = {}
+
+
+class Recorder(TorchFunctionMode):
+    """Records forward ops while its block runs; `backward()` records the backward pass.
+
+    `max_values`: tensors up to this many elements are copied into the steps, larger ones
+    summarized. `line_of`: a function returning the current source line (see
+    `graphlab.record_sources`), called once per recorded op.
+    """
+
+    def __init__(
+        self, *, max_values: int = MAX_VALUES, line_of: Callable[[], int | None] | None = None
+    ) -> None:
+        super().__init__()
+        self.max_values = max_values
+        self.line_of = line_of
+        self.forward: list[ForwardStep] = []
+        self.backward_steps: list[BackwardStep] = []
+        self.leaves: list[LeafGrad] = []
+        self.graph: Graph | None = None
+        self.ids: dict[object, str] = {}  # autograd node -> id in self.graph
+        self._start = 0  # sequence number of the first node made while recording
+        self._next = 0  # sequence number of the first node the next step may make
+        self._ends: list[int] = []  # for steps that made op nodes: the last one's number
+        self._enders: list[int] = []  # ... and the step's index
+        self._leaf_made: dict[object, int] = {}  # grad accumulator -> step that made its leaf
+        self._primary: list[object | None] = []  # per step: the node made for its first output
+        self._values: dict[int, tuple[weakref.ref, int, Value | None]] = {}
+
+    # -- forward ------------------------------------------------------------------------------
+    def __enter__(self) -> Recorder:
+        self._start = self._next = _next_sequence()
+        super().__enter__()
+        return self
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = _op_names.get(func) or _op_name(func)
+        getter = name.startswith("Tensor.") and name.endswith(".__get__")
+        if getter and name[7:-8] not in _GETTERS_WITH_NODES:
+            return func(*args, **kwargs)  # x.grad, x.shape, x.grad_fn, ...: not ops
+        tensors = _tensors(args, kwargs)
+        if tensors and tensors[0].device.type == "meta":  # a dry run (see graphlab.sandbox)
+            return func(*args, **kwargs)
+        inputs = [self._value(t) for t in tensors]
+        out = func(*args, **kwargs)
+        if name == "Tensor.__setitem__":
+            results = tensors[:1]  # writes into its first argument
+        else:
+            results = _tensors((out,), {})
+            if not results:
+                return out
+        if results[0].device.type == "meta":
+            return out
+        index = len(self.forward)
+        self.forward.append(
+            ForwardStep(
+                index=index,
+                op=name.removesuffix(".__get__"),
+                inputs=inputs,
+                outputs=[self._value(t) for t in results],
+                args=_arg_texts(args, kwargs),
+                grad_enabled=torch.is_grad_enabled(),
+                line=self.line_of() if self.line_of is not None else None,
+            )
+        )
+        self._primary.append(self._made_by(index, name, results, tensors[0] if tensors else None))
+        return out
+
+    def _made_by(self, index: int, name: str, results: list, first: torch.Tensor | None):
+        """Note which nodes step `index` made; return the node made for its first output.
+
+        Autograd numbers the nodes of a thread in creation order, so the nodes this step made
+        are those numbered from `self._next` up to the newest node among its outputs; `capture`
+        assigns them. A new leaf that requires grad is its grad accumulator.
+        """
+        primary, last = None, -1
+        if first is not None and name.endswith("_") and first.grad_fn is not None:
+            results = [*results, first]  # in place: the input's history changed
+        for t in results:
+            fn = t.grad_fn
+            if fn is None:
+                if t.requires_grad and (t is not first or name.endswith("grad_")):
+                    fn = get_gradient_edge(t).node
+                    self._leaf_made.setdefault(fn, index)
+                    primary = primary or fn
+                continue
+            seq = fn._sequence_nr()
+            if self._next <= seq < _NO_SEQUENCE:
+                last = max(last, seq)
+                primary = primary or fn
+        if last >= 0:
+            self._ends.append(last)
+            self._enders.append(index)
+            self._next = last + 1
+        return primary
+
+    def _value(self, t: torch.Tensor) -> Value | None:
+        """A snapshot of `t`, shared with earlier ones while `t` has not changed in place."""
+        entry = self._values.get(id(t))
+        if entry is not None and entry[0]() is t and entry[1] == t._version:
+            return entry[2]
+        value = snapshot(t, self.max_values)
+        self._values[id(t)] = (weakref.ref(t), t._version, value)
+        return value
+
+    def _saved(self, fn) -> dict[str, Value | str]:
+        """The `_saved_*` values of one node, readable until it has run (then freed)."""
+        attrs = _saved_attrs.get(type(fn))
+        if attrs is None:
+            attrs = tuple(  # sizes and strides of inputs are bookkeeping, not values
+                a for a in dir(type(fn)) if a.startswith("_saved_") and "_sym_" not in a
+            )
+            _saved_attrs[type(fn)] = attrs
+        saved: dict[str, Value | str] = {}
+        for attr in attrs:
+            try:
+                value = getattr(fn, attr)
+            except RuntimeError:
+                continue
+            key = attr[len("_saved_") :]
+            if isinstance(value, torch.Tensor):
+                saved[key] = self._known(value)
+            elif _has_tensor(value):
+                for i, v in enumerate(value):
+                    if isinstance(v, torch.Tensor):
+                        saved[f"{key}[{i}]"] = self._known(v)
+            elif value is not None:
+                saved[key] = _short(value)
+        return saved
+
+    def _known(self, t: torch.Tensor) -> Value | None:
+        """The forward snapshot of `t` when the forward saw this very tensor, else a new one."""
+        entry = self._values.get(id(t))
+        if entry is not None and entry[0]() is t and entry[1] == t._version:
+            return entry[2]
+        return snapshot(t, self.max_values)
+
+    def _step_of(self, fn: object) -> int | None:
+        """The forward step that made autograd node `fn` (None: made before or outside)."""
+        index = self._leaf_made.get(fn)
+        if index is not None:
+            return index
+        seq = fn._sequence_nr()
+        if not self._start <= seq < _NO_SEQUENCE:
+            return None
+        k = bisect.bisect_left(self._ends, seq)
+        return self._enders[k] if k < len(self._ends) else None
+
+    # -- the graph ----------------------------------------------------------------------------
+    def capture(
+        self,
+        *outputs: torch.Tensor,
+        params: Mapping[str, torch.Tensor] | None = None,
+        model: torch.nn.Module | None = None,
+    ) -> Graph:
+        """Capture the graph of `outputs` into `self.graph` and name the forward steps' nodes."""
+        self.graph = capture(*outputs, params=params, model=model)
+        self.ids = node_ids(self.graph, outputs)
+        for step in self.forward:
+            step.node, step.nodes = None, []
+        for fn, nid in self.ids.items():
+            index = self._step_of(fn)
+            if index is not None:
+                self.forward[index].nodes.append(nid)
+        for step, fn in zip(self.forward, self._primary, strict=True):
+            step.node = self.ids.get(fn) if fn is not None else None
+            if step.node is None and step.nodes:
+                step.node = step.nodes[0]
+        return self.graph
+
+    # -- backward -----------------------------------------------------------------------------
+    def backward(
+        self,
+        *outputs: torch.Tensor,
+        grad_outputs: Sequence[torch.Tensor | None] | None = None,
+        retain_graph: bool = False,
+        params: Mapping[str, torch.Tensor] | None = None,
+        model: torch.nn.Module | None = None,
+    ) -> list[BackwardStep]:
+        """Run backward from `outputs` with every node hooked; return the steps in the engine's
+        order (also kept in `self.backward_steps`, leaf totals in `self.leaves`).
+
+        Outputs that are not scalars get a gradient of ones unless `grad_outputs` says
+        otherwise, as if their sum were the loss.
+        """
+        roots = [
+            (o, g)
+            for o, g in zip(outputs, root_grads(outputs, grad_outputs), strict=True)
+            if o.requires_grad
+        ]
+        if not roots:
+            raise ValueError("backward() needs an output that requires grad")
+        self.capture(*outputs, params=params, model=model)
+        ids, steps = self.ids, []
+        self.backward_steps = steps
+        limit = self.max_values
+        by_input = {(e.dst, e.slot): e.src for e in self.graph.edges if e.kind == "data"}
+        before = {nid: clone(grad_of(fn.variable)) for fn, nid in leaves(ids)}  # .grad so far
+        current: dict[object, BackwardStep] = {}
+
+        def grad(g: torch.Tensor | None) -> Value | None:
+            # Not copied: the engine never changes a gradient in place while another
+            # reference to it exists (it accumulates in place only into its own buffers).
+            return snapshot(g, limit, copy=False)
+
+        leaf_ids = set(before)
+        sums: dict[str, torch.Tensor] = {}  # leaf id -> what the steps delivered, in full
+
+        def pre(fn, nid):
+            def hook(grad_outputs):
+                step = BackwardStep(
+                    len(steps), nid, type(fn).__name__, [grad(g) for g in grad_outputs]
+                )
+                step.saved = self._saved(fn)
+                steps.append(step)
+                current[fn] = step
+
+            return hook
+
+        def post(fn, nid):
+            targets = [by_input.get((nid, slot)) for slot in range(len(fn.next_functions))]
+            variable = getattr(fn, "variable", None)
+            leaf = variable if isinstance(variable, torch.Tensor) else None
+
+            def hook(grad_inputs, grad_outputs):
+                step = current.pop(fn)
+                step.grad_inputs = [grad(g) for g in grad_inputs]
+                step.targets = targets
+                for target, g in zip(targets, grad_inputs, strict=True):
+                    if target in leaf_ids and g is not None:
+                        total = sums.get(target)
+                        sums[target] = g if total is None else total + g
+                if leaf is not None:
+                    step.grad = snapshot(grad_of(leaf), limit)
+
+            return hook
+
+        handles = []
+        try:
+            for fn, nid in ids.items():
+                handles.append(fn.register_prehook(pre(fn, nid)))
+                handles.append(fn.register_hook(post(fn, nid)))
+            torch.autograd.backward(
+                [o for o, _ in roots], [g for _, g in roots], retain_graph=retain_graph
+            )
+        finally:
+            for h in handles:
+                h.remove()
+        names = {n.id: n.name for n in self.graph.nodes}
+        self.leaves = leaf_totals(steps, ids, before, sums, names, limit)
+        return steps
+
+
+def _has_tensor(value) -> bool:
+    return isinstance(value, (tuple, list)) and any(isinstance(v, torch.Tensor) for v in value)
+
+
+_PLAIN = (int, float, bool, str, complex, type(None), slice, tuple, list, torch.Size, torch.dtype)
+
+
+def _short(value: object, limit: int = 60) -> str:
+    plain = isinstance(value, (_PLAIN, torch.device, torch.memory_format))
+    text = repr(value) if plain else f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _tensors(args: tuple, kwargs: dict) -> list[torch.Tensor]:
+    """The tensors among the arguments (also inside lists and tuples, one level deep)."""
+    found = []
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, torch.Tensor):
+            found.append(value)
+        elif isinstance(value, (tuple, list)):
+            found.extend(v for v in value if isinstance(v, torch.Tensor))
+    return found
+
+
+def _arg_texts(args: tuple, kwargs: dict) -> list[str]:
+    """Short text for each argument; tensors are `t0`, `t1`, ... (their index in `inputs`)."""
+    n = 0
+    texts = []
+
+    def text(value: object) -> str:
+        nonlocal n
+        if isinstance(value, torch.Tensor):
+            n += 1
+            return f"t{n - 1}"
+        if isinstance(value, (tuple, list)) and _has_tensor(value):
+            inner = ", ".join(text(v) for v in value)
+            return f"[{inner}]" if isinstance(value, list) else f"({inner})"
+        return _short(value, 40)
+
+    texts = [text(a) for a in args]
+    texts.extend(f"{k}={text(v)}" for k, v in kwargs.items())
+    return texts
+
+
+def _op_name(func) -> str:
+    """`torch.tensor`, `Tensor.mul`, `F.relu`, `Tensor.T.__get__`, ... (cached per function)."""
+    name = getattr(func, "__name__", None) or type(func).__name__
+    owner = getattr(func, "__self__", None)
+    module = getattr(func, "__module__", None) or ""
+    qualname = getattr(func, "__qualname__", "") or ""
+    if name == "__get__" and owner is not None:
+        text = f"Tensor.{getattr(owner, '__name__', '?')}.__get__"
+    elif qualname.startswith(("TensorBase.", "Tensor.")) or module == "torch._tensor":
+        text = f"Tensor.{name}"
+    elif module.startswith("torch.nn.functional"):
+        text = f"F.{name}"
+    elif module.startswith("torch.nn.init"):
+        text = f"init.{name}"
+    else:
+        text = f"torch.{name}"
+    _op_names[func] = text
+    return text
+
+
+def _next_sequence() -> int:
+    """The sequence number the next autograd node of this thread will get."""
+    with torch.enable_grad():
+        probe = torch.zeros((), requires_grad=True) * 1
+    return probe.grad_fn._sequence_nr() + 1

@@ -1,0 +1,91 @@
+"""Snapshots of the tensors a recording shows: values of small tensors, statistics of large ones.
+
+A snapshot is taken the moment a value passes (an op's input, a gradient arriving at a node), so
+in-place ops and the engine's in-place accumulation of gradients later cannot change it.
+
+>>> v = snapshot(torch.tensor([1.0, 2.0]))
+>>> v.shape, v.dtype, v.tensor.tolist()
+((2,), 'float32', [1.0, 2.0])
+>>> big = snapshot(torch.arange(10.0), max_values=4)
+>>> big.tensor is None, big.stats
+(True, {'min': 0.0, 'max': 9.0, 'mean': 4.5})
+>>> to_plain(v)["value"]
+[1.0, 2.0]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from .payload import SMALL_TENSOR, tensor_summary
+
+__all__ = ["MAX_VALUES", "Value", "snapshot", "to_plain"]
+
+MAX_VALUES = 4096  # tensors up to this many elements are copied; larger ones are summarized
+_dtype_names: dict[torch.dtype, str] = {}
+
+
+@dataclass
+class Value:
+    """One tensor as it was when it passed: ``tensor`` (a detached copy) when it had at most
+    ``max_values`` elements, else None and ``stats`` (min, max, mean)."""
+
+    shape: tuple[int, ...]
+    dtype: str
+    tensor: torch.Tensor | None = None
+    stats: dict[str, float] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        if self.tensor is not None:
+            return f"Value({self.tensor.tolist()!r})"
+        return f"Value(shape={self.shape}, dtype={self.dtype}, stats={self.stats})"
+
+
+def snapshot(
+    t: torch.Tensor | None, max_values: int = MAX_VALUES, copy: bool = True
+) -> Value | None:
+    """A `Value` of ``t`` now (None stays None). With ``copy=False`` a small tensor is kept
+    by reference, for tensors nothing will change in place (gradients inside backward)."""
+    if t is None:
+        return None
+    dtype = _dtype_names.get(t.dtype)
+    if dtype is None:
+        dtype = _dtype_names[t.dtype] = str(t.dtype).removeprefix("torch.")
+    if t.numel() <= max_values:
+        return Value(tuple(t.shape), dtype, t.detach().clone() if copy else t.detach())
+    return Value(tuple(t.shape), dtype, None, _stats(t.detach()))
+
+
+def _stats(data: torch.Tensor) -> dict[str, float]:
+    if data.is_complex() or data.device.type == "meta":
+        return {}
+    if not data.is_floating_point():
+        data = data.double() if data.dtype != torch.bool else data.long().double()
+    low, high = torch.aminmax(data)
+    return {"min": low.item(), "max": high.item(), "mean": data.mean(dtype=torch.float64).item()}
+
+
+def to_plain(value: Value | None) -> dict[str, Any] | None:
+    """Strict-JSON data: shape, dtype, and ``value`` (nested lists, at most 64 elements) or
+    ``summary`` (min, max, mean)."""
+    if value is None:
+        return None
+    if value.tensor is None or value.tensor.numel() > SMALL_TENSOR:
+        plain: dict[str, Any] = {"shape": list(value.shape), "dtype": value.dtype}
+        stats = value.stats if value.tensor is None else _stats(value.tensor)
+        if stats:
+            plain["summary"] = {k: _finite(v) for k, v in stats.items()}
+        return plain
+    info = tensor_summary(value.tensor)
+    return {"shape": info["shape"], "dtype": info["dtype"], "value": info.get("value")}
+
+
+def _finite(x: float) -> float | str:
+    if x != x:
+        return "nan"
+    if x in (float("inf"), float("-inf")):
+        return "inf" if x > 0 else "-inf"
+    return x

@@ -1,0 +1,138 @@
+"""What the Step Through page shows at each frame of a recording (plain data in, plain data out).
+
+A recording (:func:`graphlab.record_sources.to_data`) becomes a list of frames: its forward steps,
+then its backward steps, then one final frame with the leaf gradients. For each frame,
+:func:`highlight` gives the node roles for :func:`graphlab.to_dot` and the edges that carry
+gradient, and :func:`frame_dot` draws it.
+
+>>> from graphlab.record_sources import record_example
+>>> data = record_example("shared")
+>>> [f.phase for f in frames(data)]
+['forward', 'forward', 'forward', 'backward', 'backward', 'backward', 'final']
+>>> highlight(data, frames(data)[4]).roles["n1"], highlight(data, frames(data)[4]).edges
+('active', [('n2', 'n1'), ('n2', 'n1')])
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .graph import Graph
+from .render import to_dot
+
+__all__ = [
+    "ACTIVE_FILL",
+    "EDGE_COLOR",
+    "Frame",
+    "Highlight",
+    "frame_dot",
+    "frames",
+    "highlight",
+    "next_frame",
+]
+
+EDGE_COLOR = "#e63946"
+ACTIVE_FILL = "#ffb3b3"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """`phase` is "forward", "backward" or "final"; `step` indexes that phase's steps."""
+
+    phase: str
+    step: int | None = None
+
+
+@dataclass
+class Highlight:
+    roles: dict[str, str] = field(default_factory=dict)  # node id -> active / done / path
+    edges: list[tuple[str, str]] = field(default_factory=list)  # (src, dst) carrying gradient
+
+
+def frames(data: dict[str, Any], all_ops: bool = False) -> list[Frame]:
+    """The frames to step through; forward ops that built no graph node only with `all_ops`."""
+    out = [Frame("forward", s["index"]) for s in data.get("forward", []) if all_ops or s["nodes"]]
+    backward = data.get("backward", [])
+    out.extend(Frame("backward", s["index"]) for s in backward)
+    if backward:
+        out.append(Frame("final"))
+    return out
+
+
+def next_frame(position: int, count: int) -> tuple[int, bool]:
+    """The position after `position` while playing, and whether to keep playing."""
+    if position + 1 >= count:
+        return max(count - 1, 0), False
+    return position + 1, position + 2 < count
+
+
+def highlight(data: dict[str, Any], frame: Frame) -> Highlight:
+    graph = data.get("graph") or {"nodes": [], "edges": []}
+    outputs = {e["dst"]: e["src"] for e in graph["edges"] if e["dst"].startswith("o")}
+    if frame.phase == "forward":
+        return _forward(data, frame.step, outputs)
+    if frame.phase == "backward":
+        return _backward(data, frame.step, outputs)
+    roles = {n["id"]: "done" for n in graph["nodes"] if n["kind"] != "saved"}
+    roles.update((leaf["node"], "active") for leaf in data.get("leaves", []))
+    return Highlight(roles)
+
+
+def _forward(data: dict[str, Any], index: int, outputs: dict[str, str]) -> Highlight:
+    roles: dict[str, str] = {}
+    for step in data["forward"][: index + 1]:
+        role = "active" if step["index"] == index else "done"
+        roles.update((nid, role) for nid in step["nodes"])
+    for out, src in outputs.items():
+        if src in roles:
+            roles[out] = roles[src]
+    return Highlight(roles)
+
+
+def _backward(data: dict[str, Any], index: int, outputs: dict[str, str]) -> Highlight:
+    roles = dict.fromkeys(outputs, "done")
+    for step in data["backward"][:index]:
+        roles[step["node"]] = "done"
+        for target, grad in zip(step["targets"], step["grad_inputs"], strict=True):
+            if target is not None and grad is not None:
+                roles.setdefault(target, "path")  # gradient waiting there
+    step = data["backward"][index]
+    roles[step["node"]] = "active"
+    edges = [
+        (target, step["node"])
+        for target, grad in zip(step["targets"], step["grad_inputs"], strict=True)
+        if target is not None and grad is not None
+    ]
+    if index == 0:
+        edges.extend((src, out) for out, src in outputs.items() if src == step["node"])
+    return Highlight(roles, edges)
+
+
+def frame_dot(graph: Graph, hl: Highlight, **options: Any) -> str:
+    """`to_dot(graph, highlight=roles)`, the active nodes filled light red and the
+    gradient-carrying edges drawn thick and red.
+
+    Both are restyled in the DOT text, where `to_dot` writes a node as `  "id" [...];` and a
+    plain data edge as `  "src" -> "dst";` (until `to_dot` takes such styles itself). A later
+    attribute wins in DOT, so appending `fillcolor` overrides the kind's colour.
+    """
+    dot = to_dot(graph, highlight=hl.roles, **options)
+    active = {f'  "{_id(n)}" [' for n, role in hl.roles.items() if role == "active"}
+    if active:  # fill the running node, so it stands out from nodes merely outlined in red
+        lines = dot.split("\n")
+        for i, line in enumerate(lines):
+            if line.endswith("];") and line[: line.find("[") + 1] in active:
+                lines[i] = f'{line[:-2]} fillcolor="{ACTIVE_FILL}"];'
+        dot = "\n".join(lines)
+    for src, dst in set(hl.edges):
+        plain = f'  "{_id(src)}" -> "{_id(dst)}";'
+        styled = f'  "{_id(src)}" -> "{_id(dst)}" [color="{EDGE_COLOR}" penwidth=3];'
+        dot = dot.replace(plain, styled)
+    return dot
+
+
+def _id(node_id: str) -> str:
+    """Node ids are ours (n12, o0), but keep anything odd out of the DOT text all the same."""
+    return re.sub(r"[^A-Za-z0-9_]", "", node_id)

@@ -1,0 +1,85 @@
+"""Step Through: PyTorch's real forward pass op by op, then its backward pass node by node."""
+
+import streamlit as st
+
+import graphlab as gl
+from graphlab.expression_examples import DEFAULT, EXPRESSION_EXAMPLES
+from graphlab.record_sources import MODELS, record_example, record_model
+from graphlab.sandbox import Limits
+from widgets import stepper
+from widgets.expression import show_error
+from widgets.graph_view import DIRECTIONS
+
+EXAMPLES = gl.examples.EXAMPLES
+SOURCES = ["Gallery example", "Small model", "Your program"]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def example_recording(name: str) -> dict:
+    # Seeded, trusted code with no visitor input: one recording serves everyone.
+    return record_example(name)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def model_recording(name: str) -> dict:
+    return record_model(name)
+
+
+st.title("Step Through")
+st.markdown(
+    "Watch PyTorch run. **Forward**: each op as it executes, and the graph nodes it records. "
+    "**Backward**: each node in the order the autograd engine *really* ran it (recorded with "
+    "hooks on every node), the gradient that arrives, the local derivative with the numbers "
+    "it used, and what it sends along each input edge. Leaves add up their `.grad`."
+)
+
+source = st.segmented_control("Source", SOURCES, default=SOURCES[0], key="step_source")
+source = source or SOURCES[0]
+if source == "Gallery example":
+    name = st.selectbox(
+        "Example", list(EXAMPLES), format_func=lambda n: EXAMPLES[n].title, key="step_example"
+    )
+    data, identity = example_recording(name), f"example:{name}"
+    with st.expander("Code"):
+        st.code(gl.examples.source(name), language="python")
+elif source == "Small model":
+    name = st.selectbox("Model", list(MODELS), format_func=MODELS.get, key="step_model")
+    st.caption(
+        "A toy MNIST model of the Live Training page, on two random images. Its big weights "
+        "show as min / max / mean."
+    )
+    data, identity = model_recording(name), f"model:{name}"
+else:
+    stepper.init_program(EXPRESSION_EXAMPLES[DEFAULT].source)
+    link_col, lab_col = st.columns([3, 1])
+    link_col.text_input(
+        "Paste an Expression Lab share link",
+        key="step_link",
+        on_change=stepper.load_link,
+        placeholder="https://.../expression_lab?code=...",
+    )
+    lab_col.button("Use the Lab's program", key="step_use_lab", on_click=stepper.load_lab_program)
+    code = st.text_area(
+        "Program", key=stepper.CODE, height=180, max_chars=Limits().max_source_chars
+    )
+    data, identity = stepper.record_program(code), f"program:{stepper.digest(code)}"
+    if not data.get("ok"):
+        show_error(code, data.get("error", {}))
+        st.stop()
+
+if data.get("note"):
+    st.info(data["note"])
+if not data.get("graph"):
+    st.stop()
+
+left, right = st.columns([3, 2])
+direction = left.radio(
+    "Layout", list(DIRECTIONS), horizontal=True, key="step_rankdir", label_visibility="collapsed"
+)
+all_ops = right.toggle(
+    "Also ops that built no node",
+    key="step_all_ops",
+    help="Tensor factories, ops under no_grad, on detached tensors or inside a model's setup.",
+)
+options = {"rankdir": DIRECTIONS.get(direction, "TB"), "show_saved": False}
+stepper.stepper(data, identity, all_ops, options)

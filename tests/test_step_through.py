@@ -1,0 +1,125 @@
+"""AppTest: the Step Through page, driven frame by frame through its buttons and slider.
+
+Timed fragments (play) never fire in AppTest; what a tick does is `record_view.next_frame`,
+tested with the other frame logic in test_record_data.py.
+"""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from graphlab.record_sources import record_example
+from graphlab.record_view import frames
+from graphlab.share import encode_program
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture(scope="module")
+def at() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    app.switch_page("pages/step_through.py").run()
+    assert not app.exception
+    return app
+
+
+def _headline(app: AppTest) -> str:
+    return next(m.value for m in app.markdown if m.value.startswith("**") and " / " in m.value)
+
+
+def _dot(app: AppTest) -> str:
+    (chart,) = app.get("graphviz_chart")
+    return chart.proto.spec
+
+
+@pytest.mark.parametrize("name", ["neuron", "shared", "view_inplace", "mlp"])
+def test_next_walks_every_forward_and_backward_frame(at, name):
+    at.segmented_control(key="step_source").set_value("Gallery example").run()
+    at.selectbox(key="step_example").set_value(name).run()
+    data = record_example(name)
+    shown = frames(data)
+    assert _headline(at).startswith(f"**1 / {len(shown)}**")
+    for i, frame in enumerate(shown):
+        assert not at.exception
+        headline = _headline(at)
+        assert headline.startswith(f"**{i + 1} / {len(shown)}**")
+        if frame.phase == "forward":
+            assert f"Forward: `{data['forward'][frame.step]['op']}`" in headline
+        elif frame.phase == "backward":
+            step = data["backward"][frame.step]
+            assert f"Backward: `{step['name']}` runs" in headline
+            assert f'"{step["node"]}" [' in _dot(at) and "#ffb3b3" in _dot(at)
+        if i + 1 < len(shown):
+            at.button(key="step_next").click().run()
+    assert at.button(key="step_next").disabled
+    assert "Done" in _headline(at)
+    assert any("equals the sum" in s.value for s in at.success)
+
+
+def test_previous_first_last_and_slider(at):
+    at.segmented_control(key="step_source").set_value("Gallery example").run()
+    at.selectbox(key="step_example").set_value("neuron").run()
+    count = len(frames(record_example("neuron")))
+    at.button(key="step_last").click().run()
+    assert _headline(at).startswith(f"**{count} / {count}**")
+    at.button(key="step_prev").click().run()
+    assert _headline(at).startswith(f"**{count - 1} / {count}**")
+    at.slider(key="step_pos").set_value(2).run()
+    assert _headline(at).startswith(f"**3 / {count}**")
+    at.button(key="step_first").click().run()
+    assert _headline(at).startswith(f"**1 / {count}**") and at.button(key="step_first").disabled
+    at.toggle(key="step_all_ops").set_value(True).run()  # torch.tensor(x) built no node
+    assert _headline(at).startswith(f"**1 / {count + 1}**")
+    at.toggle(key="step_all_ops").set_value(False).run()
+
+
+def test_play_button_toggles_and_a_new_example_starts_over(at):
+    at.segmented_control(key="step_source").set_value("Gallery example").run()
+    at.selectbox(key="step_example").set_value("shared").run()
+    at.button(key="step_next").click().run()
+    at.button(key="step_play").click().run()
+    assert not at.exception and at.session_state["step_playing"] is True
+    at.button(key="step_play").click().run()
+    assert at.session_state["step_playing"] is False
+    at.selectbox(key="step_example").set_value("custom").run()
+    assert _headline(at).startswith("**1 / ")
+
+
+def test_a_visitors_program_is_recorded_in_the_worker_and_stepped(at):
+    at.segmented_control(key="step_source").set_value("Your program").run()
+    program = (
+        "a = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+        "with torch.no_grad():\n"
+        "    c = a * 2\n"
+        "y = (a * c).sum()\n"
+    )
+    at.text_area(key="step_code").set_value(program).run()
+    assert not at.exception and not at.error
+    at.toggle(key="step_all_ops").set_value(True).run()
+    at.button(key="step_next").click().run()  # a * 2 under no_grad
+    assert any("3 | " in c.value for c in at.code)  # its source line
+    assert any("no_grad" in i.value for i in at.info)
+    at.button(key="step_last").click().run()
+    assert any("equals the sum" in s.value for s in at.success)
+    at.toggle(key="step_all_ops").set_value(False).run()
+
+
+def test_a_share_link_and_a_bad_program(at):
+    at.segmented_control(key="step_source").set_value("Your program").run()
+    link = "https://example.org/expression_lab?code=eSA9IHRvcmNoLm9uZXMoMykgKyB0b3JjaC5vbmVzKDQpCg"
+    at.text_input(key="step_link").input(link).run()
+    assert at.text_area(key="step_code").value == "y = torch.ones(3) + torch.ones(4)\n"
+    assert at.error and "cannot be broadcast" in at.error[0].value
+    at.session_state["lab_linked_code"] = encode_program("x = torch.ones(2) * 3\n")
+    at.button(key="step_use_lab").click().run()
+    assert at.text_area(key="step_code").value == "x = torch.ones(2) * 3\n"
+    assert not at.error and any("no backward pass" in i.value for i in at.info)
+
+
+def test_a_small_model(at):
+    at.segmented_control(key="step_source").set_value("Small model").run()
+    at.selectbox(key="step_model").set_value("mlp").run()
+    assert not at.exception and "Forward" in _headline(at)
+    at.button(key="step_last").click().run()
+    assert any("equals the sum" in s.value for s in at.success)

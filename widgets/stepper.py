@@ -1,0 +1,259 @@
+"""Streamlit pieces of the Step Through page: the visitor's program, the controls, each frame.
+
+A recording is plain data (:mod:`graphlab.record_sources`); :mod:`graphlab.record_view` says what
+each frame highlights. Names a visitor typed (variables, hence leaf names) are shown only through
+``st.code``, ``st.table`` or escaped markdown, never as markup. Play advances one frame per tick
+of a timed fragment; the script itself never waits in a loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import streamlit as st
+
+import graphlab as gl
+from graphlab.formulas import NOTATION, rule_for
+from graphlab.record_view import Frame, frame_dot, frames, highlight, next_frame
+from graphlab.share import ShareLinkError, decode_program
+from graphlab.worker import shared_worker
+from widgets.expression import escape_markdown, format_tensor
+
+POS = "step_pos"  # the slider's key: the frame shown
+PLAYING = "step_playing"  # plain state (not a widget): the timer runs while True
+_TICK = "step_tick"  # time of the last automatic advance
+_SHOWN = "step_shown"  # which recording the position belongs to
+CODE = "step_code"
+_REPLY = "step_reply"  # (program, worker reply)
+_LAB_LINK = "lab_linked_code"  # the Expression Lab's last program, as in its share link
+SPEEDS = {"slow": 2.0, "normal": 1.0, "fast": 0.4}  # seconds per frame
+
+
+# -- the visitor's program ---------------------------------------------------------------------
+def init_program(default: str) -> None:
+    """The program: from this page's ``?code=`` link, else the Expression Lab's, else `default`."""
+    link = st.query_params.get("code")
+    if CODE not in st.session_state:
+        st.session_state[CODE] = _decoded(link) or _decoded(st.session_state.get(_LAB_LINK))
+        st.session_state[CODE] = st.session_state[CODE] or default
+
+
+def _decoded(value: Any) -> str | None:
+    try:
+        return decode_program(value) if value else None
+    except ShareLinkError:
+        return None
+
+
+def load_link() -> None:
+    """Callback of the share-link box: put the link's program into the editor."""
+    text = (st.session_state.get("step_link") or "").strip()
+    code = parse_qs(urlparse(text).query).get("code", [text])[0]
+    program = _decoded(code)
+    if program is not None:
+        st.session_state[CODE] = program
+
+
+def load_lab_program() -> None:
+    program = _decoded(st.session_state.get(_LAB_LINK))
+    if program is not None:
+        st.session_state[CODE] = program
+
+
+def digest(code: str) -> str:
+    return hashlib.sha1(code.encode()).hexdigest()[:12]
+
+
+def record_program(code: str) -> dict[str, Any]:
+    """The worker's recording of ``code``, kept per visitor until the program changes."""
+    memo = st.session_state.get(_REPLY)
+    if memo is not None and memo[0] == code:
+        return memo[1]
+    with st.spinner("Running your program in the sandbox..."):
+        reply = shared_worker().run(code, record=True)
+    st.session_state[_REPLY] = (code, reply)
+    return reply
+
+
+# -- controls ----------------------------------------------------------------------------------
+def _go(position: int) -> None:
+    st.session_state[POS] = position
+
+
+def _toggle_play(count: int) -> None:
+    playing = not st.session_state.get(PLAYING, False)
+    if playing and st.session_state.get(POS, 0) >= count - 1:
+        st.session_state[POS] = 0  # play again from the start
+    st.session_state[PLAYING] = playing
+    st.session_state[_TICK] = time.monotonic()
+
+
+def play_controls(count: int) -> float | None:
+    """Play/pause and speed; returns seconds per frame while playing, else None."""
+    playing = st.session_state.get(PLAYING, False)
+    left, right = st.columns([1, 3])
+    left.button(
+        "Pause" if playing else "Play",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        key="step_play",
+        on_click=_toggle_play,
+        args=(count,),
+        disabled=count < 2,
+    )
+    speed = right.select_slider(
+        "Speed", list(SPEEDS), value="normal", key="step_speed", label_visibility="collapsed"
+    )
+    return SPEEDS[speed] if playing else None
+
+
+def stepper(data: dict[str, Any], identity: str, all_ops: bool, options: dict) -> None:
+    """The frame controls and the frame itself (run as a fragment that ticks while playing)."""
+    shown = frames(data, all_ops)
+    if not shown:
+        st.info("Nothing to step through: no op of this program built a graph node.")
+        return
+    if st.session_state.get(_SHOWN) != identity:  # another recording: start from its beginning
+        st.session_state[_SHOWN] = identity
+        st.session_state[POS] = 0
+        st.session_state[PLAYING] = False
+    count = len(shown)
+    st.session_state[POS] = min(int(st.session_state.get(POS, 0)), count - 1)
+    interval = play_controls(count)
+    st.fragment(run_every=interval)(_frame_view)(data, shown, options, interval)
+
+
+def _frame_view(data: dict, shown: list[Frame], options: dict, interval: float | None) -> None:
+    count = len(shown)
+    now = time.monotonic()
+    if interval is not None and now - st.session_state.get(_TICK, now) >= 0.8 * interval:
+        st.session_state[_TICK] = now
+        st.session_state[POS], playing = next_frame(st.session_state[POS], count)
+        if not playing:
+            st.session_state[PLAYING] = False
+            st.rerun()  # stop the timer
+    position = st.session_state[POS]
+    cols = st.columns(4)
+    cols[0].button("First", key="step_first", on_click=_go, args=(0,), disabled=position == 0)
+    cols[1].button(
+        "Previous", key="step_prev", on_click=_go, args=(position - 1,), disabled=position == 0
+    )
+    last = position >= count - 1
+    cols[2].button("Next", key="step_next", on_click=_go, args=(position + 1,), disabled=last)
+    cols[3].button("Last", key="step_last", on_click=_go, args=(count - 1,), disabled=last)
+    if count > 1:
+        st.slider("Frame", 0, count - 1, key=POS, label_visibility="collapsed")
+    frame = shown[position]
+    show_frame(data, frame, position, count, options)
+
+
+# -- one frame ---------------------------------------------------------------------------------
+def show_frame(data: dict, frame: Frame, position: int, count: int, options: dict) -> None:
+    graph = gl.Graph.from_dict(data["graph"])
+    hl = highlight(data, frame)
+    st.markdown(f"**{position + 1} / {count}** · {_headline(data, frame, graph)}")
+    graph_col, info_col = st.columns([3, 2])
+    with graph_col:
+        st.graphviz_chart(frame_dot(graph, hl, legend=False, **options), width="stretch")
+        st.caption(
+            "Filled red: running now (forward: just recorded) · yellow outline: done · red "
+            "outline: its gradient has arrived, waiting to run · thick red edges: gradient "
+            "flowing now, against the arrows"
+        )
+    with info_col:
+        if frame.phase == "forward":
+            _forward_info(data, data["forward"][frame.step], graph)
+        elif frame.phase == "backward":
+            _backward_info(data["backward"][frame.step], graph)
+        else:
+            _final_info(data)
+
+
+def _headline(data: dict, frame: Frame, graph: gl.Graph) -> str:
+    if frame.phase == "forward":
+        step = data["forward"][frame.step]
+        return f"Forward: `{step['op']}`"
+    if frame.phase == "backward":
+        step = data["backward"][frame.step]
+        return f"Backward: `{step['name']}` runs"
+    return "Done: the leaf gradients"
+
+
+def _name(graph: gl.Graph, node_id: str | None) -> str:
+    if node_id is None:
+        return "—"
+    node = graph.node(node_id)
+    return f"{node.name} ({node_id})"
+
+
+def _forward_info(data: dict, step: dict, graph: gl.Graph) -> None:
+    lines = (data.get("source") or "").splitlines()
+    if step["line"] and 1 <= step["line"] <= len(lines):
+        st.code(f"{step['line']:>3} | {lines[step['line'] - 1]}", language=None)
+    st.code(f"{step['op']}({', '.join(step['args'])})", language=None)
+    st.table(
+        {
+            "": [f"t{i}" for i in range(len(step["inputs"]))] + ["output"] * len(step["outputs"]),
+            "value": [format_tensor(v) for v in step["inputs"] + step["outputs"]],
+        }
+    )
+    if step["nodes"]:
+        st.markdown("**Graph nodes made:**")
+        st.text(", ".join(_name(graph, n) for n in step["nodes"]))
+    elif not step["grad_enabled"]:
+        st.info("Ran under `torch.no_grad()`: no graph node was recorded.")
+    else:
+        st.info("No input requires grad (or it was detached): this op added nothing to the graph.")
+
+
+def _backward_info(step: dict, graph: gl.Graph) -> None:
+    node = graph.node(step["node"])
+    st.markdown("**Arrives** (`grad_output`)")
+    st.code(
+        "\n".join(format_tensor(g) if g else "None" for g in step["grad_outputs"]), language=None
+    )
+    rule = rule_for(node.name, node.kind) or rule_for(step["name"])
+    st.markdown("**Local derivative**")
+    if rule is not None:
+        st.latex(rule.backward)
+        st.caption(rule.words)
+    for line in step["filled"]:
+        st.latex(line)
+    if rule is not None:
+        st.caption(NOTATION)
+    if step["grad_inputs"]:
+        st.markdown("**Leaves** (`grad_inputs`, one per input edge)")
+        st.table(
+            {
+                "to": [_name(graph, t) for t in step["targets"]],
+                "gradient": [format_tensor(g) if g else "None" for g in step["grad_inputs"]],
+            }
+        )
+    if step["grad"] is not None:
+        st.markdown("**`.grad` accumulates**")
+        st.table(
+            {
+                "from": [_name(graph, c["node"]) for c in step["contributions"]],
+                "contribution": [format_tensor(c["value"]) for c in step["contributions"]],
+            }
+        )
+        st.code(f".grad = {format_tensor(step['grad'])}", language=None)
+
+
+def _final_info(data: dict) -> None:
+    leaves = data.get("leaves", [])
+    st.table(
+        {
+            "leaf": [leaf["name"] for leaf in leaves],
+            "sum of the steps": [format_tensor(leaf["from_steps"]) for leaf in leaves],
+            ".grad": [format_tensor(leaf["grad"]) for leaf in leaves],
+            "equal": ["✓" if leaf["equal"] else "✗" for leaf in leaves],
+        }
+    )
+    if leaves and all(leaf["equal"] for leaf in leaves):
+        st.success("Every leaf's `.grad` equals the sum of the gradients the steps delivered.")
+    elif leaves:
+        names = escape_markdown(", ".join(leaf["name"] for leaf in leaves if not leaf["equal"]))
+        st.warning(f"Not all equal (large tensors are compared by their summaries): {names}")
