@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from . import examples
 from .cli_model import add_model_parser
+from .cli_output import write_graph
 from .cli_train import add_train_parser
-from .render import GraphvizNotFound, to_dot, to_svg
-
-FORMATS = (".svg", ".dot", ".gv", ".json")
+from .render import to_dot, to_svg
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,24 +54,15 @@ def _run_demo(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(to_dot(graph, **options) + "\n")
         return 0
-    path = Path(args.output)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        print(
-            f"error: unknown output type {suffix!r}; use one of {', '.join(FORMATS)}",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        text = {
-            ".svg": lambda: to_svg(graph, **options),
-            ".json": lambda: graph.to_json(indent=1),
-        }.get(suffix, lambda: to_dot(graph, **options))()
-    except GraphvizNotFound as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    path.write_text(text, encoding="utf-8")
-    print(f"wrote {path} ({len(graph.nodes)} nodes, {len(graph.edges)} edges)")
+    code = write_graph(
+        args.output,
+        graph,
+        dot=lambda: to_dot(graph, **options),
+        svg=lambda: to_svg(graph, **options),
+    )
+    if code:
+        return code
+    print(f"wrote {args.output} ({len(graph.nodes)} nodes, {len(graph.edges)} edges)")
     return 0
 
 

@@ -135,11 +135,11 @@ class _Walk:
         while stack:
             fn = stack.pop()
             nid = ids[fn]
-            variable = getattr(fn, "variable", None)
-            if isinstance(variable, torch.Tensor):  # AccumulateGrad: show the tensor it fills
-                nodes.append(self._leaf_node(nid, variable))
+            kind = _op_kinds.get(type(fn)) or _op_kind(type(fn))
+            if kind.accumulates:  # AccumulateGrad: show the tensor it fills
+                nodes.append(self._leaf_node(nid, fn.variable))
                 continue
-            nodes.append(self._op_node(nid, fn))
+            nodes.append(self._op_node(nid, fn, kind))
             for slot, (nxt, _) in enumerate(fn.next_functions):
                 if nxt is not None:
                     src = ids.get(nxt)
@@ -148,8 +148,7 @@ class _Walk:
                         stack.append(nxt)
                     edges.append(Edge(src, nid, slot, "data"))
 
-    def _op_node(self, nid: str, fn) -> Node:
-        kind = _op_kinds.get(type(fn)) or _op_kind(type(fn))
+    def _op_node(self, nid: str, fn, kind: _OpKind) -> Node:
         shape, dtype, device = self._op_meta(fn)
         module = fn.metadata.get(MODULE_KEY) if self.with_modules else None
         node = Node(nid, "op", kind.name, shape, dtype, device, module)
@@ -231,13 +230,16 @@ class _OpKind(NamedTuple):
     name: str  # the class name, e.g. MulBackward0
     custom: bool  # a custom `torch.autograd.Function` (its ctx holds what it saved)
     saved: tuple[tuple[str, str], ...]  # ("_saved_self", "self"), ...
+    accumulates: bool  # AccumulateGrad: stands for the leaf tensor in `.variable`
 
 
 def _op_kind(cls: type) -> _OpKind:
     kind = _op_kinds.get(cls)
     if kind is None:
         saved = tuple((a, a[len(_SAVED_PREFIX) :]) for a in dir(cls) if a.startswith(_SAVED_PREFIX))
-        kind = _op_kinds[cls] = _OpKind(cls.__name__, issubclass(cls, BackwardCFunction), saved)
+        custom = issubclass(cls, BackwardCFunction)
+        accumulates = cls.__name__ == "AccumulateGrad"
+        kind = _op_kinds[cls] = _OpKind(cls.__name__, custom, saved, accumulates)
     return kind
 
 

@@ -13,13 +13,11 @@ import time
 from pathlib import Path
 
 from . import models
-from .render import GraphvizNotFound
+from .cli_output import write_graph
 from .render_modules import to_dot, to_svg
 from .summarize import summarize
 
 __all__ = ["add_model_parser", "run_model"]
-
-FORMATS = (".svg", ".dot", ".gv", ".json")
 
 
 def add_model_parser(subparsers) -> argparse.ArgumentParser:
@@ -65,27 +63,16 @@ def run_model(args: argparse.Namespace) -> int:
         sys.stdout.write(to_dot(small, **options) + "\n")
         print(note, file=sys.stderr)
         return 0
-    path = Path(args.output)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        print(
-            f"error: unknown output type {suffix!r}; use one of {', '.join(FORMATS)}",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        if suffix == ".svg":
-            text = to_svg(small, **options)
-        elif suffix == ".json":
-            text = small.to_json(indent=1)
-        else:
-            text = to_dot(small, **options)
-    except GraphvizNotFound as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    path.write_text(text, encoding="utf-8")
+    code = write_graph(
+        args.output,
+        small,
+        dot=lambda: to_dot(small, **options),
+        svg=lambda: to_svg(small, **options),
+    )
+    if code:
+        return code
     seconds = time.perf_counter() - start
-    print(f"wrote {path}: {full:,} captured nodes; {note} ({seconds:.2f} s)")
+    print(f"wrote {args.output}: {full:,} captured nodes; {note} ({seconds:.2f} s)")
     return 0
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 __all__ = ["Edge", "Graph", "Node", "NODE_KINDS", "EDGE_KINDS"]
 
@@ -17,7 +18,7 @@ EDGE_KINDS = ("data", "saved", "view")
 FORMAT_VERSION = 1
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One box in the picture.
 
@@ -35,8 +36,7 @@ class Node:
     attrs: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
     """`kind="data"`: data flows from `src` into input `slot` of `dst`.
 
     `kind="saved"` joins a saved tensor (src) to the op that saved it (dst); `kind="view"` joins
@@ -104,8 +104,8 @@ class Graph:
     def to_dict(self) -> dict:
         return {
             "format": FORMAT_VERSION,
-            "nodes": [asdict(n) for n in self.nodes],
-            "edges": [asdict(e) for e in self.edges],
+            "nodes": [_node_dict(n) for n in self.nodes],
+            "edges": [e._asdict() for e in self.edges],
             "meta": dict(self.meta),
         }
 
@@ -143,6 +143,20 @@ class Graph:
 
 def _slot(edge: Edge) -> int:
     return edge.slot
+
+
+def _node_dict(n: Node) -> dict:
+    shape = list(n.shape) if n.shape is not None else None
+    return {
+        "id": n.id,
+        "kind": n.kind,
+        "name": n.name,
+        "shape": shape,
+        "dtype": n.dtype,
+        "device": n.device,
+        "module": n.module,
+        "attrs": dict(n.attrs),
+    }
 
 
 def _node_from_dict(d: dict) -> Node:
