@@ -15,7 +15,6 @@ gradient, and :func:`frame_dot` draws it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +22,6 @@ from .graph import Graph
 from .render import to_dot
 
 __all__ = [
-    "ACTIVE_FILL",
-    "EDGE_COLOR",
     "Frame",
     "Highlight",
     "frame_dot",
@@ -32,9 +29,6 @@ __all__ = [
     "highlight",
     "next_frame",
 ]
-
-EDGE_COLOR = "#e63946"
-ACTIVE_FILL = "#ffb3b3"
 
 
 @dataclass(frozen=True)
@@ -111,28 +105,5 @@ def _backward(data: dict[str, Any], index: int, outputs: dict[str, str]) -> High
 
 
 def frame_dot(graph: Graph, hl: Highlight, **options: Any) -> str:
-    """`to_dot(graph, highlight=roles)`, the active nodes filled light red and the
-    gradient-carrying edges drawn thick and red.
-
-    Both are restyled in the DOT text, where `to_dot` writes a node as `  "id" [...];` and a
-    plain data edge as `  "src" -> "dst";` (until `to_dot` takes such styles itself). A later
-    attribute wins in DOT, so appending `fillcolor` overrides the kind's colour.
-    """
-    dot = to_dot(graph, highlight=hl.roles, **options)
-    active = {f'  "{_id(n)}" [' for n, role in hl.roles.items() if role == "active"}
-    if active:  # fill the running node, so it stands out from nodes merely outlined in red
-        lines = dot.split("\n")
-        for i, line in enumerate(lines):
-            if line.endswith("];") and line[: line.find("[") + 1] in active:
-                lines[i] = f'{line[:-2]} fillcolor="{ACTIVE_FILL}"];'
-        dot = "\n".join(lines)
-    for src, dst in set(hl.edges):
-        plain = f'  "{_id(src)}" -> "{_id(dst)}";'
-        styled = f'  "{_id(src)}" -> "{_id(dst)}" [color="{EDGE_COLOR}" penwidth=3];'
-        dot = dot.replace(plain, styled)
-    return dot
-
-
-def _id(node_id: str) -> str:
-    """Node ids are ours (n12, o0), but keep anything odd out of the DOT text all the same."""
-    return re.sub(r"[^A-Za-z0-9_]", "", node_id)
+    """`to_dot(graph)` with this frame's nodes and gradient-carrying edges highlighted."""
+    return to_dot(graph, highlight=hl.roles, highlight_edges=hl.edges, **options)

@@ -24,7 +24,9 @@ COLORS = {
     "module": "#e8dff5",
 }
 VIEW_COLOR = "darkolivegreen4"
-HIGHLIGHT = {"active": "#ff6b6b", "done": "#ffd166", "path": "#ff6b6b"}
+HIGHLIGHT = {"active": "#e63946", "done": "#ffd166", "path": "#f4a261"}
+ACTIVE_FILL = "#ffb3b3"  # the running node is filled too, to stand out from outlined ones
+EDGE_HIGHLIGHT = ' [color="#e63946" penwidth=3]'
 LEGEND_TEXT = {
     "op": "op (backward node)",
     "leaf": "leaf tensor",
@@ -59,12 +61,14 @@ def to_dot(
     rankdir: str = "TB",
     show_saved: bool = True,
     highlight: Iterable[str] | Mapping[str, str] | None = None,
+    highlight_edges: Iterable[tuple[str, str]] = (),
     legend: bool = True,
 ) -> str:
     """DOT source for `graph`.
 
     `highlight` is an iterable of node ids (drawn as "active"), or a mapping of node id to a role
-    from HIGHLIGHT ("active", "done", "path").
+    from HIGHLIGHT ("active", "done", "path"). `highlight_edges` are (src, dst) pairs of data
+    edges drawn thick and red, e.g. the edges carrying gradient in a backward step.
 
     >>> import torch, graphlab as gl
     >>> x = torch.ones(2, requires_grad=True)
@@ -75,6 +79,7 @@ def to_dot(
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
     roles = _roles(highlight)
+    hot_edges = set(highlight_edges)
     hidden = set() if show_saved else {n.id for n in graph.nodes if n.kind == "saved"}
     lines = [
         "digraph G {",
@@ -95,7 +100,7 @@ def to_dot(
         if style is None:
             style = kinds[n.kind] = _kind_style(n.kind)
         role = roles.get(n.id)
-        extra = style[1] if role is None else f'{style[1]} color="{HIGHLIGHT[role]}" penwidth=3'
+        extra = style[1] if role is None else style[1] + _role_style(role)
         shape = shapes.get(id(n.shape))
         if shape is None:
             shape = shapes[id(n.shape)] = shape_text(n.shape)
@@ -106,7 +111,8 @@ def to_dot(
         if hidden and (e.src in hidden or e.dst in hidden):
             continue
         if e.kind == "data":
-            lines.append(f'  "{e.src}" -> "{e.dst}";')
+            hot = EDGE_HIGHLIGHT if hot_edges and (e.src, e.dst) in hot_edges else ""
+            lines.append(f'  "{e.src}" -> "{e.dst}"{hot};')
         else:
             lines.append(_edge_line(e.src, e.dst, e.kind))
     if legend and kinds:
@@ -167,6 +173,11 @@ def to_svg(graph: Graph, *, timeout: float = 60.0, **dot_options) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"dot failed: {result.stderr.decode(errors='replace')[:500]}")
     return result.stdout.decode()
+
+
+def _role_style(role: str) -> str:
+    fill = f' fillcolor="{ACTIVE_FILL}"' if role == "active" else ""
+    return f' color="{HIGHLIGHT[role]}" penwidth=3{fill}'
 
 
 def _roles(highlight: Iterable[str] | Mapping[str, str] | None) -> dict[str, str]:

@@ -9,7 +9,8 @@ from graphlab.record import Recorder
 from graphlab.record_rules import filled, tex
 from graphlab.record_sources import record_example, record_reply
 from graphlab.record_values import snapshot
-from graphlab.record_view import EDGE_COLOR, frame_dot, frames, highlight, next_frame
+from graphlab.record_view import frame_dot, frames, highlight, next_frame
+from graphlab.render import EDGE_HIGHLIGHT
 
 
 def _strict_json(data: dict) -> dict:
@@ -68,7 +69,7 @@ def test_frame_dot_styles_edges_carrying_gradient_and_fills_the_running_node():
     graph = gl.Graph.from_dict(data["graph"])
     frame = [f for f in frames(data) if f.phase == "backward"][1]  # MulBackward0 sends to x twice
     dot = frame_dot(graph, highlight(data, frame), legend=False)
-    assert dot.count(f'"n2" -> "n1" [color="{EDGE_COLOR}" penwidth=3];') == 2
+    assert dot.count(f'"n2" -> "n1"{EDGE_HIGHLIGHT};') == 2
     (line,) = [line for line in dot.splitlines() if line.startswith('  "n1" [')]
     assert line.endswith('fillcolor="#ffb3b3"];')
 
