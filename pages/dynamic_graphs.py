@@ -60,7 +60,7 @@ for col, title, graph, marks in ((left, f"A: x = {x_a:g}", pair.graph_a, marks_a
     with col:
         st.subheader(title)
         dot = render_modules.to_dot(graph, show_saved=saved, clusters=False, highlight=marks)
-        st.graphviz_chart(dot, width="stretch")
+        st.graphviz_chart(dot)
 st.caption(
     ":red-background[removed: only in A] :green-background[added: only in B] "
     ":orange-background[changed: same op, different inputs or values]"

@@ -156,7 +156,7 @@ def show_frame(data: dict, frame: Frame, position: int, count: int, options: dic
     st.markdown(f"**{position + 1} / {count}** · {_headline(data, frame, graph)}")
     graph_col, info_col = st.columns([3, 2])
     with graph_col:
-        st.graphviz_chart(frame_dot(graph, hl, legend=False, **options), width="stretch")
+        st.graphviz_chart(frame_dot(graph, hl, legend=False, **options))
         st.caption(
             "Filled red: running now (forward: just recorded) · yellow outline: done · red "
             "outline: its gradient has arrived, waiting to run · thick red edges: gradient "
