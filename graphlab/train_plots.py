@@ -1,40 +1,43 @@
-"""Plotly figures of a training run: pure functions from a ``History`` or tensors to a ``Figure``.
+"""Charts of a training run: pure functions from a ``History`` or tensors to a figure.
 
-Every figure sets ``layout.uirevision`` to a constant, so a page that redraws it twice a second
-keeps the visitor's zoom and pan; the curves thin long histories to ``max_points`` so a redraw
-stays small however long the run.
+The two live curves (loss and accuracy) are Altair charts: the page redraws them twice a second
+with a constant spec and new data, which Streamlit applies to the existing Vega view, and their
+zoom is a selection (``ZOOM``) that the page activates, so the visitor's zoom and pan stay. The
+rest are Plotly figures. The loss curve thins a long history to
+``max_points`` so a redraw stays small however long the run.
 
 >>> from graphlab.train_metrics import History
->>> fig = loss_figure(History(steps=[1, 2, 3], losses=[2.3, 2.1, 1.9], smoothed=[2.3, 2.2, 2.1]))
->>> [trace.name for trace in fig.data], fig.layout.uirevision
-(['loss', 'smoothed'], 'loss')
+>>> chart = loss_chart(History(steps=[1, 2, 3], losses=[2.3, 2.1, 1.9], smoothed=[2.3, 2.2, 2.1]))
+>>> sorted(set(chart.data["curve"])), len(chart.data)
+(['loss', 'smoothed'], 6)
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
+import altair as alt
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import torch
 
 from .train_metrics import History, PredictionSample, Snapshot
 
 __all__ = [
-    "accuracy_figure",
+    "ZOOM",
+    "accuracy_chart",
     "confusion_figure",
-    "loss_figure",
+    "loss_chart",
     "predictions_figure",
     "probability_figure",
     "progress_text",
     "thin",
-    "zoom",
 ]
 
 RIGHT, WRONG, RAW, LINE, TEST = "#2e7d32", "#c62828", "#90caf9", "#1565c0", "#ef6c00"
+ZOOM = "zoom"  # the name of the live curves' scale-bound selection
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
-_LEGEND = {"x": 0.99, "xanchor": "right", "y": 0.99, "yanchor": "top", "bgcolor": "rgba(0,0,0,0)"}
 
 
 def thin(xs: Sequence[float], ys: Sequence[float], max_points: int) -> tuple[list, list]:
@@ -53,111 +56,78 @@ def thin(xs: Sequence[float], ys: Sequence[float], max_points: int) -> tuple[lis
     return [xs[i] for i in keep], [ys[i] for i in keep]
 
 
-def zoom(fig: go.Figure, box: dict | None) -> go.Figure:
-    """Set ``fig``'s axis ranges to ``box`` (``{"x": [x0, x1], "y": [y0, y1]}``), in place.
+def _zoomable(
+    chart: alt.Chart, title: str | alt.TitleParams, height: int, legend: str = "top-right"
+) -> alt.Chart:
+    """Wheel zoom and drag pan on both axes (double-click resets), drawn as SVG at ``height``.
 
-    A page that rebuilds a figure on every poll keeps the visitor's zoom by passing it back in;
-    a ``box`` that is not two pairs of finite numbers is ignored (it comes from the browser).
-
-    >>> zoom(go.Figure(), {"x": [5, 1], "y": [0, 2]}).layout.xaxis.range
-    (1.0, 5.0)
+    The zoom is the interval selection ``ZOOM`` bound to the scales. A page that redraws the
+    chart with new data keeps it only if it activates that selection (``selection_mode=ZOOM``
+    with a ``key``): Streamlit clears any other scale-bound selection when the data change.
     """
-    ranges = {}
-    for axis in ("x", "y"):
-        pair = (box or {}).get(axis)
-        if not isinstance(pair, list | tuple) or len(pair) != 2:
-            return fig
-        try:
-            low, high = sorted(float(v) for v in pair)
-        except (TypeError, ValueError):
-            return fig
-        if not (math.isfinite(low) and math.isfinite(high)) or low == high:
-            return fig
-        ranges[axis] = [low, high]
-    fig.update_xaxes(range=ranges["x"], autorange=False)
-    fig.update_yaxes(range=ranges["y"], autorange=False)
-    return fig
+    return (
+        chart.properties(title=title, height=height, usermeta={"embedOptions": {"renderer": "svg"}})
+        .configure_legend(orient=legend, title=None, fillColor="transparent")
+        .interactive(name=ZOOM)
+    )
 
 
-def loss_figure(history: History, max_points: int = 1500, height: int = 320) -> go.Figure:
+def loss_chart(history: History, max_points: int = 1500, height: int = 320) -> alt.Chart:
     """The loss of every step (faint) and its smoothed value (bold) against the step.
 
-    >>> len(loss_figure(History()).data)  # an empty run gives empty curves, not an error
-    2
+    >>> chart = loss_chart(History(steps=[1, 2], losses=[2.3, 2.1], smoothed=[2.3, 2.2]))
+    >>> chart.data.to_dict("records")[-1]
+    {'step': 2, 'loss': 2.2, 'curve': 'smoothed'}
     """
-    raw_x, raw_y = thin(history.steps, history.losses, max_points)
-    smooth_x, smooth_y = thin(history.steps, history.smoothed, max_points)
-    fig = go.Figure(
-        [
-            go.Scatter(
-                x=raw_x, y=raw_y, name="loss", mode="lines", line={"color": RAW, "width": 1}
-            ),
-            go.Scatter(
-                x=smooth_x,
-                y=smooth_y,
-                name="smoothed",
-                mode="lines",
-                line={"color": LINE, "width": 2.5},
-            ),
-        ]
+    frames = []
+    for curve, ys in (("loss", history.losses), ("smoothed", history.smoothed)):
+        xs, ys = thin(history.steps, ys, max_points)
+        frames.append(pd.DataFrame({"step": xs, "loss": ys, "curve": curve}))
+    data = pd.concat(frames, ignore_index=True).astype({"step": "int64", "loss": "float64"})
+    curves = alt.Scale(domain=["loss", "smoothed"], range=[RAW, LINE])
+    chart = (
+        alt.Chart(data)
+        .mark_line()
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("loss:Q", title="loss"),
+            color=alt.Color("curve:N", scale=curves),
+            strokeWidth=alt.condition("datum.curve == 'smoothed'", alt.value(2.5), alt.value(1)),
+        )
     )
-    fig.update_layout(
-        title="Training loss (cross-entropy)",
-        xaxis_title="step",
-        yaxis_title="loss",
-        uirevision="loss",
-        height=height,
-        margin=_MARGIN,
-        legend=_LEGEND,
-    )
-    return fig
+    return _zoomable(chart, "Training loss (cross-entropy)", height)
 
 
-def accuracy_figure(history: History, height: int = 320) -> go.Figure:
+def accuracy_chart(history: History, height: int = 320) -> alt.Chart:
     """Train and test accuracy after each finished epoch, in percent.
 
     >>> h = History(epochs=[{"epoch": 1, "train_acc": 0.9, "test_acc": 0.95}])
-    >>> accuracy_figure(h).data[1].y
-    (95.0,)
+    >>> accuracy_chart(h).data.to_dict("records")
+    [{'epoch': 1, 'accuracy': 90.0, 'split': 'train'}, {'epoch': 1, 'accuracy': 95.0, 'split': 'test'}]
     """
-    epochs = [e["epoch"] for e in history.epochs]
-    fig = go.Figure(
-        [
-            go.Scatter(
-                x=epochs,
-                y=[100 * e["train_acc"] for e in history.epochs],
-                name="train",
-                mode="lines+markers",
-                line={"color": LINE},
-            ),
-            go.Scatter(
-                x=epochs,
-                y=[100 * e["test_acc"] for e in history.epochs],
-                name="test",
-                mode="lines+markers",
-                line={"color": TEST},
-            ),
-        ]
+    rows = [
+        {"epoch": e["epoch"], "accuracy": 100 * e[f"{split}_acc"], "split": split}
+        for e in history.epochs
+        for split in ("train", "test")
+    ]
+    data = pd.DataFrame(rows, columns=["epoch", "accuracy", "split"]).astype(
+        {"epoch": "int64", "accuracy": "float64"}
     )
-    fig.update_layout(
-        title="Accuracy after each epoch",
-        xaxis={"title": "epoch", "dtick": 1},
-        yaxis={"title": "accuracy (%)", "range": [0, 100]},
-        uirevision="accuracy",
-        height=height,
-        margin=_MARGIN,
-        legend={**_LEGEND, "y": 0.01, "yanchor": "bottom"},
-    )
-    if not epochs:
-        fig.add_annotation(
-            text="appears when the first epoch ends",
-            showarrow=False,
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("accuracy:Q", title="accuracy (%)", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color(
+                "split:N", scale=alt.Scale(domain=["train", "test"], range=[LINE, TEST])
+            ),
         )
-    return fig
+    )
+    title = "Accuracy after each epoch"
+    if not rows:
+        title = alt.TitleParams(title, subtitle="appears when the first epoch ends")
+    return _zoomable(chart, title, height, legend="bottom-right")
 
 
 def confusion_figure(matrix: torch.Tensor, height: int = 420) -> go.Figure:

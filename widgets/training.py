@@ -8,14 +8,12 @@ Streamlit. Starting takes a slot of the process-wide ``JOB_SLOTS``; a run nobody
 
 from __future__ import annotations
 
-from functools import partial
-
 import streamlit as st
 import torch
 
 from graphlab import train
 from graphlab.data import MnistNotFoundError
-from graphlab.train_plots import accuracy_figure, loss_figure, progress_text, zoom
+from graphlab.train_plots import ZOOM, accuracy_chart, loss_chart, progress_text
 
 TRAINER = "train_trainer"  # session_state key of the visitor's Trainer
 NOTICE = "train_notice"  # (kind, text) left by a button for the next run to show
@@ -260,31 +258,12 @@ def _live_body(job: train.Trainer, polling: bool) -> None:
     cols[1].metric("Test accuracy", f"{100 * acc:.1f}%" if acc is not None else "—")
     cols[2].metric("Samples / s", f"{snap.samples_per_s:,.0f}")
     cols[3].metric("Device", snap.device)
-    charts = {"train_loss_chart": loss_figure, "train_acc_chart": accuracy_figure}
-    for column, (key, figure) in zip(st.columns(2), charts.items(), strict=True):
-        # Streamlit remounts a Plotly chart whose figure changed, which drops a zoom made in the
-        # browser (uirevision cannot help); so a box dragged on the chart is kept here instead.
-        fig = zoom(figure(snap.history), st.session_state.get(f"{key}_zoom"))
-        column.plotly_chart(
-            fig,
-            width="stretch",
-            key=key,
-            on_select=partial(_keep_zoom, key),
-            selection_mode="box",
+    # A keyed chart whose zoom is an activated selection keeps one identity while its data change,
+    # and Streamlit clears only selections that are not activated: the visitor's zoom and pan
+    # survive the redraws. (A zoom reruns this fragment, which is harmless.)
+    charts = {"train_loss_chart": loss_chart, "train_acc_chart": accuracy_chart}
+    for column, (key, chart) in zip(st.columns(2), charts.items(), strict=True):
+        column.altair_chart(
+            chart(snap.history), width="stretch", key=key, on_select="rerun", selection_mode=ZOOM
         )
-    zoomed = [key for key in charts if st.session_state.get(f"{key}_zoom")]
-    if zoomed:
-        st.button("Reset zoom", on_click=_reset_zoom, args=(zoomed,), key="train_reset_zoom")
-    else:
-        st.caption("Drag a box on a chart to zoom in; the zoom stays while the curves grow.")
-
-
-def _keep_zoom(key: str) -> None:
-    boxes = ((st.session_state.get(key) or {}).get("selection") or {}).get("box") or []
-    if boxes and isinstance(boxes[-1], dict):
-        st.session_state[f"{key}_zoom"] = {"x": boxes[-1].get("x"), "y": boxes[-1].get("y")}
-
-
-def _reset_zoom(keys: list[str]) -> None:
-    for key in keys:
-        st.session_state.pop(f"{key}_zoom", None)
+    st.caption("Scroll on a chart to zoom, drag to pan, double-click to reset.")

@@ -1,5 +1,5 @@
-"""Train in a real browser: the polled fragment redraws the loss curve, Stop stops, and a digit
-drawn on the canvas gets class probabilities."""
+"""Train in a real browser: the polled fragment redraws the loss curve, a zoom on it survives the
+redraws, Stop stops, and a digit drawn on the canvas gets class probabilities."""
 
 import time
 
@@ -8,15 +8,24 @@ import pytest
 pytestmark = pytest.mark.browser
 
 CHARTS = '[data-testid="stPlotlyChart"] .js-plotly-plot'
-# Steps drawn and x range of each live Plotly chart, read from Plotly's own state in the page.
-CURVES = f"""() => Array.from(document.querySelectorAll('{CHARTS}'))
-    .filter(g => g.layout && g.layout.title && String(g.layout.title.text).includes('loss'))
-    .map(g => [g.data[0].x.length, g._fullLayout.xaxis.range])"""
+VEGA = '[data-testid="stVegaLiteChart"]'
+# The loss chart's drawn lines and the domains of its axes (Vega's SVG names them for screen
+# readers: "X-axis titled 'step' for a linear scale with values from 29 to 231").
+LOSS_VIEW = f"""() => {{
+    const chart = Array.from(document.querySelectorAll('{VEGA}'))
+        .find(c => c.textContent.includes('Training loss'));
+    if (!chart) return null;
+    const lines = Array.from(chart.querySelectorAll('.role-mark.mark-line path'));
+    const domain = axis => chart.querySelector(`.role-axis[aria-label^="${{axis}}-axis"]`)
+        ?.getAttribute('aria-label').replace(/.* with values /, '');
+    return [lines.map(p => p.getAttribute('d')).join(' '), domain('X'), domain('Y')];
+}}"""
 
 
-def _loss_curve(page) -> tuple[int, list[float]]:
-    page.wait_for_function(f"() => ({CURVES})().length > 0")
-    return page.evaluate(CURVES)[-1]
+def _loss_view(page) -> tuple[str, str, str]:
+    """The loss chart's line paths (they change as points arrive) and its x and y domains."""
+    page.wait_for_function(f"() => {{ const v = ({LOSS_VIEW})(); return v && v[0].length > 0; }}")
+    return tuple(page.evaluate(LOSS_VIEW))
 
 
 def _wait(condition, seconds: float = 20.0) -> None:
@@ -40,11 +49,11 @@ def test_a_live_run_redraws_stops_and_classifies_a_drawing(page, server_url):
     page.wait_for_timeout(500)
     start.click()
 
-    steps, _ = _loss_curve(page)
-    _wait(lambda: _loss_curve(page)[0] > steps)  # the fragment redrew with more steps
+    lines = _loss_view(page)[0]
+    _wait(lambda: _loss_view(page)[0] != lines)  # the fragment redrew with more steps
 
-    steps, _ = _loss_curve(page)
-    _wait(lambda: _loss_curve(page)[0] > steps)  # and again: it keeps polling while running
+    lines = _loss_view(page)[0]
+    _wait(lambda: _loss_view(page)[0] != lines)  # and again: it keeps polling while running
 
     page.get_by_role("button", name="Stop").click()
     page.get_by_role("button", name="Continue").wait_for()
@@ -60,4 +69,39 @@ def test_a_live_run_redraws_stops_and_classifies_a_drawing(page, server_url):
     page.mouse.up()
     page.get_by_text("What the model sees (28x28)").wait_for()
     page.locator(CHARTS).filter(has_text="Prediction:").first.wait_for()
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_zoom_on_the_loss_curve_survives_live_updates(page, server_url):
+    page.goto(f"{server_url}/live_training")
+    start = page.get_by_role("button", name="Start training")
+    start.wait_for()
+    for name, key in [("Training images", "Home"), ("Batch size", "Home")]:  # 1,000 and 16
+        slider = page.locator('[data-testid="stSlider"]').filter(has_text=name)
+        slider.get_by_role("slider").focus()
+        page.keyboard.press(key)
+    page.get_by_text("1,000").first.wait_for()
+    epochs = page.locator('[data-testid="stNumberInput"]').filter(has_text="Epochs")
+    epochs.locator("input").fill("10")  # the CNN: 630 steps, several seconds of updates
+    page.keyboard.press("Enter")
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Model").click()
+    page.get_by_role("option", name="cnn").click()
+    page.wait_for_timeout(500)
+    start.click()
+
+    _wait(lambda: _loss_view(page)[1] not in (None, "from 0 to 0"))  # some steps drawn
+    plot = page.locator(VEGA).filter(has_text="Training loss").locator("svg path.background")
+    box = plot.first.bounding_box()
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.5 * box["height"])
+    page.mouse.wheel(0, -400)  # zoom in around the pointer
+    # Unzoomed, the step axis starts at 0; zoomed in at 30% of the width, it no longer does.
+    _wait(lambda: not _loss_view(page)[1].startswith("from 0 "), seconds=5)
+    lines, *zoomed = _loss_view(page)
+
+    for _ in range(2):  # two redraws with new points: the axes stay where the visitor put them
+        _wait(lambda lines=lines: _loss_view(page)[0] != lines)
+        lines, *axes = _loss_view(page)
+        assert axes == zoomed
+    page.mouse.dblclick(box["x"] + 0.5 * box["width"], box["y"] + 0.5 * box["height"])
+    _wait(lambda: _loss_view(page)[1].startswith("from 0 "), seconds=5)  # reset: all steps
     assert page.locator('[data-testid="stException"]').count() == 0
