@@ -35,7 +35,7 @@ def test_home_shows_a_live_graph_that_follows_the_branch():
 
 @pytest.fixture(scope="module")
 def explorer() -> AppTest:
-    return _app("pages/graph_explorer.py")
+    return _app("app_pages/graph_explorer.py")
 
 
 @pytest.mark.parametrize("name", list(gl.examples.EXAMPLES))

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/dynamic_graphs.py"
+PAGE = "app_pages/dynamic_graphs.py"
 
 
 @pytest.fixture(scope="module")

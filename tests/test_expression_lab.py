@@ -11,7 +11,7 @@ from graphlab.expression_examples import DEFAULT, EXPRESSION_EXAMPLES
 from graphlab.share import encode_program
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/expression_lab.py"
+PAGE = "app_pages/expression_lab.py"
 SQUARE = "x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)\ny = (x * x).sum()\n"
 
 

@@ -24,7 +24,7 @@ from widgets.training_digit import pixels_to_picture
 from widgets.training_results import _checkpoint_bytes
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/live_training.py"
+PAGE = "app_pages/live_training.py"
 
 
 @pytest.fixture()

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/model_graph.py"
+PAGE = "app_pages/model_graph.py"
 NODE = re.compile(r'^\s*"(?:[^"\\]|\\.)*" \[label=', re.M)
 
 

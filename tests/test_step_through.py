@@ -19,7 +19,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 @pytest.fixture(scope="module")
 def at() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=60).run()
-    app.switch_page("pages/step_through.py").run()
+    app.switch_page("app_pages/step_through.py").run()
     assert not app.exception
     return app
 

@@ -2,6 +2,8 @@
 
 import pytest
 
+from graphlab.share import encode_program
+
 pytestmark = pytest.mark.browser
 
 GRAPH = '[data-testid="stGraphVizChart"] svg'
@@ -11,6 +13,15 @@ def _wait_for_graph(page, text: str | None = None):
     page.wait_for_selector(GRAPH, state="visible")
     if text:
         page.locator(GRAPH).filter(has_text=text).first.wait_for(state="visible")
+
+
+def test_a_share_link_opens_through_the_router_on_a_fresh_server(page, server_url):
+    # First in this file on purpose: the bug it guards against showed only on a server's first page.
+    code = encode_program("a = torch.ones(3, requires_grad=True)\nshared_link = (a * 2).sum()")
+    page.goto(f"{server_url}/expression_lab?code={code}")
+    _wait_for_graph(page, "shared_link")
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    assert "Tools" in nav.inner_text() and "Expression Lab" in nav.inner_text()
 
 
 def test_every_page_renders_its_graph(page, server_url):
