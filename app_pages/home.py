@@ -34,15 +34,31 @@ with right:
 
 st.subheader("Map of the app")
 MAP = [
-    ("app_pages/step_through.py", "Step Through: forward op by op, backward node by node", "footprint"),
-    ("app_pages/dynamic_graphs.py", "Dynamic Graphs: one program, two inputs, two graphs", "alt_route"),
-    ("app_pages/graph_explorer.py", "Graph Explorer: a gallery of graphs to inspect", "account_tree"),
+    (
+        "app_pages/step_through.py",
+        "Step Through: forward op by op, backward node by node",
+        "footprint",
+    ),
+    (
+        "app_pages/dynamic_graphs.py",
+        "Dynamic Graphs: one program, two inputs, two graphs",
+        "alt_route",
+    ),
+    (
+        "app_pages/graph_explorer.py",
+        "Graph Explorer: a gallery of graphs to inspect",
+        "account_tree",
+    ),
     (
         "app_pages/expression_lab.py",
         "Expression Lab: type tensor code, check gradients, share",
         "science",
     ),
-    ("app_pages/model_graph.py", "Model Graph: build a model, see it by module, at any size", "schema"),
+    (
+        "app_pages/model_graph.py",
+        "Model Graph: build a model, see it by module, at any size",
+        "schema",
+    ),
     ("app_pages/live_training.py", "Live Training: watch a model learn MNIST", "model_training"),
 ]
 for path, label, icon in MAP:
