@@ -23,6 +23,7 @@ MAX_ATTR_CHARS = 50
 _SAVED_PREFIX = "_saved_"
 FREED = "<freed by backward>"
 _op_kinds: dict[type, _OpKind] = {}
+_edge = tuple.__new__  # builds an Edge twice as fast as its NamedTuple constructor
 _dtype_names: dict[torch.dtype, str] = {}
 
 
@@ -146,7 +147,7 @@ class _Walk:
                     if src is None:  # first sight: number it and schedule its visit
                         src = ids[nxt] = f"n{len(ids)}"
                         stack.append(nxt)
-                    edges.append(Edge(src, nid, slot, "data"))
+                    edges.append(_edge(Edge, (src, nid, slot, "data")))
 
     def _op_node(self, nid: str, fn, kind: _OpKind) -> Node:
         shape, dtype, device = self._op_meta(fn)
@@ -160,7 +161,10 @@ class _Walk:
                 value = getattr(fn, attr)
             except RuntimeError:  # freed by a backward pass without retain_graph
                 node.attrs[name] = FREED
-            else:
+                continue
+            if isinstance(value, torch.Tensor):  # the commonest case, without a call to _saved
+                self._saved_tensor(node, name, value)
+            elif value is not None:
                 self._saved(node, name, value)
         return node
 
@@ -181,7 +185,7 @@ class _Walk:
             self._saved_tensor(node, name, value)
         elif value is None:  # this op had no need to save that input
             return
-        elif isinstance(value, (tuple, list)) and _has_tensor(value):
+        elif isinstance(value, (tuple, list)) and _may_hold_tensors(value):
             for i, v in enumerate(value):
                 if isinstance(v, torch.Tensor):
                     self._saved_tensor(node, f"{name}[{i}]", v)
@@ -189,35 +193,39 @@ class _Walk:
             text = repr(value)
             node.attrs[name] = text if len(text) <= MAX_ATTR_CHARS else _text(value)
 
-    def _meta(
-        self, shape, dtype: torch.dtype, device: torch.device
-    ) -> tuple[tuple[int, ...], str, str]:
-        key = (shape, dtype, device)
+    def _meta(self, key: tuple) -> tuple[tuple[int, ...], str, str]:
+        """(shape, dtype, device) as plain data, one shared tuple per distinct key."""
         meta = self.metas.get(key)
         if meta is None:
+            shape, dtype, device = key
             meta = self.metas[key] = (tuple(shape), _dtype_name(dtype), str(device))
         return meta
 
     def _tensor_meta(self, t: torch.Tensor) -> tuple[tuple[int, ...], str, str]:
-        return self._meta(t.shape, t.dtype, t.device)  # torch.Size hashes like its tuple
+        key = (t.shape, t.dtype, t.device)  # torch.Size hashes like its tuple
+        return self.metas.get(key) or self._meta(key)
 
     def _op_meta(self, fn) -> tuple[tuple[int, ...] | None, str | None, str | None]:
         """Shape, dtype and device of what the forward op produced (its gradient's metadata)."""
         try:
             meta = fn._input_metadata[0]
-            return self._meta(tuple(meta.shape), meta.dtype, meta.device)
+            key = (tuple(meta.shape), meta.dtype, meta.device)
+            return self.metas.get(key) or self._meta(key)
         except (AttributeError, IndexError, RuntimeError, TypeError):
             return None, None, None
 
     def _saved_tensor(self, op: Node, name: str, t: torch.Tensor) -> None:
         sid = f"s{self.n_saved}"
         self.n_saved += 1
-        shape, dtype, device = self._tensor_meta(t)
+        key = (t.shape, t.dtype, t.device)
+        shape, dtype, device = self.metas.get(key) or self._meta(key)
         self.nodes.append(Node(sid, "saved", name, shape, dtype, device, op.module))
-        self.edges.append(Edge(sid, op.id, 0, "saved"))
+        self.edges.append(_edge(Edge, (sid, op.id, 0, "saved")))
 
 
-def _has_tensor(values: tuple | list) -> bool:
+def _may_hold_tensors(values: tuple | list) -> bool:
+    if values and type(values[0]) is int:  # sizes, strides, dims: the common non-tensor tuples
+        return False
     for v in values:  # noqa: SIM110 (a plain loop: `any()` over a generator is twice as slow)
         if isinstance(v, torch.Tensor):
             return True
@@ -257,12 +265,12 @@ def _text(value: object) -> str:
 
 def _attribute_by_parameters(graph: Graph) -> None:
     """Ops no module hook tagged but that read a parameter directly belong to its module."""
-    if any(n.module is not None for n in graph.of_kind("op")):
+    ops = {n.id: n for n in graph.nodes if n.kind == "op"}
+    if any(op.module is not None for op in ops.values()):
         return
-    param_module = {n.id: n.module for n in graph.of_kind("param") if n.module is not None}
+    param_module = {n.id: n.module for n in graph.nodes if n.kind == "param" and n.module}
     for e in graph.edges:
         module = param_module.get(e.src)
-        if module is not None and e.kind == "data":
-            op = graph.node(e.dst)
-            if op.kind == "op" and op.module is None:
-                op.module = module
+        op = ops.get(e.dst) if module is not None else None
+        if op is not None and op.module is None:
+            op.module = module

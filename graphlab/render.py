@@ -88,25 +88,23 @@ def to_dot(
         '  edge [fontname="Helvetica" fontsize=9 arrowsize=0.7];',
     ]
     kinds: dict[str, tuple[str, str]] = {}  # kind -> its node attributes, built once per kind
-    # Shape texts by the shape's identity: capture shares one tuple among the nodes of a shape, and
-    # equal shapes need not print alike ((1, 2) == (True, 2)). Quoted strings by their text:
-    # labels and tooltips repeat from layer to layer.
     shapes: dict[int, str] = {}
     quoted: dict[str, str] = {}
+    # Nodes alike in all but their id (repeated layers, saved tensors) share their attribute text.
+    # Keys use the shape's identity: capture shares one tuple among the nodes of a shape, and
+    # equal shapes need not print alike ((1, 2) == (True, 2)).
+    bodies: dict[tuple, str] = {}
     for n in graph.nodes:
         if n.id in hidden:
             continue
-        style = kinds.get(n.kind)
-        if style is None:
-            style = kinds[n.kind] = _kind_style(n.kind)
-        role = roles.get(n.id)
-        extra = style[1] if role is None else style[1] + _role_style(role)
-        shape = shapes.get(id(n.shape))
-        if shape is None:
-            shape = shapes[id(n.shape)] = shape_text(n.shape)
-        label = _memo_quote(_label(n, shape), quoted)
-        tip = _memo_quote(_tooltip(n, shape), quoted)
-        lines.append(f'  "{n.id}" [label={label} {style[0]} tooltip={tip}{extra}];')
+        key = (n.kind, n.name, id(n.shape), n.dtype, n.module, *n.attrs.items())
+        body = bodies.get(key)
+        if body is None:
+            body = bodies[key] = _node_body(n, kinds, shapes, quoted)
+        role = roles.get(n.id) if roles else None
+        if role is not None:
+            body += _role_style(role)
+        lines.append(f'  "{n.id}" [{body}];')
     for e in graph.edges:
         if hidden and (e.src in hidden or e.dst in hidden):
             continue
@@ -134,6 +132,19 @@ def shape_text(shape: tuple[int, ...] | None) -> str:
 
 def tooltip(node: Node) -> str:
     return _tooltip(node, shape_text(node.shape))
+
+
+def _node_body(node: Node, kinds: dict, shapes: dict[int, str], quoted: dict[str, str]) -> str:
+    """A node's DOT attributes (label, colours, tooltip), memoizing what repeats across nodes."""
+    style = kinds.get(node.kind)
+    if style is None:
+        style = kinds[node.kind] = _kind_style(node.kind)
+    shape = shapes.get(id(node.shape))
+    if shape is None:
+        shape = shapes[id(node.shape)] = shape_text(node.shape)
+    label = _memo_quote(_label(node, shape), quoted)
+    tip = _memo_quote(_tooltip(node, shape), quoted)
+    return f"label={label} {style[0]} tooltip={tip}{style[1]}"
 
 
 def _label(node: Node, shape: str) -> str:
