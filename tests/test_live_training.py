@@ -57,6 +57,10 @@ def _run_until(at: AppTest, condition, timeout: float = 30.0) -> None:
         at.run()
         assert not at.exception
         if condition():
+            # The trainer thread may have changed state after that run drew the page: draw the
+            # state the condition saw.
+            at.run()
+            assert not at.exception
             return
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.2)
