@@ -55,8 +55,9 @@ def snapshot(
     if dtype is None:
         dtype = _dtype_names[t.dtype] = str(t.dtype).removeprefix("torch.")
     if t.numel() <= max_values:
-        return Value(tuple(t.shape), dtype, t.detach().clone() if copy else t.detach())
-    return Value(tuple(t.shape), dtype, None, _stats(t.detach()))
+        data = t.detach() if t.requires_grad else t  # gradients inside backward need no detach
+        return Value(t.shape, dtype, data.clone() if copy else data)
+    return Value(t.shape, dtype, None, _stats(t.detach()))
 
 
 def _stats(data: torch.Tensor) -> dict[str, float]:
