@@ -41,3 +41,10 @@ def pick_device(requested: str = "auto") -> torch.device:
     if requested == "mps" and not _mps_available():
         raise ValueError("device 'mps' was requested but MPS is not available; use 'auto' or 'cpu'")
     return torch.device(requested)
+
+
+def available_devices() -> list[str]:
+    """The device choices worth offering here: ``auto``, ``cpu``, and any accelerator present."""
+    found = ["cuda"] if torch.cuda.is_available() else []
+    found += ["mps"] if _mps_available() else []
+    return ["auto", "cpu", *found]

@@ -95,3 +95,16 @@ def digit_from_bytes(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> torch.T
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ValueError("this file is not an image that can be read (PNG or JPEG)") from exc
     return prepare_digit(grey)
+
+
+def digit_from_pixels(pixels: object, side: int = 64) -> torch.Tensor | None:
+    """The canvas's message as a ``(side, side)`` tensor, or ``None`` if it is not one.
+
+    The browser sends it, so it is checked like any visitor input: a list of side² numbers.
+    """
+    if not isinstance(pixels, list) or len(pixels) != side * side:
+        return None
+    if not all(isinstance(p, int | float) and not isinstance(p, bool) for p in pixels):
+        return None
+    picture = torch.tensor(pixels, dtype=torch.float32).reshape(side, side)
+    return picture.nan_to_num(0.0).clamp(0, 255) / 255.0

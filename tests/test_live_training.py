@@ -19,8 +19,8 @@ from streamlit.testing.v1 import AppTest
 
 from graphlab import train
 from graphlab.data import load_mnist
+from graphlab.train_digit import digit_from_pixels
 from widgets import training
-from widgets.training_digit import pixels_to_picture
 from widgets.training_results import _checkpoint_bytes
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -240,8 +240,8 @@ def test_classify_a_test_image_and_an_uploaded_picture(at):
 
 
 def test_canvas_messages_are_checked_like_visitor_input():
-    assert pixels_to_picture([255] * 64 * 64).shape == (64, 64)
-    assert pixels_to_picture([255] * 10) is None
-    assert pixels_to_picture("<script>") is None
-    assert pixels_to_picture([True] * 64 * 64) is None
-    assert float(pixels_to_picture([1e9] * 64 * 64).max()) == 1.0
+    assert digit_from_pixels([255] * 64 * 64).shape == (64, 64)
+    assert digit_from_pixels([255] * 10) is None
+    assert digit_from_pixels("<script>") is None
+    assert digit_from_pixels([True] * 64 * 64) is None
+    assert float(digit_from_pixels([1e9] * 64 * 64).max()) == 1.0

@@ -210,3 +210,16 @@ def test_predictions_sample_shows_mistakes_and_is_reproducible():
     assert torch.equal(sample.indices, again.indices)
     only_right = train.predictions_sample(images, labels, predictions, n=4, mistakes=0)
     assert bool(only_right.correct.all())
+
+
+@pytest.mark.parametrize(
+    ("cuda", "mps", "offered"),
+    [
+        (False, False, ["auto", "cpu"]),
+        (True, False, ["auto", "cpu", "cuda"]),
+        (True, True, ["auto", "cpu", "cuda", "mps"]),
+    ],
+)
+def test_the_page_offers_only_devices_present(fake_devices, cuda, mps, offered):
+    fake_devices(cuda, mps)
+    assert device_module.available_devices() == offered

@@ -9,10 +9,10 @@ Streamlit. Starting takes a slot of the process-wide ``JOB_SLOTS``; a run nobody
 from __future__ import annotations
 
 import streamlit as st
-import torch
 
 from graphlab import train
 from graphlab.data import MnistNotFoundError
+from graphlab.device import available_devices
 from graphlab.train_plots import ZOOM, accuracy_chart, loss_chart, progress_text
 
 TRAINER = "train_trainer"  # session_state key of the visitor's Trainer
@@ -31,14 +31,6 @@ LIVE = ("running", "paused")
 def trainer() -> train.Trainer | None:
     """The visitor's trainer, if any."""
     return st.session_state.get(TRAINER)
-
-
-def devices() -> list[str]:
-    """Devices worth offering here: ``auto`` and ``cpu``, plus any accelerator present."""
-    found = ["cuda"] if torch.cuda.is_available() else []
-    mps = getattr(torch.backends, "mps", None)
-    found += ["mps"] if mps is not None and mps.is_available() else []
-    return ["auto", "cpu", *found]
 
 
 def test_size(train_size: int) -> int:
@@ -130,7 +122,7 @@ def settings(disabled: bool) -> dict:
         disabled=disabled,
         help="Fewer images make a quick run; 50,000 is the whole MNIST training split.",
     )
-    cols[3].selectbox("Device", devices(), key=KEYS["device"], disabled=disabled)
+    cols[3].selectbox("Device", available_devices(), key=KEYS["device"], disabled=disabled)
     return current_values()
 
 

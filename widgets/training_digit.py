@@ -12,7 +12,7 @@ import torch
 
 from graphlab import train
 from graphlab.data import MnistNotFoundError, load_mnist
-from graphlab.train_digit import digit_from_bytes, prepare_digit
+from graphlab.train_digit import digit_from_bytes, digit_from_pixels, prepare_digit
 from graphlab.train_plots import probability_figure
 
 CANVAS_SIDE = 64  # the canvas is sent to Python at this resolution
@@ -82,26 +82,13 @@ export default function (component) {
 _canvas = st.components.v2.component("graphlab.digit_canvas", html=_HTML, css=_CSS, js=_JS)
 
 
-def pixels_to_picture(pixels: object, side: int = CANVAS_SIDE) -> torch.Tensor | None:
-    """The canvas's message as a ``(side, side)`` tensor, or ``None`` if it is not one.
-
-    The browser sends it, so it is checked like any visitor input: a list of side² numbers.
-    """
-    if not isinstance(pixels, list) or len(pixels) != side * side:
-        return None
-    if not all(isinstance(p, int | float) and not isinstance(p, bool) for p in pixels):
-        return None
-    picture = torch.tensor(pixels, dtype=torch.float32).reshape(side, side)
-    return picture.nan_to_num(0.0).clamp(0, 255) / 255.0
-
-
 def _redraw() -> None:
     """Nothing to do: a new stroke reruns the fragment, which reads the pixels."""
 
 
 def _drawn() -> tuple[torch.Tensor | None, str]:
     result = _canvas(key="train_canvas", on_pixels_change=_redraw, height=280)
-    picture = pixels_to_picture(getattr(result, "pixels", None))
+    picture = digit_from_pixels(getattr(result, "pixels", None), CANVAS_SIDE)
     if picture is None or float(picture.max()) == 0.0:
         return None, "Draw a digit with the mouse (or a finger), white on black."
     return prepare_digit(picture, invert=False), ""
