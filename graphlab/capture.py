@@ -17,7 +17,7 @@ from torch.autograd.graph import get_gradient_edge
 from .graph import Edge, Graph, Node
 from .modules import MODULE_KEY
 
-__all__ = ["capture"]
+__all__ = ["capture", "capture_ids", "dtype_name", "may_hold_tensors", "saved_attributes"]
 
 MAX_ATTR_CHARS = 50
 _SAVED_PREFIX = "_saved_"
@@ -42,9 +42,19 @@ def capture(
     >>> w = torch.nn.Parameter(torch.randn(3))
     >>> x = torch.randn(3)
     >>> g = gl.capture((x * w).sum(), params={"w": w})
-    >>> [(n.kind, n.name) for n in g.nodes]
+    >>> [(n.kind, n.name) for n in g.nodes if n.kind != "saved"]
     [('output', 'output'), ('op', 'SumBackward0'), ('op', 'MulBackward0'), ('param', 'w')]
     """
+    return capture_ids(*outputs, params=params, model=model)[0]
+
+
+def capture_ids(
+    *outputs: torch.Tensor,
+    params: Mapping[str, torch.Tensor] | None = None,
+    model: torch.nn.Module | None = None,
+) -> tuple[Graph, dict[object, str]]:
+    """`capture`, and the id in the graph of each autograd node (for tools that hook the real
+    nodes, such as the Recorder, or name them, such as the sandbox worker's reply)."""
     if not outputs:
         raise ValueError("capture() needs at least one output tensor")
     for i, out in enumerate(outputs):
@@ -58,7 +68,7 @@ def capture(
     walk.link_views()
     if model is not None:
         _attribute_by_parameters(walk.graph)
-    return walk.graph
+    return walk.graph, walk.ids
 
 
 def _names(
@@ -185,7 +195,7 @@ class _Walk:
             self._saved_tensor(node, name, value)
         elif value is None:  # this op had no need to save that input
             return
-        elif isinstance(value, (tuple, list)) and _may_hold_tensors(value):
+        elif isinstance(value, (tuple, list)) and may_hold_tensors(value):
             for i, v in enumerate(value):
                 if isinstance(v, torch.Tensor):
                     self._saved_tensor(node, f"{name}[{i}]", v)
@@ -198,7 +208,7 @@ class _Walk:
         meta = self.metas.get(key)
         if meta is None:
             shape, dtype, device = key
-            meta = self.metas[key] = (tuple(shape), _dtype_name(dtype), str(device))
+            meta = self.metas[key] = (tuple(shape), dtype_name(dtype), str(device))
         return meta
 
     def _tensor_meta(self, t: torch.Tensor) -> tuple[tuple[int, ...], str, str]:
@@ -223,7 +233,12 @@ class _Walk:
         self.edges.append(_edge(Edge, (sid, op.id, 0, "saved")))
 
 
-def _may_hold_tensors(values: tuple | list) -> bool:
+def saved_attributes(cls: type) -> tuple[tuple[str, str], ...]:
+    """`(("_saved_self", "self"), ...)`: the saved-for-backward attributes of a backward class."""
+    return (_op_kinds.get(cls) or _op_kind(cls)).saved
+
+
+def may_hold_tensors(values: tuple | list) -> bool:
     if values and type(values[0]) is int:  # sizes, strides, dims: the common non-tensor tuples
         return False
     for v in values:  # noqa: SIM110 (a plain loop: `any()` over a generator is twice as slow)
@@ -251,7 +266,8 @@ def _op_kind(cls: type) -> _OpKind:
     return kind
 
 
-def _dtype_name(dtype: torch.dtype) -> str:
+def dtype_name(dtype: torch.dtype) -> str:
+    """`float32` for `torch.float32` (cached: it is asked once per tensor)."""
     name = _dtype_names.get(dtype)
     if name is None:
         name = _dtype_names[dtype] = str(dtype).removeprefix("torch.")

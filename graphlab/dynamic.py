@@ -30,6 +30,7 @@ from torch.autograd.graph import get_gradient_edge
 
 from .diff import GraphDiff, Run, attribute, diff, differing_controls
 from .graph import Graph
+from .modules import next_sequence
 
 __all__ = [
     "INPUT_LINES",
@@ -92,7 +93,7 @@ def _tracing_interpreter(source: str, limits: Any):
             self._counting: dict[int, list[int]] = {}
 
         def exec(self, node: ast.stmt) -> None:
-            start = _next_sequence()
+            start = next_sequence()
             super().exec(node)
             if not isinstance(node, (ast.If, ast.For, ast.With)):
                 self._tag(start, node.lineno)
@@ -121,12 +122,6 @@ def _tracing_interpreter(source: str, limits: Any):
                 stack.extend(n for n, _ in fn.next_functions)
 
     return Tracing(source, limits)
-
-
-def _next_sequence() -> int:
-    with torch.enable_grad():
-        probe = torch.zeros((), requires_grad=True) * 1
-    return probe.grad_fn._sequence_nr() + 1
 
 
 def _node_lines(graph: Graph, output: torch.Tensor, assigned: dict[str, int]) -> dict[str, int]:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import torch
 
-__all__ = ["MODULE_KEY", "track_modules"]
+__all__ = ["MODULE_KEY", "next_sequence", "track_modules"]
 
 MODULE_KEY = "graphlab.module"
 _NO_SEQUENCE = 2**63  # AccumulateGrad and friends report a huge or odd sequence number
@@ -34,7 +34,7 @@ def track_modules(model: torch.nn.Module) -> Iterator[None]:
     starts: list[int] = []
     handles = []
     for name, module in model.named_modules():
-        handles.append(module.register_forward_pre_hook(lambda *_: starts.append(_next_sequence())))
+        handles.append(module.register_forward_pre_hook(lambda *_: starts.append(next_sequence())))
         handles.append(module.register_forward_hook(_tagger(name, starts)))
     try:
         yield
@@ -59,7 +59,7 @@ def _tagger(name: str, starts: list[int]):
     return hook
 
 
-def _next_sequence() -> int:
+def next_sequence() -> int:
     """The sequence number the next autograd node of this thread will get."""
     with torch.enable_grad():
         probe = torch.zeros((), requires_grad=True) * 1

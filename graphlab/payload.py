@@ -19,6 +19,8 @@ from typing import Any
 import torch
 from torch.autograd.graph import get_gradient_edge
 
+from .capture import capture_ids, dtype_name
+
 __all__ = ["build_payload", "node_names", "tensor_summary"]
 
 SMALL_TENSOR = 64  # tensors up to this many elements travel as nested lists
@@ -46,7 +48,7 @@ def tensor_summary(tensor: torch.Tensor) -> dict[str, Any]:
     data = tensor.detach()
     info: dict[str, Any] = {
         "shape": list(data.shape),
-        "dtype": str(data.dtype).removeprefix("torch."),
+        "dtype": dtype_name(data.dtype),
         "requires_grad": tensor.requires_grad,
         "is_leaf": tensor.is_leaf,
     }
@@ -66,7 +68,7 @@ def tensor_summary(tensor: torch.Tensor) -> dict[str, Any]:
 
 
 def build_payload(evaluation: Any) -> dict[str, Any]:
-    """The reply for a successful evaluation: tensors, and the graph as JSON and DOT.
+    """The reply for a successful evaluation: tensors, and the graph as JSON (pages draw it).
 
     The graph is captured from the last assigned tensor, with every named tensor as a parameter
     name, so leaves show as the variables the visitor typed. Then, if the program did not call
@@ -74,16 +76,13 @@ def build_payload(evaluation: Any) -> dict[str, Any]:
     (``"backward": "auto"``) so the page can show gradients; ``"program"`` when the program
     computed them, None when there are none.
     """
-    import graphlab as gl
-
     named = evaluation.tensors
     payload: dict[str, Any] = {"ok": True, "lines": evaluation.lines, "backward": None}
     output = evaluation.output
     if output is not None:
-        graph = gl.capture(output, params=dict(named))
+        graph, ids = capture_ids(output, params=dict(named))
         payload["graph"] = json.loads(graph.to_json())
-        payload["dot"] = gl.to_dot(graph)
-        payload["names"] = node_names(graph, output, named)
+        payload["names"] = node_names(ids, output, named)
         payload["output"] = next((n for n, t in reversed(named.items()) if t is output), None)
         payload["backward"] = _backward(output, named)
     payload["tensors"] = {name: tensor_summary(t) for name, t in named.items()}
@@ -103,26 +102,11 @@ def _backward(output: torch.Tensor, named: dict[str, torch.Tensor]) -> str | Non
     return "auto"
 
 
-def node_names(graph: Any, output: torch.Tensor, named: dict[str, torch.Tensor]) -> dict[str, str]:
-    """Graph node id -> the variable holding the tensor that node produced (or accumulates).
-
-    Walks the autograd graph and the captured one side by side: a data edge into input ``slot``
-    of a node is ``next_functions[slot]`` of its autograd node, so no capture internals are needed.
-    The last name assigned wins when several variables hold the same tensor.
-    """
-    ids: dict[object, str] = {}
-    by_input = {(e.dst, e.slot): e.src for e in graph.edges if e.kind == "data"}
-    start = by_input.get(("o0", 0))
-    stack = [(get_gradient_edge(output).node, start)] if output.requires_grad and start else []
-    while stack:
-        fn, nid = stack.pop()
-        if fn in ids:
-            continue
-        ids[fn] = nid
-        for slot, (nxt, _) in enumerate(getattr(fn, "next_functions", ())):
-            src = by_input.get((nid, slot))
-            if nxt is not None and src is not None:
-                stack.append((nxt, src))
+def node_names(
+    ids: dict[object, str], output: torch.Tensor, named: dict[str, torch.Tensor]
+) -> dict[str, str]:
+    """Graph node id -> the variable holding the tensor that node produced (or accumulates),
+    from `capture_ids`' map of autograd nodes. The last name assigned wins."""
     names: dict[str, str] = {}
     for name, t in named.items():
         if t is output:

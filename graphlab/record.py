@@ -36,8 +36,9 @@ import torch
 from torch.autograd.graph import get_gradient_edge
 from torch.overrides import TorchFunctionMode
 
-from .capture import capture
+from .capture import capture_ids, may_hold_tensors, saved_attributes
 from .graph import Graph
+from .modules import next_sequence
 from .record_steps import (
     BackwardStep,
     ForwardStep,
@@ -46,7 +47,6 @@ from .record_steps import (
     grad_of,
     leaf_totals,
     leaves,
-    node_ids,
     root_grads,
 )
 from .record_values import MAX_VALUES, Value, snapshot
@@ -56,7 +56,6 @@ __all__ = ["BackwardStep", "ForwardStep", "LeafGrad", "Recorder"]
 _NO_SEQUENCE = 2**63  # AccumulateGrad and friends report a huge sequence number
 _GETTERS_WITH_NODES = frozenset({"T", "mT", "H", "mH", "real", "imag"})  # properties that are ops
 _op_names: dict[object, str] = {}
-_saved_attrs: dict[type, tuple[str, ...]] = {}
 
 
 class Recorder(TorchFunctionMode):
@@ -88,7 +87,7 @@ class Recorder(TorchFunctionMode):
 
     # -- forward ------------------------------------------------------------------------------
     def __enter__(self) -> Recorder:
-        self._start = self._next = _next_sequence()
+        self._start = self._next = next_sequence()
         super().__enter__()
         return self
 
@@ -165,22 +164,17 @@ class Recorder(TorchFunctionMode):
 
     def _saved(self, fn) -> dict[str, Value | str]:
         """The `_saved_*` values of one node, readable until it has run (then freed)."""
-        attrs = _saved_attrs.get(type(fn))
-        if attrs is None:
-            attrs = tuple(  # sizes and strides of inputs are bookkeeping, not values
-                a for a in dir(type(fn)) if a.startswith("_saved_") and "_sym_" not in a
-            )
-            _saved_attrs[type(fn)] = attrs
         saved: dict[str, Value | str] = {}
-        for attr in attrs:
+        for attr, key in saved_attributes(type(fn)):
+            if "_sym_" in attr:  # sizes and strides of inputs are bookkeeping, not values
+                continue
             try:
                 value = getattr(fn, attr)
             except RuntimeError:
                 continue
-            key = attr[len("_saved_") :]
             if isinstance(value, torch.Tensor):
                 saved[key] = self._known(value)
-            elif _has_tensor(value):
+            elif isinstance(value, (tuple, list)) and may_hold_tensors(value):
                 for i, v in enumerate(value):
                     if isinstance(v, torch.Tensor):
                         saved[f"{key}[{i}]"] = self._known(v)
@@ -214,8 +208,7 @@ class Recorder(TorchFunctionMode):
         model: torch.nn.Module | None = None,
     ) -> Graph:
         """Capture the graph of `outputs` into `self.graph` and name the forward steps' nodes."""
-        self.graph = capture(*outputs, params=params, model=model)
-        self.ids = node_ids(self.graph, outputs)
+        self.graph, self.ids = capture_ids(*outputs, params=params, model=model)
         for step in self.forward:
             step.node, step.nodes = None, []
         for fn, nid in self.ids.items():
@@ -311,10 +304,6 @@ class Recorder(TorchFunctionMode):
         return steps
 
 
-def _has_tensor(value) -> bool:
-    return isinstance(value, (tuple, list)) and any(isinstance(v, torch.Tensor) for v in value)
-
-
 _PLAIN = (int, float, bool, str, complex, type(None), slice, tuple, list, torch.Size, torch.dtype)
 
 
@@ -345,7 +334,7 @@ def _arg_texts(args: tuple, kwargs: dict) -> list[str]:
         if isinstance(value, torch.Tensor):
             n += 1
             return f"t{n - 1}"
-        if isinstance(value, (tuple, list)) and _has_tensor(value):
+        if isinstance(value, (tuple, list)) and may_hold_tensors(value):
             inner = ", ".join(text(v) for v in value)
             return f"[{inner}]" if isinstance(value, list) else f"({inner})"
         return _short(value, 40)
@@ -373,10 +362,3 @@ def _op_name(func) -> str:
         text = f"torch.{name}"
     _op_names[func] = text
     return text
-
-
-def _next_sequence() -> int:
-    """The sequence number the next autograd node of this thread will get."""
-    with torch.enable_grad():
-        probe = torch.zeros((), requires_grad=True) * 1
-    return probe.grad_fn._sequence_nr() + 1

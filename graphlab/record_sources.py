@@ -26,6 +26,7 @@ from .record import Recorder
 from .record_rules import filled
 from .record_steps import BackwardStep, ForwardStep
 from .record_values import to_plain
+from .worker import failure
 
 __all__ = ["MODELS", "record_example", "record_model", "record_program", "record_reply", "to_data"]
 
@@ -106,7 +107,7 @@ def record_reply(source: Any, limits: Any = None) -> dict[str, Any]:
         return {"ok": False, "error": err.to_dict()}
     except Exception as err:  # a bug of ours must still not show a traceback to a visitor
         message = f"the program ran, but it could not be recorded ({type(err).__name__})"
-        return {"ok": False, "error": {"message": message, "line": 0, "col": 0}}
+        return failure(message)
 
 
 def to_data(rec: Recorder, *, title: str = "", source: str | None = None, note=None) -> dict:

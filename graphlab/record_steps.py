@@ -12,16 +12,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
-from torch.autograd.graph import get_gradient_edge
 
-from .graph import Graph
 from .record_values import Value, snapshot
 
-__all__ = ["BackwardStep", "ForwardStep", "LeafGrad", "leaf_totals", "node_ids"]
+__all__ = ["BackwardStep", "ForwardStep", "LeafGrad", "leaf_totals"]
 
 
 @dataclass
@@ -72,31 +69,6 @@ class LeafGrad:
     from_steps: Value | None
     grad: Value | None
     equal: bool
-
-
-def node_ids(graph: Graph, outputs: Sequence[torch.Tensor]) -> dict[object, str]:
-    """Autograd node -> its id in `graph` (captured from `outputs`).
-
-    Walks the autograd graph and the captured one side by side: input `slot` of a captured node
-    is `next_functions[slot]` of its autograd node, so no capture internals are needed.
-    """
-    by_input = {(e.dst, e.slot): e.src for e in graph.edges if e.kind == "data"}
-    ids: dict[object, str] = {}
-    stack = []
-    for i, out in enumerate(outputs):
-        nid = by_input.get((f"o{i}", 0))
-        if nid is not None and out.requires_grad:
-            stack.append((get_gradient_edge(out).node, nid))
-    while stack:
-        fn, nid = stack.pop()
-        if fn in ids:
-            continue
-        ids[fn] = nid
-        for slot, (nxt, _) in enumerate(fn.next_functions):
-            src = by_input.get((nid, slot))
-            if nxt is not None and src is not None and nxt not in ids:
-                stack.append((nxt, src))
-    return ids
 
 
 def leaves(ids: dict[object, str]):

@@ -20,12 +20,12 @@ from typing import Any
 
 import torch
 
+from .capture import dtype_name
 from .payload import SMALL_TENSOR, tensor_summary
 
 __all__ = ["MAX_VALUES", "Value", "snapshot", "to_plain"]
 
 MAX_VALUES = 4096  # tensors up to this many elements are copied; larger ones are summarized
-_dtype_names: dict[torch.dtype, str] = {}
 
 
 @dataclass
@@ -51,9 +51,7 @@ def snapshot(
     by reference, for tensors nothing will change in place (gradients inside backward)."""
     if t is None:
         return None
-    dtype = _dtype_names.get(t.dtype)
-    if dtype is None:
-        dtype = _dtype_names[t.dtype] = str(t.dtype).removeprefix("torch.")
+    dtype = dtype_name(t.dtype)
     if t.numel() <= max_values:
         data = t.detach() if t.requires_grad else t  # gradients inside backward need no detach
         return Value(t.shape, dtype, data.clone() if copy else data)

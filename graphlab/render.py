@@ -51,6 +51,13 @@ _ESCAPES = str.maketrans(
 )
 
 
+_NO_GRAPHVIZ = (
+    "SVG export needs the Graphviz `dot` program, which is not installed. Install it "
+    "(Debian/Ubuntu: `apt-get install graphviz`; macOS: `brew install graphviz`; "
+    "conda: `conda install graphviz`) or export DOT/JSON instead."
+)
+
+
 class GraphvizNotFound(RuntimeError):
     """Raised by `to_svg` when the Graphviz `dot` program is not installed."""
 
@@ -167,19 +174,16 @@ def _tooltip(node: Node, shape: str) -> str:
 
 def to_svg(graph: Graph, *, timeout: float = 60.0, **dot_options) -> str:
     """Lay `graph` out with the Graphviz `dot` program and return SVG text."""
+    return dot_to_svg(to_dot(graph, **dot_options), timeout=timeout)
+
+
+def dot_to_svg(dot: str, *, timeout: float = 60.0) -> str:
+    """Lay DOT text out with the Graphviz `dot` program; SVG text (GraphvizNotFound without it)."""
     exe = shutil.which("dot")
     if exe is None:
-        raise GraphvizNotFound(
-            "SVG export needs the Graphviz `dot` program, which is not installed. Install it "
-            "(Debian/Ubuntu: `apt-get install graphviz`; macOS: `brew install graphviz`; "
-            "conda: `conda install graphviz`) or export DOT/JSON instead."
-        )
+        raise GraphvizNotFound(_NO_GRAPHVIZ)
     result = subprocess.run(
-        [exe, "-Tsvg"],
-        input=to_dot(graph, **dot_options).encode(),
-        capture_output=True,
-        timeout=timeout,
-        check=False,
+        [exe, "-Tsvg"], input=dot.encode(), capture_output=True, timeout=timeout, check=False
     )
     if result.returncode != 0:
         raise RuntimeError(f"dot failed: {result.stderr.decode(errors='replace')[:500]}")

@@ -15,16 +15,14 @@ True
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Mapping
 
 from .graph import Graph, Node
 from .render import (
     COLORS,
     RANKDIRS,
-    GraphvizNotFound,
     _quote,
+    dot_to_svg,
     node_label,
     shape_text,
     tooltip,
@@ -87,16 +85,7 @@ def to_dot(
 
 def to_svg(graph: Graph, *, timeout: float = 60.0, **options) -> str:
     """Lay the clustered DOT out with the Graphviz `dot` program; SVG text."""
-    exe = shutil.which("dot")
-    if exe is None:
-        raise GraphvizNotFound("SVG needs the Graphviz `dot` program; export DOT or JSON instead")
-    result = subprocess.run(
-        [exe, "-Tsvg"], input=to_dot(graph, **options).encode(), capture_output=True,
-        timeout=timeout, check=False,
-    )  # fmt: skip
-    if result.returncode != 0:
-        raise RuntimeError(f"dot failed: {result.stderr.decode(errors='replace')[:500]}")
-    return result.stdout.decode()
+    return dot_to_svg(to_dot(graph, **options), timeout=timeout)
 
 
 def gradient_only(graph: Graph) -> Graph:

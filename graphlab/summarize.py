@@ -63,7 +63,11 @@ def summarize(
     first). Modules the budget forces closed are closed deepest first, those in `expand` last.
     `meta["summary"]` says what was done (absent when nothing was).
     """
-    plan = plan_summary(graph, max_nodes, expand)
+    return apply_summary(graph, plan_summary(graph, max_nodes, expand))
+
+
+def apply_summary(graph: Graph, plan: Summary) -> Graph:
+    """`graph` drawn as `plan` says (for callers that also show the plan itself)."""
     if not plan.groups:
         return Graph(list(graph.nodes), list(graph.edges), dict(graph.meta))
     return _apply(graph, plan)

@@ -56,7 +56,7 @@ def _handle(request: dict[str, Any], payload: Callable[[Any], dict[str, Any]]) -
         return payload(evaluation)
     except Exception as err:  # the program ran; drawing it failed: say so, without a traceback
         message = f"the program ran, but its graph could not be built ({type(err).__name__})"
-        return {"ok": False, "error": {"message": message, "line": 0, "col": 0}}
+        return failure(message)
 
 
 def _gradcheck(source: Any, limits: Any) -> dict[str, Any]:
@@ -70,7 +70,7 @@ def _gradcheck(source: Any, limits: Any) -> dict[str, Any]:
         return {"ok": False, "error": err.to_dict()}
     except Exception as err:  # a bug of ours must still not show a traceback to a visitor
         message = f"the gradient check could not run ({type(err).__name__})"
-        return {"ok": False, "error": {"message": message, "line": 0, "col": 0}}
+        return failure(message)
 
 
 def serve(requests: IO[str], replies: IO[str], payload: Callable[[Any], dict[str, Any]]) -> None:
@@ -80,7 +80,7 @@ def serve(requests: IO[str], replies: IO[str], payload: Callable[[Any], dict[str
             request = json.loads(line)
             reply = _handle(request if isinstance(request, dict) else {}, payload)
         except (ValueError, MemoryError) as err:
-            reply = {"ok": False, "error": {"message": str(err)[:200], "line": 0, "col": 0}}
+            reply = failure(str(err)[:200])
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
 
@@ -176,10 +176,10 @@ class SandboxWorker:
                 line = self._read_line(self.timeout)
             except TimeoutError:
                 self._restart()
-                return _failure(f"the program took longer than {self.timeout:g} s", timeout=True)
+                return failure(f"the program took longer than {self.timeout:g} s", timeout=True)
             except (OSError, EOFError):
                 self._restart()
-                return _failure("the program stopped the worker (out of memory?); try again")
+                return failure("the program stopped the worker (out of memory?); try again")
         return json.loads(line)
 
     def close(self) -> None:
@@ -258,7 +258,7 @@ class SandboxWorker:
         return line.decode()
 
 
-def _failure(message: str, *, timeout: bool = False) -> dict[str, Any]:
+def failure(message: str, *, timeout: bool = False) -> dict[str, Any]:
     reply: dict[str, Any] = {"ok": False, "error": {"message": message, "line": 0, "col": 0}}
     if timeout:
         reply["timeout"] = True

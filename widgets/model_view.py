@@ -13,7 +13,7 @@ import streamlit as st
 
 import graphlab as gl
 from graphlab import render_modules
-from graphlab.summarize import plan_summary, summarize
+from graphlab.summarize import apply_summary, plan_summary
 
 OPEN = "mg_open"
 BUDGET = 300
@@ -41,7 +41,7 @@ def view(graph: gl.Graph, opts: dict) -> tuple[gl.Graph, object]:
     budget = min(int(opts["max_nodes"]), BUDGET)
     opened = st.session_state.get(OPEN)
     plan = plan_summary(graph, budget, opened)
-    return summarize(graph, budget, opened), plan
+    return apply_summary(graph, plan), plan
 
 
 def open_close_controls(shown: gl.Graph, plan) -> None:
