@@ -16,7 +16,6 @@ for i in range(int(x.abs()) + 1):
 z = y * 3
 """
 CODE, REPLIES = "dg_code", "dg_replies"
-COLOR = {"added": "added", "removed": "removed", "changed": "changed"}
 
 st.title("Dynamic Graphs")
 st.markdown(
@@ -52,8 +51,8 @@ if pair.error:
 
 delta = pair.delta
 visible = [d for d in delta.differences if saved or not d.detail.startswith("saved")]
-marks_a = {d.a: COLOR[d.kind] for d in visible if d.a and d.kind != "added"}
-marks_b = {d.b: COLOR[d.kind] for d in visible if d.b and d.kind != "removed"}
+marks_a = {d.a: d.kind for d in visible if d.a and d.kind != "added"}
+marks_b = {d.b: d.kind for d in visible if d.b and d.kind != "removed"}
 left, right = st.columns(2)
 for col, title, graph, marks in ((left, f"A: x = {x_a:g}", pair.graph_a, marks_a),
                                  (right, f"B: x = {x_b:g}", pair.graph_b, marks_b)):  # fmt: skip

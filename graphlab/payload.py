@@ -26,7 +26,17 @@ __all__ = ["build_payload", "node_names", "tensor_summary"]
 SMALL_TENSOR = 64  # tensors up to this many elements travel as nested lists
 
 
-def _number(value: float | int | bool) -> float | int | bool | str:
+def tensor_stats(data: torch.Tensor) -> dict[str, float]:
+    """min, max and mean (in float64) of a detached tensor; empty for complex or meta ones."""
+    if data.is_complex() or data.device.type == "meta" or not data.numel():
+        return {}
+    if not data.is_floating_point():
+        data = data.double()
+    low, high = torch.aminmax(data)
+    return {"min": low.item(), "max": high.item(), "mean": data.mean(dtype=torch.float64).item()}
+
+
+def plain_number(value: float | int | bool) -> float | int | bool | str:
     """JSON has no NaN or infinity: send them as the strings "nan", "inf", "-inf"."""
     if isinstance(value, float) and not math.isfinite(value):
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
@@ -36,7 +46,7 @@ def _number(value: float | int | bool) -> float | int | bool | str:
 def _nested(values: Any) -> Any:
     if isinstance(values, list):
         return [_nested(v) for v in values]
-    return _number(values)
+    return plain_number(values)
 
 
 def tensor_summary(tensor: torch.Tensor) -> dict[str, Any]:
@@ -54,13 +64,8 @@ def tensor_summary(tensor: torch.Tensor) -> dict[str, Any]:
     }
     if data.numel() <= SMALL_TENSOR:
         info["value"] = _nested(data.tolist())
-    elif data.numel():
-        stats = data.double() if data.dtype != torch.bool else data.long().double()
-        info["summary"] = {
-            "min": _number(float(stats.min())),
-            "max": _number(float(stats.max())),
-            "mean": _number(float(stats.mean())),
-        }
+    elif stats := tensor_stats(data):
+        info["summary"] = {k: plain_number(v) for k, v in stats.items()}
     # Only leaves and retain_grad() tensors have a .grad; asking others makes torch warn.
     if (tensor.is_leaf or tensor.retains_grad) and tensor.grad is not None:
         info["grad"] = tensor_summary(tensor.grad)
@@ -83,7 +88,7 @@ def build_payload(evaluation: Any) -> dict[str, Any]:
         graph, ids = capture_ids(output, params=dict(named))
         payload["graph"] = json.loads(graph.to_json())
         payload["names"] = node_names(ids, output, named)
-        payload["output"] = next((n for n, t in reversed(named.items()) if t is output), None)
+        payload["output"] = evaluation.output_name
         payload["backward"] = _backward(output, named)
     payload["tensors"] = {name: tensor_summary(t) for name, t in named.items()}
     return payload

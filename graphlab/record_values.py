@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from .capture import dtype_name
-from .payload import SMALL_TENSOR, tensor_summary
+from .payload import SMALL_TENSOR, plain_number, tensor_stats, tensor_summary
 
 __all__ = ["MAX_VALUES", "Value", "snapshot", "to_plain"]
 
@@ -55,16 +55,7 @@ def snapshot(
     if t.numel() <= max_values:
         data = t.detach() if t.requires_grad else t  # gradients inside backward need no detach
         return Value(t.shape, dtype, data.clone() if copy else data)
-    return Value(t.shape, dtype, None, _stats(t.detach()))
-
-
-def _stats(data: torch.Tensor) -> dict[str, float]:
-    if data.is_complex() or data.device.type == "meta":
-        return {}
-    if not data.is_floating_point():
-        data = data.double() if data.dtype != torch.bool else data.long().double()
-    low, high = torch.aminmax(data)
-    return {"min": low.item(), "max": high.item(), "mean": data.mean(dtype=torch.float64).item()}
+    return Value(t.shape, dtype, None, tensor_stats(t.detach()))
 
 
 def to_plain(value: Value | None) -> dict[str, Any] | None:
@@ -74,17 +65,9 @@ def to_plain(value: Value | None) -> dict[str, Any] | None:
         return None
     if value.tensor is None or value.tensor.numel() > SMALL_TENSOR:
         plain: dict[str, Any] = {"shape": list(value.shape), "dtype": value.dtype}
-        stats = value.stats if value.tensor is None else _stats(value.tensor)
+        stats = value.stats if value.tensor is None else tensor_stats(value.tensor)
         if stats:
-            plain["summary"] = {k: _finite(v) for k, v in stats.items()}
+            plain["summary"] = {k: plain_number(v) for k, v in stats.items()}
         return plain
     info = tensor_summary(value.tensor)
     return {"shape": info["shape"], "dtype": info["dtype"], "value": info.get("value")}
-
-
-def _finite(x: float) -> float | str:
-    if x != x:
-        return "nan"
-    if x in (float("inf"), float("-inf")):
-        return "inf" if x > 0 else "-inf"
-    return x

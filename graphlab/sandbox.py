@@ -56,6 +56,11 @@ class Evaluation:
     flops: int = 0
     bytes: int = 0
 
+    @property
+    def output_name(self) -> str | None:
+        """The variable holding `output` (the last assigned one, if several hold it)."""
+        return next((n for n, t in reversed(self.tensors.items()) if t is self.output), None)
+
 
 def evaluate(source: str, *, limits: Limits | None = None) -> Evaluation:
     """Check and run ``source``; raise :class:`ExpressionError` for anything wrong or too big.

@@ -54,31 +54,28 @@ class History:
 
     def copy(self) -> History:
         """An independent copy (the lists are not shared); fast, for polling."""
-        return History.from_dict(self.to_dict())
+        return History(
+            self.status,
+            self.message,
+            list(self.steps),
+            list(self.losses),
+            list(self.smoothed),
+            [dict(e) for e in self.epochs],
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain lists, numbers and strings (loads with ``torch.load(weights_only=True)``)."""
-        # Shallow list copies, not dataclasses.asdict: that deep-copies every float, slowly.
-        return {
-            "status": self.status,
-            "message": self.message,
-            "steps": list(self.steps),
-            "losses": list(self.losses),
-            "smoothed": list(self.smoothed),
-            "epochs": [dict(e) for e in self.epochs],
-        }
+        # Field by field, not dataclasses.asdict: that deep-copies every float, slowly.
+        copy = self.copy()
+        return {f: getattr(copy, f) for f in _FIELDS}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> History:
         """Inverse of ``to_dict``."""
-        return cls(
-            status=values["status"],
-            message=values["message"],
-            steps=list(values["steps"]),
-            losses=list(values["losses"]),
-            smoothed=list(values["smoothed"]),
-            epochs=[dict(e) for e in values["epochs"]],
-        )
+        return cls(**{f: values[f] for f in _FIELDS}).copy()
+
+
+_FIELDS = ("status", "message", "steps", "losses", "smoothed", "epochs")
 
 
 @dataclass(frozen=True)

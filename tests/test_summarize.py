@@ -121,3 +121,24 @@ def test_gradient_only_drops_saved_tensors_and_keeps_the_path(graphs):
     kept = render_modules.gradient_only(g)
     assert not kept.of_kind("saved")
     assert len(kept.nodes) == len(g.without({"saved"}).nodes)
+
+
+def test_gradient_only_drops_a_branch_that_reaches_no_output():
+    # Hand-made: capture never yields such a branch, but a summarized or diffed graph can.
+    nodes = [
+        Node("x", "leaf", "x"),
+        Node("a", "op", "MulBackward0"),
+        Node("dead", "op", "ExpBackward0"),
+        Node("c", "leaf", "c"),
+        Node("s", "saved", "self"),
+        Node("o0", "output", "y"),
+    ]
+    edges = [
+        Edge("x", "a"),
+        Edge("x", "dead"),
+        Edge("s", "a", 0, "saved"),
+        Edge("a", "o0"),
+    ]
+    kept = render_modules.gradient_only(Graph(nodes, edges))
+    assert [n.id for n in kept.nodes] == ["x", "a", "o0"]
+    assert kept.edges == [Edge("x", "a"), Edge("a", "o0")]
