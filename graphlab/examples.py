@@ -66,7 +66,7 @@ def graph(name: str) -> Graph:
 
     >>> import graphlab as gl
     >>> g = gl.examples.graph("shared")
-    >>> [e.slot for e in g.edges if g.node(e.dst).name == "MulBackward0"]
+    >>> [e.slot for e in g.edges if e.kind == "data" and g.node(e.dst).name == "MulBackward0"]
     [0, 1]
     """
     built = build(name)

@@ -56,8 +56,8 @@ class Graph:
     >>> import torch, graphlab as gl
     >>> x = torch.ones(2, requires_grad=True)
     >>> g = gl.capture((x * x).sum(), params={"x": x})
-    >>> sorted(n.kind for n in g.nodes)
-    ['leaf', 'op', 'op', 'output']
+    >>> sorted(n.kind for n in g.nodes)  # MulBackward0 saved x twice, as self and as other
+    ['leaf', 'op', 'op', 'output', 'saved', 'saved']
     >>> gl.Graph.from_json(g.to_json()) == g
     True
     """

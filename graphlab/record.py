@@ -7,10 +7,11 @@ found by walking back from its outputs over nodes created since the block starte
 sequence numbers only grow within a thread), so an op such as `F.cross_entropy`, which builds
 two nodes in one call, owns both.
 
-`Recorder.backward` captures the graph (`rec.graph`), puts a pre-hook and a hook on every node
-(`Node.register_prehook` / `Node.register_hook`), runs the real backward pass and removes the
-hooks again, also when backward raises. The pre-hooks see the engine's real execution order and
-what arrives at each node; the hooks see what it sends along each input edge.
+`Recorder.backward` captures the graph (`rec.graph`), puts a hook on every node
+(`Node.register_hook`, see `graphlab.record_backward`), runs the real backward pass and removes
+the hooks again, also when backward raises. A node's hook runs right after the node, so the
+hooks see the engine's real execution order, what arrives at each node and what it sends along
+each input edge. Python's cyclic garbage collector pauses meanwhile (see `gc_paused`).
 
 >>> import torch
 >>> from graphlab.record import Recorder
@@ -39,16 +40,8 @@ from torch.overrides import TorchFunctionMode
 from .capture import capture_ids, may_hold_tensors, saved_attributes
 from .graph import Graph
 from .modules import next_sequence
-from .record_steps import (
-    BackwardStep,
-    ForwardStep,
-    LeafGrad,
-    clone,
-    grad_of,
-    leaf_totals,
-    leaves,
-    root_grads,
-)
+from .record_backward import HookedPass, gc_paused
+from .record_steps import BackwardStep, ForwardStep, LeafGrad, leaf_totals, root_grads
 from .record_values import MAX_VALUES, Value, snapshot
 
 __all__ = ["BackwardStep", "ForwardStep", "LeafGrad", "Recorder"]
@@ -92,36 +85,41 @@ class Recorder(TorchFunctionMode):
         return self
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        name = _op_names.get(func) or _op_name(func)
-        getter = name.startswith("Tensor.") and name.endswith(".__get__")
-        if getter and name[7:-8] not in _GETTERS_WITH_NODES:
-            return func(*args, **kwargs)  # x.grad, x.shape, x.grad_fn, ...: not ops
-        tensors = _tensors(args, kwargs)
-        if tensors and tensors[0].device.type == "meta":  # a dry run (see graphlab.sandbox)
+        # The hot path of a recording: it runs for every torch call, so it stays flat.
+        name = _op_names.get(func)
+        if name is None:
+            name = _op_name(func)
+        if kwargs is None:
+            kwargs = {}
+        if not name:  # x.grad, x.shape, x.grad_fn, ...: reading a property is not an op
             return func(*args, **kwargs)
-        inputs = [self._value(t) for t in tensors]
+        tensors = _tensors(args, kwargs)
+        if tensors and tensors[0].is_meta:  # a dry run (see graphlab.sandbox)
+            return func(*args, **kwargs)
+        value = self._value
+        inputs = [value(t) for t in tensors]
         out = func(*args, **kwargs)
         if name == "Tensor.__setitem__":
             results = tensors[:1]  # writes into its first argument
+        elif isinstance(out, torch.Tensor):
+            results = [out]
         else:
             results = _tensors((out,), {})
             if not results:
                 return out
-        if results[0].device.type == "meta":
+        if results[0].is_meta:
             return out
         index = len(self.forward)
-        self.forward.append(
-            ForwardStep(
-                index=index,
-                op=name.removesuffix(".__get__"),
-                inputs=inputs,
-                outputs=[self._value(t) for t in results],
-                args=_arg_texts(args, kwargs),
-                grad_enabled=torch.is_grad_enabled(),
-                line=self.line_of() if self.line_of is not None else None,
-            )
+        step = ForwardStep(
+            index,
+            name,
+            inputs,
+            [value(t) for t in results],
+            _arg_texts(args, kwargs),
+            torch.is_grad_enabled(),
+            self.line_of() if self.line_of is not None else None,
         )
+        self.forward.append(step)
         self._primary.append(self._made_by(index, name, results, tensors[0] if tensors else None))
         return out
 
@@ -243,67 +241,21 @@ class Recorder(TorchFunctionMode):
         ]
         if not roots:
             raise ValueError("backward() needs an output that requires grad")
-        self.capture(*outputs, params=params, model=model)
-        ids, steps = self.ids, []
-        self.backward_steps = steps
-        limit = self.max_values
-        by_input = {(e.dst, e.slot): e.src for e in self.graph.edges if e.kind == "data"}
-        before = {nid: clone(grad_of(fn.variable)) for fn, nid in leaves(ids)}  # .grad so far
-        current: dict[object, BackwardStep] = {}
-
-        def grad(g: torch.Tensor | None) -> Value | None:
-            # Not copied: the engine never changes a gradient in place while another
-            # reference to it exists (it accumulates in place only into its own buffers).
-            return snapshot(g, limit, copy=False)
-
-        leaf_ids = set(before)
-        sums: dict[str, torch.Tensor] = {}  # leaf id -> what the steps delivered, in full
-
-        def pre(fn, nid):
-            def hook(grad_outputs):
-                step = BackwardStep(
-                    len(steps), nid, type(fn).__name__, [grad(g) for g in grad_outputs]
-                )
-                step.saved = self._saved(fn)
-                steps.append(step)
-                current[fn] = step
-
-            return hook
-
-        def post(fn, nid):
-            targets = [by_input.get((nid, slot)) for slot in range(len(fn.next_functions))]
-            variable = getattr(fn, "variable", None)
-            leaf = variable if isinstance(variable, torch.Tensor) else None
-
-            def hook(grad_inputs, grad_outputs):
-                step = current.pop(fn)
-                step.grad_inputs = [grad(g) for g in grad_inputs]
-                step.targets = targets
-                for target, g in zip(targets, grad_inputs, strict=True):
-                    if target in leaf_ids and g is not None:
-                        total = sums.get(target)
-                        sums[target] = g if total is None else total + g
-                if leaf is not None:
-                    step.grad = snapshot(grad_of(leaf), limit)
-
-            return hook
-
-        handles = []
-        try:
-            for fn, nid in ids.items():
-                handles.append(fn.register_prehook(pre(fn, nid)))
-                handles.append(fn.register_hook(post(fn, nid)))
-            torch.autograd.backward(
-                [o for o, _ in roots], [g for _, g in roots], retain_graph=retain_graph
+        with gc_paused():
+            self.capture(*outputs, params=params, model=model)
+            hooked = HookedPass(self.graph, self.ids, self._saved, self.max_values)
+            self.backward_steps = steps = hooked.run(
+                [o for o, _ in roots], [g for _, g in roots], retain_graph
             )
-        finally:
-            for h in handles:
-                h.remove()
-        names = {n.id: n.name for n in self.graph.nodes}
-        self.leaves = leaf_totals(steps, ids, before, sums, names, limit)
+            names = {n.id: n.name for n in self.graph.nodes}
+            self.leaves = leaf_totals(
+                steps, self.ids, hooked.before, hooked.sums, names, self.max_values
+            )
         return steps
 
 
+_TENSOR_NAMES = tuple(f"t{i}" for i in range(16))
+_NUMBERS = frozenset({int, float, bool})
 _PLAIN = (int, float, bool, str, complex, type(None), slice, tuple, list, torch.Size, torch.dtype)
 
 
@@ -326,32 +278,44 @@ def _tensors(args: tuple, kwargs: dict) -> list[torch.Tensor]:
 
 def _arg_texts(args: tuple, kwargs: dict) -> list[str]:
     """Short text for each argument; tensors are `t0`, `t1`, ... (their index in `inputs`)."""
-    n = 0
-    texts = []
-
-    def text(value: object) -> str:
-        nonlocal n
-        if isinstance(value, torch.Tensor):
+    texts, n = [], 0
+    for a in args:  # the common flat case inline: it runs once per recorded op
+        if isinstance(a, torch.Tensor):
+            texts.append(_TENSOR_NAMES[n] if n < len(_TENSOR_NAMES) else f"t{n}")
             n += 1
-            return f"t{n - 1}"
-        if isinstance(value, (tuple, list)) and may_hold_tensors(value):
-            inner = ", ".join(text(v) for v in value)
-            return f"[{inner}]" if isinstance(value, list) else f"({inner})"
-        return _short(value, 40)
-
-    texts = [text(a) for a in args]
-    texts.extend(f"{k}={text(v)}" for k, v in kwargs.items())
+        elif type(a) in _NUMBERS:
+            texts.append(_short(a, 40))
+        else:
+            break
+    else:
+        if not kwargs:
+            return texts
+    count = [0]
+    texts = [_arg_text(a, count) for a in args]
+    texts.extend(f"{k}={_arg_text(v, count)}" for k, v in kwargs.items())
     return texts
 
 
+def _arg_text(value: object, count: list[int]) -> str:
+    if isinstance(value, torch.Tensor):
+        count[0] += 1
+        return f"t{count[0] - 1}"
+    if isinstance(value, (tuple, list)) and may_hold_tensors(value):
+        inner = ", ".join(_arg_text(v, count) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
+    return _short(value, 40)
+
+
 def _op_name(func) -> str:
-    """`torch.tensor`, `Tensor.mul`, `F.relu`, `Tensor.T.__get__`, ... (cached per function)."""
+    """`torch.tensor`, `Tensor.mul`, `F.relu`, `Tensor.T`, ... or "" for a property read that is
+    not an op (`x.grad`, `x.shape`); cached per function."""
     name = getattr(func, "__name__", None) or type(func).__name__
     owner = getattr(func, "__self__", None)
     module = getattr(func, "__module__", None) or ""
     qualname = getattr(func, "__qualname__", "") or ""
     if name == "__get__" and owner is not None:
-        text = f"Tensor.{getattr(owner, '__name__', '?')}.__get__"
+        prop = getattr(owner, "__name__", "?")
+        text = f"Tensor.{prop}" if prop in _GETTERS_WITH_NODES else ""
     elif qualname.startswith(("TensorBase.", "Tensor.")) or module == "torch._tensor":
         text = f"Tensor.{name}"
     elif module.startswith("torch.nn.functional"):

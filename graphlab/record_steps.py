@@ -21,7 +21,7 @@ from .record_values import Value, snapshot
 __all__ = ["BackwardStep", "ForwardStep", "LeafGrad", "leaf_totals"]
 
 
-@dataclass
+@dataclass(slots=True)
 class ForwardStep:
     """One forward op. `node` is the id in `Recorder.graph` of the node this op created for its
     output (None when it created none: no input required grad, `no_grad`, `detach`, ...);
@@ -40,7 +40,7 @@ class ForwardStep:
     nodes: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class BackwardStep:
     """One node run by the backward engine. `grad_outputs`: the gradients arriving (one per
     output of the forward op); `grad_inputs`: what it sends along each input edge, to the node
@@ -59,7 +59,7 @@ class BackwardStep:
     contributions: list[tuple[str, int, Value | None]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class LeafGrad:
     """A leaf's gradient from the recorded steps (its `.grad` before backward plus every
     contribution) beside the `.grad` PyTorch left on it; `equal` when they agree."""

@@ -5,7 +5,7 @@ in-place ops and the engine's in-place accumulation of gradients later cannot ch
 
 >>> v = snapshot(torch.tensor([1.0, 2.0]))
 >>> v.shape, v.dtype, v.tensor.tolist()
-((2,), 'float32', [1.0, 2.0])
+(torch.Size([2]), 'float32', [1.0, 2.0])
 >>> big = snapshot(torch.arange(10.0), max_values=4)
 >>> big.tensor is None, big.stats
 (True, {'min': 0.0, 'max': 9.0, 'mean': 4.5})
@@ -15,7 +15,7 @@ in-place ops and the engine's in-place accumulation of gradients later cannot ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -28,7 +28,7 @@ __all__ = ["MAX_VALUES", "Value", "snapshot", "to_plain"]
 MAX_VALUES = 4096  # tensors up to this many elements are copied; larger ones are summarized
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     """One tensor as it was when it passed: ``tensor`` (a detached copy) when it had at most
     ``max_values`` elements, else None and ``stats`` (min, max, mean)."""
@@ -36,7 +36,7 @@ class Value:
     shape: tuple[int, ...]
     dtype: str
     tensor: torch.Tensor | None = None
-    stats: dict[str, float] = field(default_factory=dict)
+    stats: dict[str, float] | None = None
 
     def __repr__(self) -> str:
         if self.tensor is not None:

@@ -1,0 +1,114 @@
+"""The hooked backward pass of `graphlab.record.Recorder`: one hook per autograd node.
+
+A node's hook (`Node.register_hook`) runs right after the engine has run that node and sees
+both what arrived (`grad_outputs`) and what leaves along each input edge (`grad_inputs`), so the
+order of the calls is the engine's real execution order. What a node saved for backward is read
+before the pass starts, because the engine frees it as soon as the node has run.
+
+>>> import torch
+>>> from graphlab.capture import capture_ids
+>>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+>>> y = (x * x).sum()
+>>> graph, ids = capture_ids(y)
+>>> hooked = HookedPass(graph, ids, saved_of=lambda fn: {}, limit=64)
+>>> steps = hooked.run([y], [torch.tensor(1.0)])
+>>> [s.name for s in steps], hooked.sums["n2"].tolist()
+(['SumBackward0', 'MulBackward0', 'AccumulateGrad'], [2.0, 4.0])
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import torch
+
+from .graph import Graph
+from .record_steps import BackwardStep, clone, grad_of, leaves
+from .record_values import Value, snapshot
+
+__all__ = ["HookedPass", "gc_paused"]
+
+
+class HookedPass:
+    """Runs one backward pass over the nodes of `ids` (autograd node -> id in `graph`) with a
+    hook on each. After `run`: `steps` in the engine's order, `before` (each leaf's `.grad`
+    before the pass, copied) and `sums` (each leaf's contributions, added up in full)."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        ids: dict[object, str],
+        saved_of: Callable[[object], dict[str, Value | str]],
+        limit: int,
+    ) -> None:
+        self.ids, self.saved_of, self.limit = ids, saved_of, limit
+        self.targets: dict[str, dict[int, str]] = {}  # node id -> {input slot: source node id}
+        for e in graph.edges:
+            if e.kind == "data":
+                self.targets.setdefault(e.dst, {})[e.slot] = e.src
+        self.steps: list[BackwardStep] = []
+        self.leaf_tensors = {fn: fn.variable for fn, _ in leaves(ids)}
+        self.before = {nid: clone(grad_of(fn.variable)) for fn, nid in leaves(ids)}
+        self.sums: dict[str, torch.Tensor] = {}
+
+    def run(self, outputs: list[torch.Tensor], grads: list[torch.Tensor], retain_graph=False):
+        """Hook every node, run the real backward pass, remove the hooks (also when it raises)."""
+        handles = []
+        try:
+            for fn, nid in self.ids.items():
+                handles.append(fn.register_hook(self._hook(fn, nid)))
+            torch.autograd.backward(outputs, grads, retain_graph=retain_graph)
+        finally:
+            for h in handles:
+                h.remove()
+        return self.steps
+
+    def _hook(self, fn, nid: str):
+        steps, sums, limit, leaf_ids = self.steps, self.sums, self.limit, self.before
+        saved = self.saved_of(fn)
+        sources = self.targets.get(nid, {})
+        leaf = self.leaf_tensors.get(fn)
+        name = type(fn).__name__
+
+        def hook(grad_inputs, grad_outputs):
+            targets = [sources.get(slot) for slot in range(len(grad_inputs))]
+            # Gradients are not copied: the engine never changes one in place while another
+            # reference to it exists (it accumulates in place only into its own buffers).
+            step = BackwardStep(
+                len(steps),
+                nid,
+                name,
+                [snapshot(g, limit, copy=False) for g in grad_outputs],
+                [snapshot(g, limit, copy=False) for g in grad_inputs],
+                targets,
+                saved,
+            )
+            steps.append(step)
+            for target, g in zip(targets, grad_inputs, strict=True):
+                if g is not None and target in leaf_ids:
+                    total = sums.get(target)
+                    sums[target] = g if total is None else total + g
+            if leaf is not None:
+                step.grad = snapshot(grad_of(leaf), limit)
+
+        return hook
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a recording builds its steps.
+
+    A recording allocates a few objects per node and keeps them all, which is the pattern that
+    makes the collector run over and over and find nothing to free (here it was about a sixth
+    of a hooked backward pass). Reference counting still frees everything as usual; the
+    collector resumes afterwards, also on errors, unless something else had paused it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
