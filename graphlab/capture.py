@@ -52,16 +52,21 @@ def capture_ids(
     *outputs: torch.Tensor,
     params: Mapping[str, torch.Tensor] | None = None,
     model: torch.nn.Module | None = None,
+    saved_values: dict[object, list[tuple[str, object]]] | None = None,
 ) -> tuple[Graph, dict[object, str]]:
     """`capture`, and the id in the graph of each autograd node (for tools that hook the real
-    nodes, such as the Recorder, or name them, such as the sandbox worker's reply)."""
+    nodes, such as the Recorder, or name them, such as the sandbox worker's reply).
+
+    `saved_values`, when given, receives for each op node what its `_saved_*` attributes held
+    (`fn -> [(name, value), ...]`), as the walk read them: the Recorder needs the values, and
+    reading a saved tensor twice would unpack it twice."""
     if not outputs:
         raise ValueError("capture() needs at least one output tensor")
     for i, out in enumerate(outputs):
         if not isinstance(out, torch.Tensor):
             raise TypeError(f"output {i} is a {type(out).__name__}, not a torch.Tensor")
     names = _names(params, model)
-    walk = _Walk(names, with_modules=model is not None)
+    walk = _Walk(names, with_modules=model is not None, saved_values=saved_values)
     for i, out in enumerate(outputs):
         walk.add_output(out, i, len(outputs))
     walk.run()
@@ -88,9 +93,15 @@ def _names(
 class _Walk:
     """One traversal. Node ids are assigned in visiting order, so equal graphs get equal ids."""
 
-    def __init__(self, names: dict[int, tuple[str, bool]], with_modules: bool):
+    def __init__(
+        self,
+        names: dict[int, tuple[str, bool]],
+        with_modules: bool,
+        saved_values: dict[object, list[tuple[str, object]]] | None = None,
+    ):
         self.names = names
         self.with_modules = with_modules
+        self.saved_values = saved_values
         self.graph = Graph(meta={"torch": torch.__version__})
         self.nodes, self.edges = self.graph.nodes, self.graph.edges
         self.ids: dict[object, str] = {}  # autograd node (or leaf tensor id) -> node id
@@ -166,12 +177,15 @@ class _Walk:
         if kind.custom:
             self._custom_saved(node, fn)
             return node
+        kept = None if self.saved_values is None else self.saved_values.setdefault(fn, [])
         for attr, name in kind.saved:
             try:
                 value = getattr(fn, attr)
             except RuntimeError:  # freed by a backward pass without retain_graph
                 node.attrs[name] = FREED
                 continue
+            if kept is not None:
+                kept.append((name, value))
             if isinstance(value, torch.Tensor):  # the commonest case, without a call to _saved
                 self._saved_tensor(node, name, value)
             elif value is not None:

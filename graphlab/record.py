@@ -37,7 +37,7 @@ import torch
 from torch.autograd.graph import get_gradient_edge
 from torch.overrides import TorchFunctionMode
 
-from .capture import capture_ids, may_hold_tensors, saved_attributes
+from .capture import capture_ids, may_hold_tensors
 from .graph import Graph
 from .modules import next_sequence
 from .record_backward import HookedPass, gc_paused
@@ -130,6 +130,16 @@ class Recorder(TorchFunctionMode):
         are those numbered from `self._next` up to the newest node among its outputs; `capture`
         assigns them. A new leaf that requires grad is its grad accumulator.
         """
+        if len(results) == 1 and not name.endswith("_"):  # the common case, made short
+            fn = results[0].grad_fn
+            if fn is not None:
+                seq = fn._sequence_nr()
+                if self._next <= seq < _NO_SEQUENCE:
+                    self._ends.append(seq)
+                    self._enders.append(index)
+                    self._next = seq + 1
+                    return fn
+                return None
         primary, last = None, -1
         if first is not None and name.endswith("_") and first.grad_fn is not None:
             results = [*results, first]  # in place: the input's history changed
@@ -160,15 +170,11 @@ class Recorder(TorchFunctionMode):
         self._values[id(t)] = (weakref.ref(t), t._version, value)
         return value
 
-    def _saved(self, fn) -> dict[str, Value | str]:
-        """The `_saved_*` values of one node, readable until it has run (then freed)."""
+    def _saved(self, values: list[tuple[str, object]]) -> dict[str, Value | str]:
+        """What one node saved for backward, as `capture` read it, shown as values and text."""
         saved: dict[str, Value | str] = {}
-        for attr, key in saved_attributes(type(fn)):
-            if "_sym_" in attr:  # sizes and strides of inputs are bookkeeping, not values
-                continue
-            try:
-                value = getattr(fn, attr)
-            except RuntimeError:
+        for key, value in values:
+            if "_sym_" in key:  # sizes and strides of inputs are bookkeeping, not values
                 continue
             if isinstance(value, torch.Tensor):
                 saved[key] = self._known(value)
@@ -206,7 +212,12 @@ class Recorder(TorchFunctionMode):
         model: torch.nn.Module | None = None,
     ) -> Graph:
         """Capture the graph of `outputs` into `self.graph` and name the forward steps' nodes."""
-        self.graph, self.ids = capture_ids(*outputs, params=params, model=model)
+        return self._capture(outputs, params, model)
+
+    def _capture(self, outputs, params, model, saved_values=None) -> Graph:
+        self.graph, self.ids = capture_ids(
+            *outputs, params=params, model=model, saved_values=saved_values
+        )
         for step in self.forward:
             step.node, step.nodes = None, []
         for fn, nid in self.ids.items():
@@ -242,8 +253,11 @@ class Recorder(TorchFunctionMode):
         if not roots:
             raise ValueError("backward() needs an output that requires grad")
         with gc_paused():
-            self.capture(*outputs, params=params, model=model)
-            hooked = HookedPass(self.graph, self.ids, self._saved, self.max_values)
+            raw: dict[object, list[tuple[str, object]]] = {}
+            self._capture(outputs, params, model, saved_values=raw)
+            saved = {fn: self._saved(values) for fn, values in raw.items()}
+            del raw  # it holds tensors the engine frees as it goes
+            hooked = HookedPass(self.graph, self.ids, saved, self.max_values)
             self.backward_steps = steps = hooked.run(
                 [o for o, _ in roots], [g for _, g in roots], retain_graph
             )

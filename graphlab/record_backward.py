@@ -10,7 +10,7 @@ before the pass starts, because the engine frees it as soon as the node has run.
 >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
 >>> y = (x * x).sum()
 >>> graph, ids = capture_ids(y)
->>> hooked = HookedPass(graph, ids, saved_of=lambda fn: {}, limit=64)
+>>> hooked = HookedPass(graph, ids, saved={}, limit=64)
 >>> steps = hooked.run([y], [torch.tensor(1.0)])
 >>> [s.name for s in steps], hooked.sums["n2"].tolist()
 (['SumBackward0', 'MulBackward0', 'AccumulateGrad'], [2.0, 4.0])
@@ -19,7 +19,7 @@ before the pass starts, because the engine frees it as soon as the node has run.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import torch
@@ -33,17 +33,17 @@ __all__ = ["HookedPass", "gc_paused"]
 
 class HookedPass:
     """Runs one backward pass over the nodes of `ids` (autograd node -> id in `graph`) with a
-    hook on each. After `run`: `steps` in the engine's order, `before` (each leaf's `.grad`
+    hook on each; `saved` holds what each node saved for backward, read before the pass. After `run`: `steps` in the engine's order, `before` (each leaf's `.grad`
     before the pass, copied) and `sums` (each leaf's contributions, added up in full)."""
 
     def __init__(
         self,
         graph: Graph,
         ids: dict[object, str],
-        saved_of: Callable[[object], dict[str, Value | str]],
+        saved: Mapping[object, dict[str, Value | str]],
         limit: int,
     ) -> None:
-        self.ids, self.saved_of, self.limit = ids, saved_of, limit
+        self.ids, self.saved, self.limit = ids, saved, limit
         self.targets: dict[str, dict[int, str]] = {}  # node id -> {input slot: source node id}
         for e in graph.edges:
             if e.kind == "data":
@@ -52,6 +52,7 @@ class HookedPass:
         self.leaf_tensors = {fn: fn.variable for fn, _ in leaves(ids)}
         self.before = {nid: clone(grad_of(fn.variable)) for fn, nid in leaves(ids)}
         self.sums: dict[str, torch.Tensor] = {}
+        self.values: dict[int, tuple[torch.Tensor, Value]] = {}  # id(gradient) -> its snapshot
 
     def run(self, outputs: list[torch.Tensor], grads: list[torch.Tensor], retain_graph=False):
         """Hook every node, run the real backward pass, remove the hooks (also when it raises)."""
@@ -66,34 +67,55 @@ class HookedPass:
         return self.steps
 
     def _hook(self, fn, nid: str):
-        steps, sums, limit, leaf_ids = self.steps, self.sums, self.limit, self.before
-        saved = self.saved_of(fn)
+        steps, sums, limit, value = self.steps, self.sums, self.limit, self._value
+        saved = self.saved.get(fn, {})
         sources = self.targets.get(nid, {})
+        # Worked out now, not per call: where each input edge leads, and which lead to leaves.
+        slots = [sources.get(slot) for slot in range(max(sources, default=-1) + 1)]
+        to_leaves = [(slot, src) for slot, src in sources.items() if src in self.before]
         leaf = self.leaf_tensors.get(fn)
         name = type(fn).__name__
 
         def hook(grad_inputs, grad_outputs):
-            targets = [sources.get(slot) for slot in range(len(grad_inputs))]
-            # Gradients are not copied: the engine never changes one in place while another
-            # reference to it exists (it accumulates in place only into its own buffers).
+            targets = slots
+            if len(targets) != len(grad_inputs):  # trailing inputs that need no gradient
+                targets = [sources.get(slot) for slot in range(len(grad_inputs))]
             step = BackwardStep(
                 len(steps),
                 nid,
                 name,
-                [snapshot(g, limit, copy=False) for g in grad_outputs],
-                [snapshot(g, limit, copy=False) for g in grad_inputs],
+                [value(g) for g in grad_outputs],
+                [value(g) for g in grad_inputs],
                 targets,
                 saved,
             )
             steps.append(step)
-            for target, g in zip(targets, grad_inputs, strict=True):
-                if g is not None and target in leaf_ids:
+            for slot, target in to_leaves:
+                g = grad_inputs[slot]
+                if g is not None:
                     total = sums.get(target)
                     sums[target] = g if total is None else total + g
             if leaf is not None:
                 step.grad = snapshot(grad_of(leaf), limit)
 
         return hook
+
+    def _value(self, g: torch.Tensor | None) -> Value | None:
+        """A snapshot of gradient `g`, shared by the node that sent it and the one it reaches.
+
+        Not copied: the engine never changes a gradient in place while another reference to it
+        exists (it accumulates in place only into its own buffers). Small gradients are held
+        by their snapshot anyway, so holding them here until the pass ends costs nothing.
+        """
+        if g is None:
+            return None
+        known = self.values.get(id(g))
+        if known is not None and known[0] is g:
+            return known[1]
+        value = snapshot(g, self.limit, copy=False)
+        if value.tensor is not None:
+            self.values[id(g)] = (g, value)
+        return value
 
 
 @contextmanager

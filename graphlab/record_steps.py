@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -37,7 +38,7 @@ class ForwardStep:
     grad_enabled: bool
     line: int | None = None
     node: str | None = None
-    nodes: list[str] = field(default_factory=list)
+    nodes: Sequence[str] = ()  # a list once `Recorder.capture` has assigned them
 
 
 @dataclass(slots=True)
@@ -56,7 +57,7 @@ class BackwardStep:
     targets: list[str | None] = field(default_factory=list)
     saved: dict[str, Value | str] = field(default_factory=dict)
     grad: Value | None = None
-    contributions: list[tuple[str, int, Value | None]] = field(default_factory=list)
+    contributions: Sequence[tuple[str, int, Value | None]] = ()  # a list on leaf steps
 
 
 @dataclass(slots=True)
@@ -91,6 +92,8 @@ def leaf_totals(
 ) -> list[LeafGrad]:
     """Each leaf's .grad before backward plus what the steps delivered, against its .grad."""
     leaf_steps = {s.node: s for s in steps if s.node in before}
+    for step in leaf_steps.values():
+        step.contributions = []
     for step in steps:
         for slot, (target, value) in enumerate(zip(step.targets, step.grad_inputs, strict=True)):
             if target in leaf_steps and value is not None:
