@@ -168,6 +168,64 @@ def test_grad_accumulates_onto_an_earlier_grad():
     assert leaf.equal and leaf.from_steps.tensor.tolist() == [13.0, 13.0]
 
 
+@pytest.mark.parametrize("name", list(CASES))
+def test_saved_values_are_what_each_node_saved(name):
+    rec, outputs, named, steps = _record(CASES[name], retain_graph=True)
+    fn_of = {nid: fn for fn, nid in rec.ids.items()}
+    checked = 0
+    for step in steps:
+        fn = fn_of[step.node]
+        attrs = [a for a in dir(fn) if a.startswith("_saved_") and "_sym_" not in a]
+        tensors = {a[7:]: getattr(fn, a) for a in attrs}  # still there: retain_graph
+        tensors = {k: v for k, v in tensors.items() if isinstance(v, torch.Tensor)}
+        assert set(tensors) <= set(step.saved)
+        for key, tensor in tensors.items():
+            torch.testing.assert_close(step.saved[key].tensor, tensor.detach())
+            checked += 1
+    assert checked > 0
+
+
+def test_a_saved_value_is_a_copy_that_later_in_place_changes_leave_alone():
+    w = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x = torch.ones(3, 2, requires_grad=True)
+    with Recorder() as rec:
+        y = F.linear(x, w).sum()  # linear transposes w inside: no Python step saw w.t()
+    (mm,) = [s for s in rec.backward(y) if s.name == "MmBackward0"]
+    with torch.no_grad():
+        w.add_(100)  # what an optimizer step does after backward
+    assert mm.saved["mat2"].tensor.tolist() == [[1.0, 3.0], [2.0, 4.0]]
+
+
+class _AlwaysFails(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("always")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_backward_leaves_the_garbage_collector_as_it_found_it(enabled):
+    import gc
+
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with Recorder() as rec:
+            y = (x * 2).sum()
+        rec.backward(y)
+        assert gc.isenabled() is enabled
+        with Recorder() as rec:
+            z = _AlwaysFails.apply(x * 2).sum()
+        with pytest.raises(RuntimeError, match="always"):
+            rec.backward(z)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+
+
 def test_hooks_are_removed_so_a_second_backward_adds_nothing():
     rec, outputs, named, steps = _record(_two_paths, retain_graph=True)
     count = len(steps)
