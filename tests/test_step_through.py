@@ -65,7 +65,7 @@ def test_previous_first_last_and_slider(at):
     assert _headline(at).startswith(f"**{count} / {count}**")
     at.button(key="step_prev").click().run()
     assert _headline(at).startswith(f"**{count - 1} / {count}**")
-    at.slider(key="step_pos").set_value(2).run()
+    at.select_slider(key="step_pos").set_value(2).run()
     assert _headline(at).startswith(f"**3 / {count}**")
     at.button(key="step_first").click().run()
     assert _headline(at).startswith(f"**1 / {count}**") and at.button(key="step_first").disabled

@@ -144,7 +144,13 @@ def _frame_view(data: dict, shown: list[Frame], options: dict, interval: float |
     cols[2].button("Next", key="step_next", on_click=_go, args=(position + 1,), disabled=last)
     cols[3].button("Last", key="step_last", on_click=_go, args=(count - 1,), disabled=last)
     if count > 1:
-        st.slider("Frame", 0, count - 1, key=POS, label_visibility="collapsed")
+        st.select_slider(  # a select slider, to number the frames from 1 like the headline
+            "Frame",
+            options=range(count),
+            format_func=lambda i: f"{i + 1} / {count}",
+            key=POS,
+            label_visibility="collapsed",
+        )
     frame = shown[position]
     show_frame(data, frame, position, count, options)
 
