@@ -48,3 +48,26 @@ def test_pick_a_gallery_example_and_see_its_graph(page, server_url, tmp_path):
     page.get_by_role("option", name="A small CNN").click()
     _wait_for_graph(page, "ConvolutionBackward0")
     page.screenshot(path=str(tmp_path / "explorer.png"), full_page=True)
+
+
+def test_step_through_plays_on_its_own_and_pauses(page, server_url):
+    # The frame view is a fragment with run_every: it never ticks inside AppTest, only here.
+    page.goto(f"{server_url}/step_through")
+    _wait_for_graph(page)
+    headline = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text=" / ").first
+
+    def frame() -> int:
+        return int(headline.inner_text().split("/")[0].strip())
+
+    assert frame() == 1
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+            .some(e => /^\\s*[3-9] \\/ /.test(e.innerText))""",
+        timeout=20_000,
+    )
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for(state="visible")
+    paused_at = frame()
+    page.wait_for_timeout(2500)
+    assert frame() == paused_at > 2
