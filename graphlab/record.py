@@ -11,7 +11,11 @@ two nodes in one call, owns both.
 (`Node.register_hook`, see `graphlab.record_backward`), runs the real backward pass and removes
 the hooks again, also when backward raises. A node's hook runs right after the node, so the
 hooks see the engine's real execution order, what arrives at each node and what it sends along
-each input edge. Python's cyclic garbage collector pauses meanwhile (see `gc_paused`).
+each input edge.
+
+Python's cyclic garbage collector pauses while the `with` block and `backward` run, as `timeit`
+pauses it while timing (see `gc_paused`): a recording keeps every object it makes, and the
+collector would scan them over and over without freeing any.
 
 >>> import torch
 >>> from graphlab.record import Recorder
@@ -81,8 +85,20 @@ class Recorder(TorchFunctionMode):
     # -- forward ------------------------------------------------------------------------------
     def __enter__(self) -> Recorder:
         self._start = self._next = next_sequence()
-        super().__enter__()
+        self._gc_pause = gc_paused()  # see gc_paused: a recording keeps all it allocates
+        self._gc_pause.__enter__()
+        try:
+            super().__enter__()
+        except BaseException:
+            self._gc_pause.__exit__(None, None, None)
+            raise
         return self
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        try:
+            super().__exit__(exc_type, exc_value, traceback)
+        finally:
+            self._gc_pause.__exit__(None, None, None)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         # The hot path of a recording: it runs for every torch call, so it stays flat.

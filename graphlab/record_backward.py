@@ -123,8 +123,8 @@ def gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a recording builds its steps.
 
     A recording allocates a few objects per node and keeps them all, which is the pattern that
-    makes the collector run over and over and find nothing to free (here it was about a sixth
-    of a hooked backward pass). Reference counting still frees everything as usual; the
+    makes the collector run over and over and find nothing to free (`bench/record.py`: about a
+    tenth of a recording's time). Reference counting still frees everything as usual; the
     collector resumes afterwards, also on errors, unless something else had paused it.
     """
     was_enabled = gc.isenabled()

@@ -207,15 +207,20 @@ class _AlwaysFails(torch.autograd.Function):
 
 
 @pytest.mark.parametrize("enabled", [True, False])
-def test_backward_leaves_the_garbage_collector_as_it_found_it(enabled):
+def test_recording_leaves_the_garbage_collector_as_it_found_it(enabled):
     import gc
 
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     (gc.enable if enabled else gc.disable)()
     try:
         with Recorder() as rec:
+            assert not gc.isenabled()  # paused while recording
             y = (x * 2).sum()
+        assert gc.isenabled() is enabled
         rec.backward(y)
+        assert gc.isenabled() is enabled
+        with pytest.raises(ZeroDivisionError), Recorder():
+            1 / 0
         assert gc.isenabled() is enabled
         with Recorder() as rec:
             z = _AlwaysFails.apply(x * 2).sum()
