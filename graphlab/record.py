@@ -78,7 +78,8 @@ class Recorder(TorchFunctionMode):
         self._next = 0  # sequence number of the first node the next step may make
         self._ends: list[int] = []  # for steps that made op nodes: the last one's number
         self._enders: list[int] = []  # ... and the step's index
-        self._leaf_made: dict[object, int] = {}  # grad accumulator -> step that made its leaf
+        self._made: dict[object, int] = {}  # node made for a first output, or a new leaf's
+        # grad accumulator -> the step that made it (other nodes: by sequence number)
         self._primary: list[object | None] = []  # per step: the node made for its first output
         self._values: dict[int, tuple[weakref.ref, int, Value | None]] = {}
 
@@ -136,7 +137,10 @@ class Recorder(TorchFunctionMode):
             self.line_of() if self.line_of is not None else None,
         )
         self.forward.append(step)
-        self._primary.append(self._made_by(index, name, results, tensors[0] if tensors else None))
+        primary = self._made_by(index, name, results, tensors[0] if tensors else None)
+        self._primary.append(primary)
+        if primary is not None:
+            self._made.setdefault(primary, index)
         return out
 
     def _made_by(self, index: int, name: str, results: list, first: torch.Tensor | None):
@@ -164,7 +168,7 @@ class Recorder(TorchFunctionMode):
             if fn is None:
                 if t.requires_grad and (t is not first or name.endswith("grad_")):
                     fn = get_gradient_edge(t).node
-                    self._leaf_made.setdefault(fn, index)
+                    self._made.setdefault(fn, index)
                     primary = primary or fn
                 continue
             seq = fn._sequence_nr()
@@ -211,7 +215,7 @@ class Recorder(TorchFunctionMode):
 
     def _step_of(self, fn: object) -> int | None:
         """The forward step that made autograd node `fn` (None: made before or outside)."""
-        index = self._leaf_made.get(fn)
+        index = self._made.get(fn)
         if index is not None:
             return index
         seq = fn._sequence_nr()
@@ -234,12 +238,17 @@ class Recorder(TorchFunctionMode):
         self.graph, self.ids = capture_ids(
             *outputs, params=params, model=model, saved_values=saved_values
         )
-        for step in self.forward:
-            step.node, step.nodes = None, []
+        forward = self.forward
+        for step in forward:
+            step.node, step.nodes = None, ()
         for fn, nid in self.ids.items():
             index = self._step_of(fn)
             if index is not None:
-                self.forward[index].nodes.append(nid)
+                step = forward[index]
+                if step.nodes:
+                    step.nodes.append(nid)
+                else:
+                    step.nodes = [nid]
         for step, fn in zip(self.forward, self._primary, strict=True):
             step.node = self.ids.get(fn) if fn is not None else None
             if step.node is None and step.nodes:

@@ -33,8 +33,10 @@ __all__ = ["HookedPass", "gc_paused"]
 
 class HookedPass:
     """Runs one backward pass over the nodes of `ids` (autograd node -> id in `graph`) with a
-    hook on each; `saved` holds what each node saved for backward, read before the pass. After `run`: `steps` in the engine's order, `before` (each leaf's `.grad`
-    before the pass, copied) and `sums` (each leaf's contributions, added up in full)."""
+    hook on each; `saved` holds what each node saved for backward, read before the pass.
+
+    After `run`: `steps` in the engine's order, `before` (each leaf's `.grad` before the pass,
+    copied) and `sums` (each leaf's contributions, added up in full)."""
 
     def __init__(
         self,
@@ -44,15 +46,24 @@ class HookedPass:
         limit: int,
     ) -> None:
         self.ids, self.saved, self.limit = ids, saved, limit
-        self.targets: dict[str, dict[int, str]] = {}  # node id -> {input slot: source node id}
-        for e in graph.edges:
-            if e.kind == "data":
-                self.targets.setdefault(e.dst, {})[e.slot] = e.src
         self.steps: list[BackwardStep] = []
         self.leaf_tensors = {fn: fn.variable for fn, _ in leaves(ids)}
         self.before = {nid: clone(grad_of(fn.variable)) for fn, nid in leaves(ids)}
         self.sums: dict[str, torch.Tensor] = {}
         self.values: dict[int, tuple[torch.Tensor, Value]] = {}  # id(gradient) -> its snapshot
+        # Per node, worked out once here and not per call: where each input edge leads (None:
+        # no edge), and the (slot, leaf) pairs of the edges that end at a leaf.
+        self.targets: dict[str, list[str | None]] = {}
+        self.to_leaves: dict[str, list[tuple[int, str]]] = {}
+        for src, dst, slot, kind in graph.edges:
+            if kind != "data":
+                continue
+            targets = self.targets.setdefault(dst, [])
+            if len(targets) <= slot:
+                targets.extend([None] * (slot + 1 - len(targets)))
+            targets[slot] = src
+            if src in self.before:
+                self.to_leaves.setdefault(dst, []).append((slot, src))
 
     def run(self, outputs: list[torch.Tensor], grads: list[torch.Tensor], retain_graph=False):
         """Hook every node, run the real backward pass, remove the hooks (also when it raises)."""
@@ -68,18 +79,16 @@ class HookedPass:
 
     def _hook(self, fn, nid: str):
         steps, sums, limit, value = self.steps, self.sums, self.limit, self._value
-        saved = self.saved.get(fn, {})
-        sources = self.targets.get(nid, {})
-        # Worked out now, not per call: where each input edge leads, and which lead to leaves.
-        slots = [sources.get(slot) for slot in range(max(sources, default=-1) + 1)]
-        to_leaves = [(slot, src) for slot, src in sources.items() if src in self.before]
+        saved = self.saved.get(fn) or {}
+        slots = self.targets.get(nid) or []
+        to_leaves = self.to_leaves.get(nid, ())
         leaf = self.leaf_tensors.get(fn)
         name = type(fn).__name__
 
         def hook(grad_inputs, grad_outputs):
             targets = slots
-            if len(targets) != len(grad_inputs):  # trailing inputs that need no gradient
-                targets = [sources.get(slot) for slot in range(len(grad_inputs))]
+            if len(targets) < len(grad_inputs):  # trailing inputs that need no gradient
+                targets = targets + [None] * (len(grad_inputs) - len(targets))
             step = BackwardStep(
                 len(steps),
                 nid,

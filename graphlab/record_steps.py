@@ -38,7 +38,7 @@ class ForwardStep:
     grad_enabled: bool
     line: int | None = None
     node: str | None = None
-    nodes: Sequence[str] = ()  # a list once `Recorder.capture` has assigned them
+    nodes: Sequence[str] = ()  # filled in by `Recorder.capture`
 
 
 @dataclass(slots=True)
