@@ -14,6 +14,7 @@ import torch
 from torch.autograd.function import BackwardCFunction
 from torch.autograd.graph import get_gradient_edge
 
+from .gcpause import gc_paused
 from .graph import Edge, Graph, Node
 from .modules import MODULE_KEY
 
@@ -67,10 +68,11 @@ def capture_ids(
             raise TypeError(f"output {i} is a {type(out).__name__}, not a torch.Tensor")
     names = _names(params, model)
     walk = _Walk(names, with_modules=model is not None, saved_values=saved_values)
-    for i, out in enumerate(outputs):
-        walk.add_output(out, i, len(outputs))
-    walk.run()
-    walk.link_views()
+    with gc_paused():  # the walk keeps every object it makes (see graphlab.gcpause)
+        for i, out in enumerate(outputs):
+            walk.add_output(out, i, len(outputs))
+        walk.run()
+        walk.link_views()
     if model is not None:
         _attribute_by_parameters(walk.graph)
     return walk.graph, walk.ids

@@ -42,9 +42,10 @@ from torch.autograd.graph import get_gradient_edge
 from torch.overrides import TorchFunctionMode
 
 from .capture import capture_ids, may_hold_tensors
+from .gcpause import gc_paused
 from .graph import Graph
 from .modules import next_sequence
-from .record_backward import HookedPass, gc_paused
+from .record_backward import HookedPass
 from .record_steps import BackwardStep, ForwardStep, LeafGrad, leaf_totals, root_grads
 from .record_values import MAX_VALUES, Value, snapshot
 

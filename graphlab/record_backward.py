@@ -18,9 +18,7 @@ before the pass starts, because the engine frees it as soon as the node has run.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 import torch
 
@@ -28,7 +26,7 @@ from .graph import Graph
 from .record_steps import BackwardStep, clone, grad_of, leaves
 from .record_values import Value, snapshot
 
-__all__ = ["HookedPass", "gc_paused"]
+__all__ = ["HookedPass"]
 
 
 class HookedPass:
@@ -125,21 +123,3 @@ class HookedPass:
         if value.tensor is not None:
             self.values[id(g)] = (g, value)
         return value
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a recording builds its steps.
-
-    A recording allocates a few objects per node and keeps them all, which is the pattern that
-    makes the collector run over and over and find nothing to free (`bench/record.py`: about a
-    tenth of a recording's time). Reference counting still frees everything as usual; the
-    collector resumes afterwards, also on errors, unless something else had paused it.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
