@@ -46,14 +46,13 @@ from .gcpause import gc_paused
 from .graph import Graph
 from .modules import next_sequence
 from .record_backward import HookedPass
+from .record_ops import arg_texts, op_name, op_names, short, tensors_in
 from .record_steps import BackwardStep, ForwardStep, LeafGrad, leaf_totals, root_grads
 from .record_values import MAX_VALUES, Value, snapshot
 
 __all__ = ["BackwardStep", "ForwardStep", "LeafGrad", "Recorder"]
 
 _NO_SEQUENCE = 2**63  # AccumulateGrad and friends report a huge sequence number
-_GETTERS_WITH_NODES = frozenset({"T", "mT", "H", "mH", "real", "imag"})  # properties that are ops
-_op_names: dict[object, str] = {}
 
 
 class Recorder(TorchFunctionMode):
@@ -104,14 +103,14 @@ class Recorder(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         # The hot path of a recording: it runs for every torch call, so it stays flat.
-        name = _op_names.get(func)
+        name = op_names.get(func)
         if name is None:
-            name = _op_name(func)
+            name = op_name(func)
         if kwargs is None:
             kwargs = {}
         if not name:  # x.grad, x.shape, x.grad_fn, ...: reading a property is not an op
             return func(*args, **kwargs)
-        tensors = _tensors(args, kwargs)
+        tensors = tensors_in(args, kwargs)
         if tensors and tensors[0].is_meta:  # a dry run (see graphlab.sandbox)
             return func(*args, **kwargs)
         value = self._value
@@ -122,7 +121,7 @@ class Recorder(TorchFunctionMode):
         elif isinstance(out, torch.Tensor):
             results = [out]
         else:
-            results = _tensors((out,), {})
+            results = tensors_in((out,), {})
             if not results:
                 return out
         if results[0].is_meta:
@@ -133,7 +132,7 @@ class Recorder(TorchFunctionMode):
             name,
             inputs,
             [value(t) for t in results],
-            _arg_texts(args, kwargs),
+            arg_texts(args, kwargs),
             torch.is_grad_enabled(),
             self.line_of() if self.line_of is not None else None,
         )
@@ -204,7 +203,7 @@ class Recorder(TorchFunctionMode):
                     if isinstance(v, torch.Tensor):
                         saved[f"{key}[{i}]"] = self._known(v)
             elif value is not None:
-                saved[key] = _short(value)
+                saved[key] = short(value)
         return saved
 
     def _known(self, t: torch.Tensor) -> Value | None:
@@ -292,77 +291,3 @@ class Recorder(TorchFunctionMode):
                 steps, self.ids, hooked.before, hooked.sums, names, self.max_values
             )
         return steps
-
-
-_TENSOR_NAMES = tuple(f"t{i}" for i in range(16))
-_NUMBERS = frozenset({int, float, bool})
-_PLAIN = (int, float, bool, str, complex, type(None), slice, tuple, list, torch.Size, torch.dtype)
-
-
-def _short(value: object, limit: int = 60) -> str:
-    plain = isinstance(value, (_PLAIN, torch.device, torch.memory_format))
-    text = repr(value) if plain else f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _tensors(args: tuple, kwargs: dict) -> list[torch.Tensor]:
-    """The tensors among the arguments (also inside lists and tuples, one level deep)."""
-    found = []
-    for value in (*args, *kwargs.values()):
-        if isinstance(value, torch.Tensor):
-            found.append(value)
-        elif isinstance(value, (tuple, list)):
-            found.extend(v for v in value if isinstance(v, torch.Tensor))
-    return found
-
-
-def _arg_texts(args: tuple, kwargs: dict) -> list[str]:
-    """Short text for each argument; tensors are `t0`, `t1`, ... (their index in `inputs`)."""
-    texts, n = [], 0
-    for a in args:  # the common flat case inline: it runs once per recorded op
-        if isinstance(a, torch.Tensor):
-            texts.append(_TENSOR_NAMES[n] if n < len(_TENSOR_NAMES) else f"t{n}")
-            n += 1
-        elif type(a) in _NUMBERS:
-            texts.append(_short(a, 40))
-        else:
-            break
-    else:
-        if not kwargs:
-            return texts
-    count = [0]
-    texts = [_arg_text(a, count) for a in args]
-    texts.extend(f"{k}={_arg_text(v, count)}" for k, v in kwargs.items())
-    return texts
-
-
-def _arg_text(value: object, count: list[int]) -> str:
-    if isinstance(value, torch.Tensor):
-        count[0] += 1
-        return f"t{count[0] - 1}"
-    if isinstance(value, (tuple, list)) and may_hold_tensors(value):
-        inner = ", ".join(_arg_text(v, count) for v in value)
-        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
-    return _short(value, 40)
-
-
-def _op_name(func) -> str:
-    """`torch.tensor`, `Tensor.mul`, `F.relu`, `Tensor.T`, ... or "" for a property read that is
-    not an op (`x.grad`, `x.shape`); cached per function."""
-    name = getattr(func, "__name__", None) or type(func).__name__
-    owner = getattr(func, "__self__", None)
-    module = getattr(func, "__module__", None) or ""
-    qualname = getattr(func, "__qualname__", "") or ""
-    if name == "__get__" and owner is not None:
-        prop = getattr(owner, "__name__", "?")
-        text = f"Tensor.{prop}" if prop in _GETTERS_WITH_NODES else ""
-    elif qualname.startswith(("TensorBase.", "Tensor.")) or module == "torch._tensor":
-        text = f"Tensor.{name}"
-    elif module.startswith("torch.nn.functional"):
-        text = f"F.{name}"
-    elif module.startswith("torch.nn.init"):
-        text = f"init.{name}"
-    else:
-        text = f"torch.{name}"
-    _op_names[func] = text
-    return text
