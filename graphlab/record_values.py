@@ -15,7 +15,6 @@ in-place ops and the engine's in-place accumulation of gradients later cannot ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -28,15 +27,27 @@ __all__ = ["MAX_VALUES", "Value", "snapshot", "to_plain"]
 MAX_VALUES = 4096  # tensors up to this many elements are copied; larger ones are summarized
 
 
-@dataclass(slots=True)
 class Value:
     """One tensor as it was when it passed: ``tensor`` (a detached copy) when it had at most
-    ``max_values`` elements, else None and ``stats`` (min, max, mean)."""
+    ``max_values`` elements, else None and ``stats`` (min, max, mean); ``shape``, ``dtype``.
 
-    shape: tuple[int, ...]
-    dtype: str
-    tensor: torch.Tensor | None = None
-    stats: dict[str, float] | None = None
+    A small tensor's shape is read from its copy when asked: recordings make thousands of
+    values, and a `torch.Size` each would be one more object for the collector to scan."""
+
+    __slots__ = ("_shape", "dtype", "tensor", "stats")
+
+    def __init__(
+        self,
+        shape: tuple[int, ...] | None,
+        dtype: str,
+        tensor: torch.Tensor | None = None,
+        stats: dict[str, float] | None = None,
+    ) -> None:
+        self._shape, self.dtype, self.tensor, self.stats = shape, dtype, tensor, stats
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._shape if self._shape is not None else self.tensor.shape
 
     def __repr__(self) -> str:
         if self.tensor is not None:
@@ -54,7 +65,7 @@ def snapshot(
     dtype = dtype_name(t.dtype)
     if t.numel() <= max_values:
         data = t.detach() if t.requires_grad else t  # gradients inside backward need no detach
-        return Value(t.shape, dtype, data.clone() if copy else data)
+        return Value(None, dtype, data.clone() if copy else data)
     return Value(t.shape, dtype, None, tensor_stats(t.detach()))
 
 
