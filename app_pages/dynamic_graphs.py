@@ -6,15 +6,6 @@ from graphlab import dynamic, render_modules
 from graphlab.sandbox import Limits
 from widgets.expression import escape_markdown
 
-DEFAULT = """y = x * 2
-if y > 1:
-    y = y * y
-else:
-    y = torch.sigmoid(y)
-for i in range(int(x.abs()) + 1):
-    y = y * x
-z = y * 3
-"""
 CODE, REPLIES = "dg_code", "dg_replies"
 
 st.title("Dynamic Graphs")
@@ -27,7 +18,7 @@ st.markdown(
 
 code_col, value_col = st.columns([3, 2])
 with code_col:
-    body = st.text_area("Program (uses x)", DEFAULT, height=210, key=CODE,
+    body = st.text_area("Program (uses x)", dynamic.EXAMPLE, height=210, key=CODE,
                         max_chars=Limits().max_source_chars - 60)  # fmt: skip
 with value_col:
     x_a = st.slider("x in run A", -3.0, 3.0, 1.0, 0.5, key="dg_a")

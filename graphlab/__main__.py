@@ -9,7 +9,6 @@ from . import examples
 from .cli_model import add_model_parser
 from .cli_output import write_graph
 from .cli_train import add_train_parser
-from .render import to_dot, to_svg
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,16 +50,8 @@ def _parser() -> argparse.ArgumentParser:
 def _run_demo(args: argparse.Namespace) -> int:
     graph = examples.graph(args.name)
     options = {"rankdir": args.rankdir, "show_saved": not args.no_saved}
-    if args.output is None:
-        sys.stdout.write(to_dot(graph, **options) + "\n")
-        return 0
-    code = write_graph(
-        args.output,
-        graph,
-        dot=lambda: to_dot(graph, **options),
-        svg=lambda: to_svg(graph, **options),
-    )
-    if code:
+    code = write_graph(args.output, graph, options)
+    if code or args.output is None:
         return code
     print(f"wrote {args.output} ({len(graph.nodes)} nodes, {len(graph.edges)} edges)")
     return 0

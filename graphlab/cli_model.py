@@ -12,9 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import models
+from . import models, render_modules
 from .cli_output import write_graph
-from .render_modules import to_dot, to_svg
 from .summarize import summarize
 
 __all__ = ["add_model_parser", "run_model"]
@@ -59,17 +58,10 @@ def run_model(args: argparse.Namespace) -> int:
     small = summarize(graph, args.max_nodes or None, args.expand)
     options = {"rankdir": args.rankdir, "show_saved": args.saved, "show_shapes": not args.no_shapes}
     note = small.meta.get("summary") or f"{len(small.nodes):,} nodes"
+    code = write_graph(args.output, small, options, render_modules)
     if args.output is None:
-        sys.stdout.write(to_dot(small, **options) + "\n")
-        print(note, file=sys.stderr)
-        return 0
-    code = write_graph(
-        args.output,
-        small,
-        dot=lambda: to_dot(small, **options),
-        svg=lambda: to_svg(small, **options),
-    )
-    if code:
+        print(note, file=sys.stderr)  # stdout holds the DOT
+    if code or args.output is None:
         return code
     seconds = time.perf_counter() - start
     print(f"wrote {args.output}: {full:,} captured nodes; {note} ({seconds:.2f} s)")

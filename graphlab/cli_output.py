@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
+from . import render
 from .graph import Graph
 from .render import GraphvizNotFound
 
 FORMATS = (".svg", ".dot", ".gv", ".json")
 
 
-def write_graph(output: str, graph: Graph, dot: Callable[[], str], svg: Callable[[], str]) -> int:
-    """Write `graph` as SVG, DOT or JSON; returns an exit code (0 written, 1 no Graphviz, 2 bad
-    suffix) after saying what went wrong on stderr."""
+def write_graph(
+    output: str | None, graph: Graph, options: dict, renderer: ModuleType = render
+) -> int:
+    """Write `graph`, drawn by `renderer.to_dot` / `to_svg` with `options` (`graphlab.render`,
+    or `graphlab.render_modules` for module clusters), as SVG, DOT or JSON by the suffix of
+    `output`, or as DOT to stdout when `output` is None. Returns an exit code (0 written, 1 no
+    Graphviz, 2 bad suffix) after saying what went wrong on stderr."""
+    if output is None:
+        sys.stdout.write(renderer.to_dot(graph, **options) + "\n")
+        return 0
     path = Path(output)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -25,12 +34,12 @@ def write_graph(output: str, graph: Graph, dot: Callable[[], str], svg: Callable
         return 2
     try:
         if suffix == ".svg":
-            text = svg()
+            text = renderer.to_svg(graph, **options)
         elif suffix == ".json":
             text = graph.to_json(indent=1)
         else:
-            text = dot()
-    except GraphvizNotFound as err:
+            text = renderer.to_dot(graph, **options)
+    except (GraphvizNotFound, RuntimeError, subprocess.TimeoutExpired) as err:  # dot failed
         print(f"error: {err}", file=sys.stderr)
         return 1
     path.write_text(text, encoding="utf-8")

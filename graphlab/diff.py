@@ -24,6 +24,7 @@ count differed, innermost first (see `graphlab.dynamic`).
 from __future__ import annotations
 
 import ast
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -107,7 +108,7 @@ def diff(
     for n in a.nodes:
         if n.id in m.ab:
             inputs: list[str] = []
-            what = _what_changed(a, b, n, b.node(m.ab[n.id]), m.ab, inputs)
+            what = _what_changed(m, n, b.node(m.ab[n.id]), inputs)
             if what:
                 d = Difference("changed", n.id, m.ab[n.id], n.name, what, inputs=tuple(inputs))
                 out.differences.append(d)
@@ -122,7 +123,7 @@ class _Matcher:
         self.ba: dict[str, str] = {}
         self.ins_a, self.outs_a = _adjacency(a)
         self.ins_b, self.outs_b = _adjacency(b)
-        self.queue: list[tuple[str, str]] = []
+        self.queue: deque[tuple[str, str]] = deque()
 
     def pair(self, x: str, y: str) -> None:
         if x in self.ab or y in self.ba or not _same(self.a.node(x), self.b.node(y)):
@@ -151,7 +152,7 @@ class _Matcher:
 
     def _spread(self, users: bool) -> None:
         while self.queue:
-            x, y = self.queue.pop(0)  # breadth-first: nearest neighbours of seeds match first
+            x, y = self.queue.popleft()  # breadth-first: nearest neighbours of seeds match first
             for slot, sx in self.ins_a.get(x, {}).items():
                 sy = self.ins_b.get(y, {}).get(slot)
                 if sy is not None:
@@ -193,9 +194,7 @@ def _same(x: Node, y: Node) -> bool:
     return x.kind == y.kind and x.name == y.name
 
 
-def _what_changed(
-    a: Graph, b: Graph, x: Node, y: Node, ab: dict[str, str], new_inputs: list[str]
-) -> str:
+def _what_changed(m: _Matcher, x: Node, y: Node, new_inputs: list[str]) -> str:
     parts = []
     if x.shape != y.shape:
         parts.append(f"shape {shape_text(x.shape)} → {shape_text(y.shape)}")
@@ -204,9 +203,11 @@ def _what_changed(
     for k in sorted(set(x.attrs) | set(y.attrs)):
         if x.attrs.get(k) != y.attrs.get(k):
             parts.append(f"{k} {x.attrs.get(k, '—')} → {y.attrs.get(k, '—')}")
-    ins_x = {e.slot: e.src for e in a.edges if e.dst == x.id and e.kind == "data"}
-    ins_y = {e.slot: e.src for e in b.edges if e.dst == y.id and e.kind == "data"}
-    moved = [s for s in sorted(set(ins_x) | set(ins_y)) if ab.get(ins_x.get(s, "")) != ins_y.get(s)]
+    ins_x = {k[1]: src for k, src in m.ins_a.get(x.id, {}).items() if k[0] == "data"}
+    ins_y = {k[1]: src for k, src in m.ins_b.get(y.id, {}).items() if k[0] == "data"}
+    moved = [
+        s for s in sorted(set(ins_x) | set(ins_y)) if m.ab.get(ins_x.get(s, "")) != ins_y.get(s)
+    ]
     if moved:
         slots = ", ".join(map(str, moved))
         parts.append(f"input {slots} comes from a different node")

@@ -26,11 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-from torch.autograd.graph import get_gradient_edge
 
 from .diff import GraphDiff, Run, attribute, diff, differing_controls
 from .graph import Graph
-from .modules import next_sequence
+from .modules import next_sequence, tag_new_nodes
 
 __all__ = [
     "INPUT_LINES",
@@ -43,9 +42,18 @@ __all__ = [
     "static_contrast",
 ]
 
+# The program Dynamic Graphs opens with: a branch and a loop whose path depends on x.
+EXAMPLE = """y = x * 2
+if y > 1:
+    y = y * y
+else:
+    y = torch.sigmoid(y)
+for i in range(int(x.abs()) + 1):
+    y = y * x
+z = y * 3
+"""
 LINE_KEY = "graphlab.line"
 INPUT_LINES = 1  # the program is one input line, then the visitor's code
-_NO_SEQUENCE = 2**63
 
 
 def program(body: str, x: float) -> str:
@@ -56,7 +64,7 @@ def program(body: str, x: float) -> str:
 # -- in the worker -------------------------------------------------------------------------------
 def dynamic_payload(evaluation: Any) -> dict[str, Any]:
     """Worker payload: graph (JSON), branches, loop counts, source line of each node."""
-    from .capture import capture
+    from .capture import capture_ids
     from .sandbox import Limits
     from .sandbox_check import check_program
 
@@ -74,9 +82,9 @@ def dynamic_payload(evaluation: Any) -> dict[str, Any]:
     if output is None or not output.requires_grad:
         return reply
     named = {n: v for n, v in tracer.env.items() if isinstance(v, torch.Tensor)}
-    graph = capture(output, params=named)
+    graph, ids = capture_ids(output, params=named)
     reply["graph"] = graph.to_dict()
-    reply["node_lines"] = _node_lines(graph, output, tracer.assigned)
+    reply["node_lines"] = _node_lines(graph, ids, tracer.assigned)
     reply["output"] = next((n for n, t in reversed(named.items()) if t is output), None)
     return reply
 
@@ -111,44 +119,21 @@ def _tracing_interpreter(source: str, limits: Any):
             super()._assign(target, value, line)
 
         def _tag(self, start: int, line: int) -> None:
-            stack = [v.grad_fn for v in self.env.values() if isinstance(v, torch.Tensor)]
-            seen = set()
-            while stack:
-                fn = stack.pop()
-                if fn is None or fn in seen or not start <= fn._sequence_nr() < _NO_SEQUENCE:
-                    continue
-                seen.add(fn)
-                fn.metadata.setdefault(LINE_KEY, line)
-                stack.extend(n for n, _ in fn.next_functions)
+            tag_new_nodes(self.env.values(), start, LINE_KEY, line)
 
     return Tracing(source, limits)
 
 
-def _node_lines(graph: Graph, output: torch.Tensor, assigned: dict[str, int]) -> dict[str, int]:
+def _node_lines(graph: Graph, ids: dict, assigned: dict[str, int]) -> dict[str, int]:
     """Graph node id -> line that created it (leaves: the line assigning their variable)."""
-    by_input = {(e.dst, e.slot): e.src for e in graph.edges if e.kind == "data"}
-    lines: dict[str, int] = {}
-    start = by_input.get(("o0", 0))
-    stack = [(get_gradient_edge(output).node, start)] if start else []
-    seen = set()
-    while stack:
-        fn, nid = stack.pop()
-        if fn in seen:
-            continue
-        seen.add(fn)
-        line = fn.metadata.get(LINE_KEY)
-        if line is not None:
-            lines[nid] = line
-        for slot, (nxt, _) in enumerate(fn.next_functions):
-            src = by_input.get((nid, slot))
-            if nxt is not None and src is not None:
-                stack.append((nxt, src))
+    lines = {nid: fn.metadata[LINE_KEY] for fn, nid in ids.items() if LINE_KEY in fn.metadata}
     for n in graph.nodes:
         if n.kind in ("leaf", "param") and n.name in assigned:
             lines[n.id] = assigned[n.name]
     for e in graph.edges:
         if e.kind == "saved" and e.dst in lines:
             lines[e.src] = lines[e.dst]
+    start = next((e.src for e in graph.edges if e.dst == "o0" and e.kind == "data"), None)
     if start in lines:
         lines["o0"] = lines[start]
     return lines

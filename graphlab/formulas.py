@@ -169,7 +169,7 @@ RULES: dict[str, Rule] = {
     ),
     "AddmmBackward0": _rule(
         r"Z = \beta\, C + \alpha\, A B",
-        r"\bar C = \beta\, \bar Z, \quad \bar A = \alpha\, \bar Z B^{\top}, \quad "
+        r"\bar C = \beta \textstyle\sum_{\text{batch}} \bar Z, \quad \bar A = \alpha\, \bar Z B^{\top}, \quad "
         r"\bar B = \alpha\, A^{\top} \bar Z",
         "A linear layer (x @ W.T + b) in one node: the bias gets the gradient summed over the "
         "batch, the two factors get the matrix-product rule.",

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from dataclasses import dataclass
 
 import torch
@@ -28,7 +29,7 @@ from torch import nn
 from .capture import capture
 from .graph import Graph
 from .models_builtins import BUILTINS, Builtin
-from .models_spec import LAYER_TYPES, RANK_HINTS, RANK_TEXT, Setting, SpecError
+from .models_spec import LAYER_TYPES, RANK_HINTS, RANK_TEXT, Setting, SpecError, is_int
 from .modules import track_modules
 
 __all__ = [
@@ -62,6 +63,7 @@ class Budget:
     layers: int = 2_000  # modules made, counting repeats
 
 
+_SEEDED = threading.Lock()  # see build
 UNLIMITED = Budget(params=10**10, activations=10**11, input=10**9, layers=10**6)
 
 
@@ -133,7 +135,9 @@ def build(spec: object, budget: Budget | None = None, *, seed: int | None = None
     p = plan(spec, budget)
     model = p.model.to_empty(device="cpu")
     seed = seed if seed is not None else int(spec.get("seed", 0) or 0)  # type: ignore[union-attr]
-    with torch.random.fork_rng(devices=[]):
+    # Layers' reset_parameters draw from the global RNG, which every thread shares: two builds at
+    # once (two visitors) would interleave their draws, and a cached graph would differ by luck.
+    with _SEEDED, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         for m in model.modules():
             reset = getattr(m, "reset_parameters", None)
@@ -150,11 +154,10 @@ def graph(spec: object, budget: Budget | None = None, *, train: bool = True) -> 
     model = build(spec, budget)
     model.train(train)
     shape = tuple(spec["input"])  # type: ignore[index]
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(1)
-        x = torch.randn(shape)
-        with track_modules(model):
-            out = model(x)
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(1))
+    with _SEEDED, torch.random.fork_rng(devices=[]), track_modules(model):
+        torch.manual_seed(1)  # dropout masks, for the same reason as in build
+        out = model(x)
     g = capture(out, model=model)
     g.meta["modules"] = json.dumps({n: type(m).__name__ for n, m in model.named_modules()})
     return g
@@ -168,7 +171,7 @@ def spec_of(name: str) -> dict:
 
 
 def _input_shape(value: object, budget: Budget) -> tuple[int, ...]:
-    if not isinstance(value, list) or not all(_is_int(v) for v in value) or len(value) < 2:
+    if not isinstance(value, list) or not all(is_int(v) for v in value) or len(value) < 2:
         raise SpecError(
             '"input" must be a shape list like [N, features], [N, T, F] or [N, C, H, W]'
         )
@@ -202,7 +205,7 @@ def _layer(raw: object, i: int, names: set[str]) -> tuple[str, dict, str, int]:
         raise SpecError(f"the name {name!r} is used twice; names must be unique", i, kind)
     names.add(name)
     repeat = raw.get("repeat", 1)
-    if not _is_int(repeat) or not 1 <= repeat <= MAX_REPEAT:
+    if not is_int(repeat) or not 1 <= repeat <= MAX_REPEAT:
         raise SpecError(f"`repeat` must be an integer from 1 to {MAX_REPEAT}", i, kind)
     return kind, settings, name, repeat
 
@@ -215,7 +218,7 @@ def _setting(raw: dict, key: str, s: Setting, i: int, kind: str) -> object:
     value = raw[key]
     ok = {
         "bool": isinstance(value, bool),
-        "int": _is_int(value),
+        "int": is_int(value),
         "float": isinstance(value, (int, float)) and not isinstance(value, bool),
     }[s.type]
     if not ok or (s.type != "bool" and not (s.lo <= value <= s.hi and math.isfinite(value))):
@@ -279,10 +282,6 @@ def _check_fits(kind: str, s: dict, shape: tuple[int, ...], i: int) -> None:
         raise SpecError(
             "batch norm needs a batch of at least 2 in training mode: make N at least 2", i, kind
         )
-
-
-def _is_int(v: object) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def _show(value: object) -> str:

@@ -162,3 +162,8 @@ RANK_HINTS = {
     (2, 3): "sequence layers need an input shape like [N, T, features]",
     (3, 2): "this layer needs flat vectors: add a `flatten` layer before it",
 }
+
+
+def is_int(value: object) -> bool:
+    """An int and not a bool (JSON's `true` is not a size)."""
+    return isinstance(value, int) and not isinstance(value, bool)

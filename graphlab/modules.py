@@ -13,10 +13,10 @@ from contextlib import contextmanager
 
 import torch
 
-__all__ = ["MODULE_KEY", "next_sequence", "track_modules"]
+__all__ = ["MODULE_KEY", "NO_SEQUENCE", "next_sequence", "tag_new_nodes", "track_modules"]
 
 MODULE_KEY = "graphlab.module"
-_NO_SEQUENCE = 2**63  # AccumulateGrad and friends report a huge or odd sequence number
+NO_SEQUENCE = 2**63  # AccumulateGrad and friends report a huge or odd sequence number
 
 
 @contextmanager
@@ -45,18 +45,23 @@ def track_modules(model: torch.nn.Module) -> Iterator[None]:
 
 def _tagger(name: str, starts: list[int]):
     def hook(module, args, output) -> None:
-        start = starts.pop()
-        stack = [t.grad_fn for t in _tensors(output) if t.grad_fn is not None]
-        seen = set()
-        while stack:
-            fn = stack.pop()
-            if fn in seen or not start <= fn._sequence_nr() < _NO_SEQUENCE:
-                continue
-            seen.add(fn)
-            fn.metadata.setdefault(MODULE_KEY, name)
-            stack.extend(n for n, _ in fn.next_functions if n is not None)
+        tag_new_nodes(_tensors(output), starts.pop(), MODULE_KEY, name)
 
     return hook
+
+
+def tag_new_nodes(tensors, start: int, key: str, value: object) -> None:
+    """Set `metadata[key] = value` on the autograd nodes behind `tensors` that were created
+    since sequence number `start` (and on none that already have the key)."""
+    stack = [t.grad_fn for t in tensors if isinstance(t, torch.Tensor) and t.grad_fn is not None]
+    seen = set()
+    while stack:
+        fn = stack.pop()
+        if fn is None or fn in seen or not start <= fn._sequence_nr() < NO_SEQUENCE:
+            continue
+        seen.add(fn)
+        fn.metadata.setdefault(key, value)
+        stack.extend(n for n, _ in fn.next_functions)
 
 
 def next_sequence() -> int:

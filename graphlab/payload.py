@@ -2,7 +2,7 @@
 
 Runs in the worker process (:mod:`graphlab.worker`), never in the server: it touches the
 visitor's tensors. The reply holds each named tensor (value or statistics, gradient), the graph
-as JSON and DOT, which graph node produced which variable, and whether gradients were computed.
+as plain data, which graph node produced which variable, and whether gradients were computed.
 
 >>> from graphlab.sandbox import evaluate
 >>> reply = build_payload(evaluate("x = torch.ones(2, requires_grad=True)\\ny = (x * x).sum()"))
@@ -12,7 +12,6 @@ as JSON and DOT, which graph node produced which variable, and whether gradients
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -86,7 +85,7 @@ def build_payload(evaluation: Any) -> dict[str, Any]:
     output = evaluation.output
     if output is not None:
         graph, ids = capture_ids(output, params=dict(named))
-        payload["graph"] = json.loads(graph.to_json())
+        payload["graph"] = graph.to_dict()
         payload["names"] = node_names(ids, output, named)
         payload["output"] = evaluation.output_name
         payload["backward"] = _backward(output, named)

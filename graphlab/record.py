@@ -44,15 +44,13 @@ from torch.overrides import TorchFunctionMode
 from .capture import capture_ids, may_hold_tensors
 from .gcpause import gc_paused
 from .graph import Graph
-from .modules import next_sequence
+from .modules import NO_SEQUENCE, next_sequence
 from .record_backward import HookedPass
 from .record_ops import arg_texts, op_name, op_names, short, tensors_in
 from .record_steps import BackwardStep, ForwardStep, LeafGrad, leaf_totals, root_grads
 from .record_values import MAX_VALUES, Value, snapshot
 
 __all__ = ["BackwardStep", "ForwardStep", "LeafGrad", "Recorder"]
-
-_NO_SEQUENCE = 2**63  # AccumulateGrad and friends report a huge sequence number
 
 
 class Recorder(TorchFunctionMode):
@@ -78,8 +76,7 @@ class Recorder(TorchFunctionMode):
         self._next = 0  # sequence number of the first node the next step may make
         self._ends: list[int] = []  # for steps that made op nodes: the last one's number
         self._enders: list[int] = []  # ... and the step's index
-        self._made: dict[object, int] = {}  # node made for a first output, or a new leaf's
-        # grad accumulator -> the step that made it (other nodes: by sequence number)
+        self._leaf_made: dict[object, int] = {}  # grad accumulator -> step that made its leaf
         self._primary: list[object | None] = []  # per step: the node made for its first output
         self._values: dict[int, tuple[weakref.ref, int, Value | None]] = {}
 
@@ -137,10 +134,7 @@ class Recorder(TorchFunctionMode):
             self.line_of() if self.line_of is not None else None,
         )
         self.forward.append(step)
-        primary = self._made_by(index, name, results, tensors[0] if tensors else None)
-        self._primary.append(primary)
-        if primary is not None:
-            self._made.setdefault(primary, index)
+        self._primary.append(self._made_by(index, name, results, tensors[0] if tensors else None))
         return out
 
     def _made_by(self, index: int, name: str, results: list, first: torch.Tensor | None):
@@ -154,7 +148,7 @@ class Recorder(TorchFunctionMode):
             fn = results[0].grad_fn
             if fn is not None:
                 seq = fn._sequence_nr()
-                if self._next <= seq < _NO_SEQUENCE:
+                if self._next <= seq < NO_SEQUENCE:
                     self._ends.append(seq)
                     self._enders.append(index)
                     self._next = seq + 1
@@ -168,11 +162,11 @@ class Recorder(TorchFunctionMode):
             if fn is None:
                 if t.requires_grad and (t is not first or name.endswith("grad_")):
                     fn = get_gradient_edge(t).node
-                    self._made.setdefault(fn, index)
+                    self._leaf_made.setdefault(fn, index)
                     primary = primary or fn
                 continue
             seq = fn._sequence_nr()
-            if self._next <= seq < _NO_SEQUENCE:
+            if self._next <= seq < NO_SEQUENCE:
                 last = max(last, seq)
                 primary = primary or fn
         if last >= 0:
@@ -183,12 +177,18 @@ class Recorder(TorchFunctionMode):
 
     def _value(self, t: torch.Tensor) -> Value | None:
         """A snapshot of `t`, shared with earlier ones while `t` has not changed in place."""
+        value = self._known(t)
+        if value is None:
+            value = snapshot(t, self.max_values)
+            self._values[id(t)] = (weakref.ref(t), t._version, value)
+        return value
+
+    def _known(self, t: torch.Tensor) -> Value | None:
+        """The snapshot taken of this very tensor, unless it has changed in place since."""
         entry = self._values.get(id(t))
         if entry is not None and entry[0]() is t and entry[1] == t._version:
             return entry[2]
-        value = snapshot(t, self.max_values)
-        self._values[id(t)] = (weakref.ref(t), t._version, value)
-        return value
+        return None
 
     def _saved(self, values: list[tuple[str, object]]) -> dict[str, Value | str]:
         """What one node saved for backward, as `capture` read it, shown as values and text."""
@@ -197,29 +197,22 @@ class Recorder(TorchFunctionMode):
             if "_sym_" in key:  # sizes and strides of inputs are bookkeeping, not values
                 continue
             if isinstance(value, torch.Tensor):
-                saved[key] = self._known(value)
+                saved[key] = self._known(value) or snapshot(value, self.max_values)
             elif isinstance(value, (tuple, list)) and may_hold_tensors(value):
                 for i, v in enumerate(value):
                     if isinstance(v, torch.Tensor):
-                        saved[f"{key}[{i}]"] = self._known(v)
+                        saved[f"{key}[{i}]"] = self._known(v) or snapshot(v, self.max_values)
             elif value is not None:
                 saved[key] = short(value)
         return saved
 
-    def _known(self, t: torch.Tensor) -> Value | None:
-        """The forward snapshot of `t` when the forward saw this very tensor, else a new one."""
-        entry = self._values.get(id(t))
-        if entry is not None and entry[0]() is t and entry[1] == t._version:
-            return entry[2]
-        return snapshot(t, self.max_values)
-
     def _step_of(self, fn: object) -> int | None:
         """The forward step that made autograd node `fn` (None: made before or outside)."""
-        index = self._made.get(fn)
+        index = self._leaf_made.get(fn)
         if index is not None:
             return index
         seq = fn._sequence_nr()
-        if not self._start <= seq < _NO_SEQUENCE:
+        if not self._start <= seq < NO_SEQUENCE:
             return None
         k = bisect.bisect_left(self._ends, seq)
         return self._enders[k] if k < len(self._ends) else None

@@ -164,8 +164,8 @@ TENSOR_PROPERTIES = _words("T mT shape dtype grad requires_grad is_leaf ndim dat
 # Attributes a program may assign on a tensor (x.grad = None is how lessons reset a gradient).
 SETTABLE_ATTRS = frozenset({"grad", "requires_grad"})
 
-# Results whose size depends on the data, so a `meta` dry run cannot compute it; each maps to
-# an upper bound on the elements of its result from the elements and dims of its inputs.
+# Results whose size depends on the data, so a `meta` dry run cannot compute it (the limits
+# charge them an upper bound instead, see graphlab.sandbox_limits).
 DATA_DEPENDENT = frozenset({"nonzero", "argwhere", "masked_select", "unique", "where"})
 
 # `torch.<name>` values that are not functions.
@@ -192,9 +192,9 @@ KEYWORDS = _words(
     n m low high diagonal min max exponent alpha beta value weight bias target reduction
     ignore_index label_smoothing pos_weight log_target stride padding dilation groups
     kernel_size ceil_mode count_include_pad output_size negative_slope inplace approximate
-    threshold lambd lower upper k largest sorted descending stable unbiased correction p eps
+    threshold k largest sorted descending stable unbiased correction p eps
     num_classes normalized_shape pad mode start_dim end_dim chunks split_size_or_sections
-    split_size sections indices index mask source shifts repeats tensors x1 x2 margin
+    split_size index mask shifts repeats tensors x1 x2
     return_counts return_inverse rtol atol equal_nan retain_graph gradient keepdims
     """
 )

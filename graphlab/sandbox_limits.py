@@ -28,7 +28,7 @@ __all__ = ["Budget", "LimitExceeded", "clean_error", "short_name", "tensors_in",
 _INNER_PRODUCT = frozenset({"matmul", "mm", "bmm", "mv", "dot", "linear", "@", "@="})
 _CONV = frozenset({"conv1d", "conv2d"})
 _POOL = frozenset({"max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"})
-_SORTING = frozenset({"sort", "argsort", "topk", "unique", "median"})
+_SORTING = frozenset({"sort", "argsort", "topk", "unique"})
 _SHARES_STORAGE = frozenset({"detach", "detach_", "requires_grad_", "retain_grad", "data"})
 
 

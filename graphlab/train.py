@@ -199,9 +199,10 @@ class Trainer(TrainingLoop):
         torch.Size([1, 10])
         """
         x = torch.as_tensor(images, dtype=torch.float32)
+        given = tuple(x.shape)  # `images` may be a list, which has no shape
         x = x.reshape(-1, 1, 28, 28) if x.shape[-2:] == (28, 28) else x
         if x.dim() != 4 or x.shape[1:] != (1, 28, 28):
-            raise ValueError(f"expected images of 28x28 pixels, got shape {tuple(images.shape)}")
+            raise ValueError(f"expected images of 28x28 pixels, got shape {given}")
         with self._model_lock, torch.inference_mode():
             self.model.eval()
             try:

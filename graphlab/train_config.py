@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from .device import DEVICES
+from .models_spec import is_int
 from .train_models import MODELS
 
 __all__ = ["DEFAULT_LR", "OPTIMIZERS", "SCHEDULES", "TrainConfig", "build_optimizer", "lr_at"]
@@ -26,10 +27,6 @@ _MAX_BATCH = 65_536
 _MAX_EPOCHS = 100
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _choice(name: str, value: object, options: tuple[str, ...]) -> str | None:
     if value in options:
         return None
@@ -37,7 +34,7 @@ def _choice(name: str, value: object, options: tuple[str, ...]) -> str | None:
 
 
 def _int_in(name: str, value: object, low: int, high: int) -> str | None:
-    if _is_int(value) and low <= value <= high:
+    if is_int(value) and low <= value <= high:
         return None
     return f"{name} must be an integer from {low} to {high} (got {value!r})"
 

@@ -71,8 +71,24 @@ class History:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> History:
-        """Inverse of ``to_dict``."""
-        return cls(**{f: values[f] for f in _FIELDS}).copy()
+        """Inverse of ``to_dict``; raises ValueError on anything ``to_dict`` cannot have made
+        (a checkpoint is a visitor's file: a wrong type here would fail later, in a chart).
+
+        >>> History.from_dict({**History().to_dict(), "status": "<b>"})
+        Traceback (most recent call last):
+        ...
+        ValueError: history status must be one of idle, running, paused, stopped, done, diverged, failed
+        """
+        history = cls(**{f: values[f] for f in _FIELDS}).copy()
+        if history.status not in STATUSES:
+            raise ValueError(f"history status must be one of {', '.join(STATUSES)}")
+        numbers = (*history.steps, *history.losses, *history.smoothed)
+        numbers += tuple(v for e in history.epochs for v in e.values())
+        if not isinstance(history.message, str) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers
+        ):
+            raise ValueError("history holds values that are not numbers")
+        return history
 
 
 _FIELDS = ("status", "message", "steps", "losses", "smoothed", "epochs")

@@ -152,7 +152,7 @@ class SandboxWorker:
     ) -> dict[str, Any]:
         """Evaluate ``source`` in the worker; return its reply as plain data.
 
-        ``{"ok": True, "tensors": {...}, "graph": {...}, "dot": "...", "names": {...},
+        ``{"ok": True, "tensors": {...}, "graph": {...}, "names": {...},
         "backward": "auto" | "program" | None}``, or
         ``{"ok": False, "error": {"message", "line", "col"}}`` (with ``"timeout": True`` when
         the program took too long). With ``gradcheck=True`` the program's gradients are checked

@@ -80,16 +80,7 @@ def test_source_lines_keep_ops_of_different_lines_apart():
     assert d.removed == ["n1"] and d.added == ["n1"]
 
 
-SOURCE = """x = torch.tensor(1.0, requires_grad=True)
-y = x * 2
-if y > 1:
-    y = y * y
-else:
-    y = torch.sigmoid(y)
-for i in range(int(x.abs()) + 1):
-    y = y * x
-z = y * 3
-"""
+SOURCE = "x = torch.tensor(1.0, requires_grad=True)\n" + dynamic.EXAMPLE
 
 
 def test_control_flow_and_what_differed():
@@ -109,7 +100,7 @@ def _reply(body: str, x: float) -> dict:
 
 
 def test_each_difference_is_tied_to_the_line_whose_branch_or_loop_differed():
-    body = SOURCE.split("\n", 1)[1]
+    body = dynamic.EXAMPLE
     ra, rb = _reply(body, 1.0), _reply(body, -2.5)
     assert ra["branches"] == [[3, True]] and rb["branches"] == [[3, False]]
     assert ra["loops"] == [[7, 2]] and rb["loops"] == [[7, 3]]
@@ -130,7 +121,7 @@ def test_each_difference_is_tied_to_the_line_whose_branch_or_loop_differed():
 
 
 def test_same_path_different_values_has_no_structural_difference():
-    body = SOURCE.split("\n", 1)[1]
+    body = dynamic.EXAMPLE
     pair = dynamic.compare(body, _reply(body, 1.0), _reply(body, 1.5))
     assert pair.controls == {}
     assert {d.kind for d in pair.delta.differences} <= {"changed"}

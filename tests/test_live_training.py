@@ -201,10 +201,20 @@ def test_checkpoint_download_and_upload(at):
     assert at.get("download_button")[0].label == "Download checkpoint"
     data = _checkpoint_bytes(job)
     at.file_uploader(key="train_upload").set_value(("garbage.pt", b"not a checkpoint", "x")).run()
-    assert not at.exception and "Could not load garbage.pt" in _messages(at.error)
+    assert not at.exception and r"Could not load garbage\.pt" in _messages(at.error)
+    assert _job(at) is job
+    # A crafted checkpoint: markdown in its history and in its name shows literally, or not at all.
+    state = torch.load(io.BytesIO(data), weights_only=True)
+    state["history"]["status"] = "[click](http://evil.example)"
+    crafted = io.BytesIO()
+    torch.save(state, crafted)
+    name = "**x**[y](http://evil.example).pt"
+    at.file_uploader(key="train_upload").set_value((name, crafted.getvalue(), "x")).run()
+    shown = _messages(at.error)
+    assert "status must be one of" in shown and "](http" not in shown and "**x**" not in shown
     assert _job(at) is job
     at.file_uploader(key="train_upload").set_value(("run.pt", data, "application/x")).run()
-    assert not at.exception and "Loaded run.pt" in _messages(at.success)
+    assert not at.exception and r"Loaded run\.pt" in _messages(at.success)
     loaded = _job(at)
     assert loaded is not job and loaded.snapshot().step == 16
     assert torch.equal(loaded.model[2].weight, job.model[2].weight)

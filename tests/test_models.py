@@ -181,8 +181,37 @@ def test_cli_model_writes_a_summarized_graph(tmp_path, capsys):
     graph = gl.Graph.from_json(out.read_text())
     assert len(graph.nodes) <= 30 and graph.of_kind("module")
     assert "Summarized" in capsys.readouterr().out
+    # DOT, to a file and to stdout, is drawn with module clusters (graphlab.render_modules).
+    assert _cli("resnet", "--max-nodes", "30", "-o", str(tmp_path / "resnet.dot")) == 0
+    assert "subgraph cluster_" in (tmp_path / "resnet.dot").read_text()
+    capsys.readouterr()
+    assert _cli("mlp") == 0
+    printed = capsys.readouterr()
+    assert printed.out.startswith("digraph") and "subgraph cluster_" in printed.out
+    assert "nodes" in printed.err
     spec = tmp_path / "bad.json"
     spec.write_text(json.dumps({"input": [2, 4], "layers": [{"type": "linear"}]}))
     assert _cli(str(spec)) == 2
     assert "layer 1 (linear): `out_features` is required" in capsys.readouterr().err
     assert _cli("nope") == 2
+
+
+def test_builds_in_parallel_threads_give_the_seeded_weights():
+    # Model Graph caches one graph for every visitor: its weights must not depend on timing.
+    import threading
+
+    spec = models.spec_of("mlp")
+    want = models.build(spec).state_dict()
+    differing = []
+
+    def build_many():
+        for _ in range(20):
+            got = models.build(spec).state_dict()
+            differing.extend(k for k in want if not torch.equal(got[k], want[k]))
+
+    threads = [threading.Thread(target=build_many) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert differing == []

@@ -14,6 +14,7 @@ from graphlab import train
 from graphlab.data import MnistNotFoundError
 from graphlab.device import available_devices
 from graphlab.train_plots import ZOOM, accuracy_chart, loss_chart, progress_text
+from widgets.expression import message_markdown
 
 TRAINER = "train_trainer"  # session_state key of the visitor's Trainer
 NOTICE = "train_notice"  # (kind, text) left by a button for the next run to show
@@ -222,8 +223,8 @@ def controls() -> None:
             "Continue", icon=":material/skip_next:", on_click=_continue, key="train_continue"
         )
     notice = st.session_state.pop(NOTICE, None)
-    if notice:
-        getattr(st, notice[0])(notice[1])
+    if notice:  # it may quote a visitor's file name, typed text or checkpoint: show it literally
+        getattr(st, notice[0])(message_markdown(notice[1]))
 
 
 def live_panel(job: train.Trainer) -> None:

@@ -14,6 +14,7 @@ from graphlab import train
 from graphlab.data import MnistNotFoundError, load_mnist
 from graphlab.train_digit import digit_from_bytes, digit_from_pixels, prepare_digit
 from graphlab.train_plots import probability_figure
+from widgets.expression import message_markdown
 
 CANVAS_SIDE = 64  # the canvas is sent to Python at this resolution
 MAX_IMAGE_MB = 1
@@ -106,7 +107,7 @@ def _uploaded() -> tuple[torch.Tensor | None, str]:
     try:
         return digit_from_bytes(upload.getvalue()), ""
     except ValueError as exc:
-        st.error(f"Could not use {upload.name}: {exc}")
+        st.error(message_markdown(f"Could not use {upload.name}: {exc}"))
         return None, ""
 
 
