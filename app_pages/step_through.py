@@ -59,6 +59,7 @@ else:
         placeholder="https://.../expression_lab?code=...",
     )
     lab_col.button("Use the Lab's program", key="step_use_lab", on_click=stepper.load_lab_program)
+    stepper.link_problem()
     code = st.text_area(
         "Program", key=stepper.CODE, height=180, max_chars=Limits().max_source_chars
     )

@@ -33,6 +33,12 @@ def _dot(app: AppTest) -> str:
     return chart.proto.spec
 
 
+def _running(app: AppTest) -> list[str]:
+    """The ids of the nodes drawn in the running colour."""
+    lines = _dot(app).splitlines()
+    return [ln.split(" [")[0].strip() for ln in lines if " -> " not in ln and "#ffb3b3" in ln]
+
+
 @pytest.mark.parametrize("name", ["neuron", "shared", "view_inplace", "mlp"])
 def test_next_walks_every_forward_and_backward_frame(at, name):
     at.segmented_control(key="step_source").set_value("Gallery example").run()
@@ -45,11 +51,13 @@ def test_next_walks_every_forward_and_backward_frame(at, name):
         headline = _headline(at)
         assert headline.startswith(f"**{i + 1} / {len(shown)}**")
         if frame.phase == "forward":
-            assert f"Forward: `{data['forward'][frame.step]['op']}`" in headline
+            step = data["forward"][frame.step]
+            assert f"Forward: `{step['op']}`" in headline
+            assert f'"{step["node"]}"' in _running(at)  # with the output box, on the last op
         elif frame.phase == "backward":
             step = data["backward"][frame.step]
             assert f"Backward: `{step['name']}` runs" in headline
-            assert f'"{step["node"]}" [' in _dot(at) and "#ffb3b3" in _dot(at)
+            assert _running(at) == [f'"{step["node"]}"']
         if i + 1 < len(shown):
             at.button(key="step_next").click().run()
     assert at.button(key="step_next").disabled
@@ -115,6 +123,10 @@ def test_a_share_link_and_a_bad_program(at):
     at.button(key="step_use_lab").click().run()
     assert at.text_area(key="step_code").value == "x = torch.ones(2) * 3\n"
     assert not at.error and any("no backward pass" in i.value for i in at.info)
+    # A broken link says so and leaves the program alone.
+    at.text_input(key="step_link").input("https://example.org/lab?code=" + "a" * 20_000).run()
+    assert any("This link could not be opened" in w.value for w in at.warning)
+    assert at.text_area(key="step_code").value == "x = torch.ones(2) * 3\n"
 
 
 def test_a_small_model(at):

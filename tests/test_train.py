@@ -166,11 +166,12 @@ def test_hold_releases_even_on_error_and_bad_release_raises():
         JobSlots(0)
 
 
-def test_thread_cap_only_lowers(monkeypatch):
-    before = torch.get_num_threads()
+def test_thread_cap_only_lowers():
+    before = torch.get_num_threads()  # conftest already capped it to 1: start from more
     try:
-        assert train.cap_torch_threads(1) == 1
-        assert train.cap_torch_threads(64) == 1  # never raises it back
+        torch.set_num_threads(4)
+        assert train.cap_torch_threads(2) == 2 == torch.get_num_threads()
+        assert train.cap_torch_threads(64) == 2 == torch.get_num_threads()  # never raises it
     finally:
         torch.set_num_threads(before)
 

@@ -6,24 +6,13 @@ import argparse
 import io
 
 import pytest
-import torch
 
 from graphlab import cli_train
 from graphlab.cli_train import ProgressBar, add_train_parser
 from graphlab.train import Trainer
+from tests.toy_mnist import toy_data
 
-
-def _toy(n: int = 512, m: int = 128):
-    """Each digit lights up its own rows: learnable in a few steps (as in test_train_run)."""
-    g = torch.Generator().manual_seed(0)
-    labels = torch.randint(0, 10, (n + m,), generator=g)
-    images = torch.rand(n + m, 1, 28, 28, generator=g) * 0.3
-    for digit in range(10):
-        images[labels == digit, 0, 2 * digit : 2 * digit + 3, :] += 0.7
-    return images[:n], labels[:n], images[n:], labels[n:]
-
-
-TOY = _toy()
+TOY = toy_data()
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,8 @@ from graphlab.share import ShareLinkError, decode_program, encode_program
 from graphlab.worker import shared_worker
 
 _EXAMPLE = "lab_example"
-_LINKED = "lab_linked_code"  # the ?code= value this session last loaded or wrote
+# The ?code= value this session last loaded or wrote (Step Through reads it too).
+LINKED = "lab_linked_code"
 _REPLY = "lab_reply"  # (program, worker reply): reruns for other widgets reuse it
 _GRADCHECK = "lab_gradcheck"  # (program, worker reply) of the last gradient check
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$:~=&])")
@@ -46,8 +47,8 @@ def message_markdown(text: str) -> str:
 def init_program(key: str, default: str) -> None:
     """Put the program into ``st.session_state[key]``: from ``?code=`` when the link is new."""
     link = st.query_params.get("code")
-    if link is not None and link != st.session_state.get(_LINKED):
-        st.session_state[_LINKED] = link
+    if link is not None and link != st.session_state.get(LINKED):
+        st.session_state[LINKED] = link
         try:
             st.session_state[key] = decode_program(link)
             return
@@ -62,7 +63,7 @@ def keep_in_link(code: str) -> None:
     encoded = encode_program(code)
     if st.query_params.get("code") != encoded:
         st.query_params["code"] = encoded
-    st.session_state[_LINKED] = encoded
+    st.session_state[LINKED] = encoded
 
 
 def example_menu(key: str, examples: dict[str, ExpressionExample]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import streamlit as st
 
@@ -28,14 +28,13 @@ def graph_options(key: str) -> dict:
     return {"rankdir": DIRECTIONS.get(direction, "TB"), "show_saved": saved}
 
 
-def show_graph(graph: gl.Graph, key: str, *, highlight=None) -> str:
-    """Draw `graph` with its options; returns the DOT text that was drawn."""
+def show_graph(graph: gl.Graph, key: str, *, highlight=None) -> Callable[[], str]:
+    """Draw `graph` with its options; returns what makes the same DOT with its legend, for a
+    download (drawn only when the visitor asks for it)."""
     options = graph_options(key)
-    dot = gl.to_dot(graph, highlight=highlight, **options)
-    # "content": natural size, shrunk only when wider than the column (small graphs stay small).
     st.graphviz_chart(gl.to_dot(graph, highlight=highlight, legend=False, **options))
     st.caption(legend_text(options["show_saved"]) + " · " + _summary(graph))
-    return dot
+    return lambda: gl.to_dot(graph, highlight=highlight, **options)
 
 
 def legend_text(show_saved: bool) -> str:
@@ -101,7 +100,7 @@ def node_details(graph: gl.Graph, node: gl.Node) -> None:
         st.caption("Inputs: " + ", ".join(node_label(n).replace("\n", " ") for n in inputs))
 
 
-def downloads(graph: gl.Graph, dot: str, stem: str) -> None:
+def downloads(graph: gl.Graph, dot: Callable[[], str], stem: str) -> None:
     """Export buttons; SVG only when the Graphviz program is installed (else say what to do)."""
     cols = st.columns(3)
     cols[0].download_button("DOT", dot, f"{stem}.dot", "text/vnd.graphviz", on_click="ignore")

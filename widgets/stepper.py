@@ -20,6 +20,7 @@ from graphlab.formulas import NOTATION, rule_for
 from graphlab.record_view import Frame, frame_dot, frames, highlight, next_frame
 from graphlab.share import ShareLinkError, decode_program
 from graphlab.worker import shared_worker
+from widgets.expression import LINKED as _LAB_LINK
 from widgets.expression import escape_markdown, format_tensor
 
 POS = "step_pos"  # the slider's key: the frame shown
@@ -28,7 +29,7 @@ _TICK = "step_tick"  # time of the last automatic advance
 _SHOWN = "step_shown"  # which recording the position belongs to
 CODE = "step_code"
 _REPLY = "step_reply"  # (program, worker reply)
-_LAB_LINK = "lab_linked_code"  # the Expression Lab's last program, as in its share link
+_LINK_PROBLEM = "step_link_problem"  # why the last pasted link or Lab program did not load
 SPEEDS = {"slow": 2.0, "normal": 1.0, "fast": 0.4}  # seconds per frame
 
 
@@ -51,16 +52,28 @@ def _decoded(value: Any) -> str | None:
 def load_link() -> None:
     """Callback of the share-link box: put the link's program into the editor."""
     text = (st.session_state.get("step_link") or "").strip()
-    code = parse_qs(urlparse(text).query).get("code", [text])[0]
-    program = _decoded(code)
-    if program is not None:
-        st.session_state[CODE] = program
+    if text:
+        _load(parse_qs(urlparse(text).query).get("code", [text])[0], "This link")
 
 
 def load_lab_program() -> None:
-    program = _decoded(st.session_state.get(_LAB_LINK))
-    if program is not None:
-        st.session_state[CODE] = program
+    _load(st.session_state.get(_LAB_LINK), "The Expression Lab's program")
+
+
+def _load(code: Any, what: str) -> None:
+    try:
+        if not code:
+            raise ShareLinkError("there is none yet: open the Expression Lab and write one")
+        st.session_state[CODE] = decode_program(code)
+    except ShareLinkError as err:
+        st.session_state[_LINK_PROBLEM] = f"{what} could not be opened: {err}"
+
+
+def link_problem() -> None:
+    """Say why the last link or Lab program did not load (once)."""
+    problem = st.session_state.pop(_LINK_PROBLEM, None)
+    if problem:
+        st.warning(escape_markdown(problem))
 
 
 def digest(code: str) -> str:

@@ -48,6 +48,11 @@ def test_pick_a_gallery_example_and_see_its_graph(page, server_url, tmp_path):
     page.get_by_role("option", name="A small CNN").click()
     _wait_for_graph(page, "ConvolutionBackward0")
     page.screenshot(path=str(tmp_path / "explorer.png"), full_page=True)
+    # The DOT export is drawn when clicked: the same graph, with its legend.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="DOT").click()
+    text = download.value.path().read_text()
+    assert text.startswith("digraph") and "ConvolutionBackward0" in text and "legend" in text
 
 
 def test_step_through_plays_on_its_own_and_pauses(page, server_url):
