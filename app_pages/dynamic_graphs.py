@@ -5,8 +5,9 @@ import streamlit as st
 from graphlab import dynamic, render_modules
 from graphlab.sandbox import Limits
 from widgets.expression import escape_markdown
+from widgets.memo import remembered
 
-CODE, REPLIES = "dg_code", "dg_replies"
+CODE, PAIR = "dg_code", "dg_pair"
 
 st.title("Dynamic Graphs")
 st.markdown(
@@ -26,29 +27,27 @@ with value_col:
     saved = st.toggle("Saved tensors", value=False, key="dg_saved")
     st.caption("Allowed: assignments, `if`/`else`, `for i in range(k)`, `torch.*`, `F.*`.")
 
-key = (body, x_a, x_b)
-cached = st.session_state.get(REPLIES)
-if cached is None or cached[0] != key:
+
+def run_both() -> dynamic.Pair:
     worker = dynamic.dynamic_worker()  # the sandbox process; the server never runs the program
-    with st.spinner("Running both programs..."):
-        replies = (worker.run(dynamic.program(body, x_a)), worker.run(dynamic.program(body, x_b)))
-    st.session_state[REPLIES] = cached = (key, replies)
-pair = dynamic.compare(body, *cached[1])
+    replies = (worker.run(dynamic.program(body, x_a)), worker.run(dynamic.program(body, x_b)))
+    return dynamic.compare(body, *replies)
+
+
+pair = remembered(PAIR, (body, x_a, x_b), run_both, "Running both programs...")
 
 if pair.error:
     where = f"Line {pair.error_line}: " if pair.error_line else ""
     st.error(where + escape_markdown(pair.error))
     st.stop()
 
-delta = pair.delta
-visible = [d for d in delta.differences if saved or not d.detail.startswith("saved")]
-marks_a = {d.a: d.kind for d in visible if d.a and d.kind != "added"}
-marks_b = {d.b: d.kind for d in visible if d.b and d.kind != "removed"}
+visible = pair.visible(saved)
 left, right = st.columns(2)
-for col, title, graph, marks in ((left, f"A: x = {x_a:g}", pair.graph_a, marks_a),
-                                 (right, f"B: x = {x_b:g}", pair.graph_b, marks_b)):  # fmt: skip
+for col, title, graph, side in ((left, f"A: x = {x_a:g}", pair.graph_a, "a"),
+                                (right, f"B: x = {x_b:g}", pair.graph_b, "b")):  # fmt: skip
     with col:
         st.subheader(title)
+        marks = pair.marks(side, saved)
         dot = render_modules.to_dot(graph, show_saved=saved, clusters=False, highlight=marks)
         st.graphviz_chart(dot)
 st.caption(

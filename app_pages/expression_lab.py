@@ -1,7 +1,5 @@
 """Expression Lab: type tensor statements, see their autograd graph, inspect and check it."""
 
-import hashlib
-
 import streamlit as st
 
 import graphlab as gl
@@ -9,6 +7,7 @@ from graphlab.expression_examples import DEFAULT, EXPRESSION_EXAMPLES
 from graphlab.sandbox import Limits
 from widgets import expression as lab
 from widgets.graph_view import downloads, node_details, node_picker, show_graph
+from widgets.memo import digest
 
 CODE = "lab_code"
 
@@ -54,7 +53,7 @@ if graph is not None:
     with node_col:
         st.subheader("Nodes")
         # Keyed by the program, so a stale selection never outlives the graph it belonged to.
-        picker = f"lab_{hashlib.sha1(code.encode()).hexdigest()[:10]}"
+        picker = f"lab_{digest(code)}"
         lab.preselect_first_op(graph, f"{picker}_node")
         node = node_picker(graph, key=picker, names=reply.get("names"))
         if node is not None:

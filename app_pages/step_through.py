@@ -9,6 +9,7 @@ from graphlab.sandbox import Limits
 from widgets import stepper
 from widgets.expression import show_error
 from widgets.graph_view import DIRECTIONS
+from widgets.memo import digest
 
 EXAMPLES = gl.examples.EXAMPLES
 SOURCES = ["Gallery example", "Small model", "Your program"]
@@ -63,7 +64,7 @@ else:
     code = st.text_area(
         "Program", key=stepper.CODE, height=180, max_chars=Limits().max_source_chars
     )
-    data, identity = stepper.record_program(code), f"program:{stepper.digest(code)}"
+    data, identity = stepper.record_program(code), f"program:{digest(code)}"
     if not data.get("ok"):
         show_error(code, data.get("error", {}))
         st.stop()

@@ -18,7 +18,7 @@ from .gcpause import gc_paused
 from .graph import Edge, Graph, Node
 from .modules import MODULE_KEY
 
-__all__ = ["capture", "capture_ids", "dtype_name", "may_hold_tensors", "saved_attributes"]
+__all__ = ["capture", "capture_ids", "dtype_name", "may_hold_tensors"]
 
 MAX_ATTR_CHARS = 50
 _SAVED_PREFIX = "_saved_"
@@ -247,11 +247,6 @@ class _Walk:
         shape, dtype, device = self.metas.get(key) or self._meta(key)
         self.nodes.append(Node(sid, "saved", name, shape, dtype, device, op.module))
         self.edges.append(_edge(Edge, (sid, op.id, 0, "saved")))
-
-
-def saved_attributes(cls: type) -> tuple[tuple[str, str], ...]:
-    """`(("_saved_self", "self"), ...)`: the saved-for-backward attributes of a backward class."""
-    return (_op_kinds.get(cls) or _op_kind(cls)).saved
 
 
 def may_hold_tensors(values: tuple | list) -> bool:

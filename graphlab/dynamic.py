@@ -27,7 +27,7 @@ from typing import Any
 
 import torch
 
-from .diff import GraphDiff, Run, attribute, diff, differing_controls
+from .diff import Difference, GraphDiff, Run, attribute, diff, differing_controls
 from .graph import Graph
 from .modules import next_sequence, tag_new_nodes
 
@@ -85,7 +85,7 @@ def dynamic_payload(evaluation: Any) -> dict[str, Any]:
     graph, ids = capture_ids(output, params=named)
     reply["graph"] = graph.to_dict()
     reply["node_lines"] = _node_lines(graph, ids, tracer.assigned)
-    reply["output"] = next((n for n, t in reversed(named.items()) if t is output), None)
+    reply["output"] = tracer.output_name
     return reply
 
 
@@ -169,6 +169,23 @@ class Pair:
     error_line: int | None = None
     run_a: Run | None = None
     run_b: Run | None = None
+
+    def visible(self, show_saved: bool) -> list[Difference]:
+        """The differences, without those of saved-tensor nodes unless `show_saved`."""
+        if self.delta is None:
+            return []
+        return [d for d in self.delta.differences if show_saved or not self._of_saved(d)]
+
+    def marks(self, side: str, show_saved: bool) -> dict[str, str]:
+        """Node id -> "added" / "removed" / "changed" for the drawing of graph `side` ("a" or
+        "b"); nodes only in the other graph have no place in it."""
+        other_only = "added" if side == "a" else "removed"
+        ids = ((d.a if side == "a" else d.b, d.kind) for d in self.visible(show_saved))
+        return {nid: kind for nid, kind in ids if nid and kind != other_only}
+
+    def _of_saved(self, d: Difference) -> bool:
+        graph, nid = (self.graph_a, d.a) if d.a else (self.graph_b, d.b)
+        return graph is not None and graph.node(nid).kind == "saved"
 
 
 def compare(body: str, reply_a: dict, reply_b: dict) -> Pair:

@@ -75,7 +75,7 @@ def check_gradients(source: str, limits: Limits | None = None) -> dict[str, Any]
     first = _LeafInterpreter(source, limits, None)
     first.run(tree)
     output, leaves = first.output, first.leaves
-    name = next((n for n in reversed(first.assigned) if first.env[n] is output), "the output")
+    name = first.output_name or "the output"
     if output is None or not output.requires_grad or not output.is_floating_point():
         message = "The last tensor assigned does not depend on a tensor with requires_grad=True."
         return _result(None, [], name, "full", message + " There is no gradient to check.")

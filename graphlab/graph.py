@@ -7,7 +7,7 @@ as JSON, diffed and rendered long after the tensors that produced it are gone.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -89,9 +89,12 @@ class Graph:
     def without(self, kinds: Iterable[str]) -> Graph:
         """A copy without nodes of these kinds (and the edges touching them)."""
         drop = set(kinds)
-        nodes = [n for n in self.nodes if n.kind not in drop]
-        keep = {n.id for n in nodes}
-        edges = [e for e in self.edges if e.src in keep and e.dst in keep]
+        return self.keep({n.id for n in self.nodes if n.kind not in drop})
+
+    def keep(self, ids: Collection[str]) -> Graph:
+        """A copy with only the nodes `ids` (and the edges between them)."""
+        nodes = [n for n in self.nodes if n.id in ids]
+        edges = [e for e in self.edges if e.src in ids and e.dst in ids]
         return Graph(nodes, edges, dict(self.meta))
 
     def __eq__(self, other: object) -> bool:

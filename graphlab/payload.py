@@ -93,9 +93,14 @@ def build_payload(evaluation: Any) -> dict[str, Any]:
     return payload
 
 
+def ran_backward(named: dict[str, torch.Tensor]) -> bool:
+    """Whether the program ran backward itself: a named leaf already holds a gradient."""
+    return any(t.is_leaf and t.grad is not None for t in named.values())
+
+
 def _backward(output: torch.Tensor, named: dict[str, torch.Tensor]) -> str | None:
     """Run ``output.backward()`` unless the program already did; say where grads came from."""
-    if any(t.is_leaf and t.grad is not None for t in named.values()):
+    if ran_backward(named):
         return "program"
     if output.numel() != 1 or output.grad_fn is None or not output.is_floating_point():
         return None

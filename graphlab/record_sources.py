@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from .examples import EXAMPLES
+from .payload import ran_backward
 from .record import Recorder
 from .record_rules import filled
 from .record_steps import BackwardStep, ForwardStep
@@ -76,7 +77,7 @@ def record_program(source: str, limits: Any = None) -> dict[str, Any]:
     note = None
     if output is None:
         return {"ok": True, "source": source, "note": "The program assigned no tensor."}
-    if any(t.is_leaf and t.grad is not None for t in named.values()):
+    if ran_backward(named):
         rec.capture(output, params=named)
         note = "The program ran backward itself; remove that line to step through backward."
     elif not output.requires_grad or not output.is_floating_point():

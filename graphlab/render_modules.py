@@ -102,10 +102,7 @@ def gradient_only(graph: Graph) -> Graph:
         back.setdefault(e.dst, []).append(e.src)
     sources = [n.id for n in graph.nodes if n.kind in ("leaf", "param", "module")]
     outputs = [n.id for n in graph.nodes if n.kind == "output"]
-    keep = _reach(sources, fwd) & _reach(outputs, back)
-    nodes = [n for n in graph.nodes if n.id in keep]
-    edges = [e for e in graph.edges if e.src in keep and e.dst in keep]
-    return Graph(nodes, edges, dict(graph.meta))
+    return graph.keep(_reach(sources, fwd) & _reach(outputs, back))
 
 
 def _reach(start: list[str], nxt: dict[str, list[str]]) -> set[str]:

@@ -55,11 +55,7 @@ class Evaluation:
     variables: dict[str, object] = field(default_factory=dict)
     flops: int = 0
     bytes: int = 0
-
-    @property
-    def output_name(self) -> str | None:
-        """The variable holding `output` (the last assigned one, if several hold it)."""
-        return next((n for n, t in reversed(self.tensors.items()) if t is self.output), None)
+    output_name: str | None = None  # the variable holding `output`
 
 
 def evaluate(source: str, *, limits: Limits | None = None) -> Evaluation:
@@ -99,4 +95,5 @@ def evaluate(source: str, *, limits: Limits | None = None) -> Evaluation:
         variables={n: env[n] for n in interpreter.assigned},
         flops=interpreter.budget.flops,
         bytes=interpreter.budget.bytes,
+        output_name=interpreter.output_name,
     )

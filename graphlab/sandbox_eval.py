@@ -68,6 +68,13 @@ class Interpreter(TensorCalls):
             ast.Call: self._eval_Call,
         }
 
+    @property
+    def output_name(self) -> str | None:
+        """The variable holding `output` (the last assigned one, if several hold it)."""
+        if self.output is None:
+            return None
+        return next((n for n in reversed(self.assigned) if self.env.get(n) is self.output), None)
+
     # -- statements --------------------------------------------------------------------------
     def run(self, tree: ast.Module) -> None:
         for stmt in tree.body:

@@ -49,9 +49,8 @@ class TrainingLoop:
         self.generator = torch.Generator().manual_seed(self.config.seed)
         self.model = build_model(self.config.model, self.generator).to(self.device)
         self.optimizer = build_optimizer(self.config, self.model.parameters())
-        self._train_x, self._train_y, self._test_x, self._test_y = self._prepare(data)
-        self._test_y_cpu = self._test_y.cpu()
-        self.train_size, self.test_size = len(self._train_y), len(self._test_y)
+        self._train_x, self._train_y, self._test_x, self._test_y_cpu = self._prepare(data)
+        self.train_size, self.test_size = len(self._train_y), len(self._test_y_cpu)
         self.batches_per_epoch = math.ceil(len(self._train_y) / self.config.batch_size)
         self.history = History()
         self.progress = Progress()
@@ -74,8 +73,9 @@ class TrainingLoop:
         n, m = self.config.train_size, self.config.test_size
         tensors = (train_x[:n].float(), train_y[:n].long(), test_x[:m].float(), test_y[:m].long())
         # Whole tensors on the device: a batch is an index gather there, with no DataLoader
-        # worker processes to start, to feed, or to leak when a visitor leaves.
-        return tuple(t.to(self.device) for t in tensors)  # type: ignore[return-value]
+        # worker processes to start, to feed, or to leak when a visitor leaves. Test labels stay
+        # on the CPU, where predictions are compared with them.
+        return (*(t.to(self.device) for t in tensors[:3]), tensors[3])  # type: ignore[return-value]
 
     # -- the loop ------------------------------------------------------------------------------
 

@@ -139,3 +139,18 @@ def test_attribute_works_from_plain_data_only():
 def test_failed_runs_report_the_visitors_line():
     bad = dynamic.compare("y = x.numpy()", {"ok": False, "error": {"message": "no", "line": 2}}, {})
     assert bad.error == "no" and bad.error_line == 1
+
+
+def test_pair_marks_each_side_and_hides_saved_tensors_on_request():
+    body = dynamic.EXAMPLE
+    pair = dynamic.compare(body, _reply(body, 1.0), _reply(body, -2.5))
+    kinds_a = {n.id: n.kind for n in pair.graph_a.nodes}
+    kinds_b = {n.id: n.kind for n in pair.graph_b.nodes}
+    every = pair.visible(show_saved=True)
+    assert any(kinds_a.get(d.a) == "saved" or kinds_b.get(d.b) == "saved" for d in every)
+    plain = pair.visible(show_saved=False)
+    assert plain and all("saved" not in (kinds_a.get(d.a), kinds_b.get(d.b)) for d in plain)
+    marks_a, marks_b = pair.marks("a", False), pair.marks("b", False)
+    assert set(marks_a.values()) == {"removed", "changed"} and set(marks_a) <= set(kinds_a)
+    assert set(marks_b.values()) == {"added", "changed"} and set(marks_b) <= set(kinds_b)
+    assert "saved" not in {kinds_a[i] for i in marks_a} | {kinds_b[i] for i in marks_b}

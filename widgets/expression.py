@@ -17,6 +17,7 @@ from graphlab.expression_examples import ExpressionExample
 from graphlab.formulas import NOTATION, rule_for
 from graphlab.share import ShareLinkError, decode_program, encode_program
 from graphlab.worker import shared_worker
+from widgets.memo import remembered
 
 _EXAMPLE = "lab_example"
 # The ?code= value this session last loaded or wrote (Step Through reads it too).
@@ -93,13 +94,9 @@ def _load_example(key: str, examples: dict[str, ExpressionExample]) -> None:
 # -- running it in the worker ------------------------------------------------------------------
 def run_program(code: str) -> dict[str, Any]:
     """The worker's reply for ``code``; kept per visitor so other widgets' reruns reuse it."""
-    memo = st.session_state.get(_REPLY)
-    if memo is not None and memo[0] == code:
-        return memo[1]
-    with st.spinner("Running your program in the sandbox..."):
-        reply = shared_worker().run(code)
-    st.session_state[_REPLY] = (code, reply)
-    return reply
+    return remembered(
+        _REPLY, code, lambda: shared_worker().run(code), "Running your program in the sandbox..."
+    )
 
 
 def show_error(code: str, error: dict[str, Any]) -> None:

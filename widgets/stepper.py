@@ -8,7 +8,6 @@ of a timed fragment; the script itself never waits in a loop.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -22,6 +21,7 @@ from graphlab.share import ShareLinkError, decode_program
 from graphlab.worker import shared_worker
 from widgets.expression import LINKED as _LAB_LINK
 from widgets.expression import escape_markdown, format_tensor
+from widgets.memo import remembered
 
 POS = "step_pos"  # the slider's key: the frame shown
 PLAYING = "step_playing"  # plain state (not a widget): the timer runs while True
@@ -76,19 +76,14 @@ def link_problem() -> None:
         st.warning(escape_markdown(problem))
 
 
-def digest(code: str) -> str:
-    return hashlib.sha1(code.encode()).hexdigest()[:12]
-
-
 def record_program(code: str) -> dict[str, Any]:
     """The worker's recording of ``code``, kept per visitor until the program changes."""
-    memo = st.session_state.get(_REPLY)
-    if memo is not None and memo[0] == code:
-        return memo[1]
-    with st.spinner("Running your program in the sandbox..."):
-        reply = shared_worker().run(code, record=True)
-    st.session_state[_REPLY] = (code, reply)
-    return reply
+    return remembered(
+        _REPLY,
+        code,
+        lambda: shared_worker().run(code, record=True),
+        "Running your program in the sandbox...",
+    )
 
 
 # -- controls ----------------------------------------------------------------------------------
