@@ -40,7 +40,7 @@ if job is None:
     )
 else:
     # The results below show this many epochs; the live panel reruns the page when it changes.
-    st.session_state[training.DRAWN] = len(job.snapshot().history.epochs)
+    st.session_state[training.DRAWN] = job.epochs_done
     training.live_panel(job)
 
 tabs = st.tabs(

@@ -24,6 +24,7 @@ count differed, innermost first (see `graphlab.dynamic`).
 from __future__ import annotations
 
 import ast
+import functools
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -231,18 +232,19 @@ class Control:
     end: int
 
 
-def control_flow(source: str) -> list[Control]:
+@functools.lru_cache(maxsize=16)  # one comparison asks for it several times
+def control_flow(source: str) -> tuple[Control, ...]:
     """The `if`/`elif` and `for` statements of `source` (parsed only, never run)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return []
+        return ()
     found = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.If, ast.For)):
             kind = "if" if isinstance(node, ast.If) else "for"
             found.append(Control(kind, node.lineno, node.end_lineno or node.lineno))
-    return sorted(found, key=lambda c: (c.line, -c.end))
+    return tuple(sorted(found, key=lambda c: (c.line, -c.end)))
 
 
 def differing_controls(source: str, run_a: Run, run_b: Run) -> dict[int, str]:
@@ -299,7 +301,9 @@ def attribute(delta: GraphDiff, source: str, run_a: Run, run_b: Run) -> list[Dif
     return delta.differences
 
 
-def _innermost(controls: list[Control], differed: dict[int, str], line: int | None) -> int | None:
+def _innermost(
+    controls: Sequence[Control], differed: dict[int, str], line: int | None
+) -> int | None:
     if line is None:
         return None
     best = None

@@ -163,6 +163,18 @@ class Trainer(TrainingLoop):
 
     # -- reading (thread-safe) -----------------------------------------------------------------
 
+    @property
+    def status(self) -> str:
+        """The run's status now, without copying its history (see `snapshot`)."""
+        with self._metrics_lock:
+            return self.history.status
+
+    @property
+    def epochs_done(self) -> int:
+        """How many epochs have finished (and been tested)."""
+        with self._metrics_lock:
+            return len(self.history.epochs)
+
     def snapshot(self) -> Snapshot:
         """A consistent copy of the run so far, cheap enough to poll twice a second."""
         self._last_poll = time.monotonic()

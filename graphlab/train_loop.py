@@ -148,11 +148,12 @@ class TrainingLoop:
             x, y = self._train_x[idx], self._train_y[idx]  # (B, 1, 28, 28), (B,)
             logits = self.model(x)  # (B, 10)
             loss = F.cross_entropy(logits, y)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            # Read after backward is queued: on a GPU the sync then waits for both passes at once.
             value = loss.item()
             if not math.isfinite(value):  # stop before a NaN reaches the weights
                 return value
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
             self.optimizer.step()
             # Kept as a device tensor: reading it every step would sync a GPU for nothing.
             p.correct += (logits.argmax(1) == y).sum()

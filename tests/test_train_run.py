@@ -175,6 +175,15 @@ def test_snapshot_is_a_consistent_private_copy():
     snap.history.losses.clear()
     assert len(trainer.history.losses) == snap.step > 0
     assert snap.total_steps == 20 * trainer.batches_per_epoch
+    assert trainer.status == snap.status == "stopped"
+    assert trainer.epochs_done == len(snap.history.epochs)
+
+
+def test_status_and_epochs_done_follow_a_run():
+    trainer = Trainer(config(epochs=2), data=TOY)
+    assert (trainer.status, trainer.epochs_done) == ("idle", 0)
+    trainer.run()
+    assert (trainer.status, trainer.epochs_done) == ("done", 2)
 
 
 def test_predict_accepts_one_or_many_images():

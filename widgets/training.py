@@ -194,7 +194,7 @@ def _stop() -> None:
 def controls() -> None:
     """Start / pause / resume / continue / stop, each enabled only when it makes sense."""
     job = trainer()
-    status = job.snapshot().status if job is not None else "idle"
+    status = job.status if job is not None else "idle"
     running = job is not None and job.running
     row = st.container(horizontal=True)
     row.button(
