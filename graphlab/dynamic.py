@@ -259,9 +259,20 @@ class StaticContrast:
     export_ok: bool
 
 
-@functools.lru_cache(maxsize=1)
 def static_contrast(input_a: float = 1.0, input_b: float = -2.5) -> StaticContrast:
-    """Trace `branchy` on `input_a`, replay it on `input_b`, and try `torch.export` on it."""
+    """Trace `branchy` on `input_a`, replay it on `input_b`, and try `torch.export` on it.
+
+    Computed once per process: the lock makes concurrent first visitors wait for one run
+    (tracing swaps process-wide warning filters and output streams) instead of racing."""
+    with _STATIC_LOCK:
+        return _static_contrast(input_a, input_b)
+
+
+_STATIC_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _static_contrast(input_a: float, input_b: float) -> StaticContrast:
     a, b = torch.tensor([input_a]), torch.tensor([input_b])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

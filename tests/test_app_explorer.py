@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 import graphlab as gl
@@ -31,6 +32,12 @@ def test_home_shows_a_live_graph_that_follows_the_branch():
     at.slider(key="home_x").set_value(-1.0).run()
     assert not at.exception
     assert "SigmoidBackward0" in _dots(at)[0] and "TanhBackward0" not in _dots(at)[0]
+    # The numbers shown are autograd's for the branch taken.
+    x, w = torch.tensor(-1.0, requires_grad=True), torch.tensor(0.8, requires_grad=True)
+    y = torch.sigmoid(w * x)
+    gx, gw = torch.autograd.grad(y, (x, w))
+    want = f"`y = {y.item():.4f}`, `x.grad = {gx.item():.4f}`, `w.grad = {gw.item():.4f}`"
+    assert any(m.value == want for m in at.markdown)
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +48,13 @@ def explorer() -> AppTest:
 @pytest.mark.parametrize("name", list(gl.examples.EXAMPLES))
 def test_each_gallery_example_renders_every_captured_node(explorer, name):
     explorer.toggle(key="explorer_saved").set_value(True)
+    explorer.radio(key="explorer_rankdir").set_value("Top to bottom")
     explorer.selectbox(key="explorer_example").set_value(name).run()
     assert not explorer.exception
     (dot,) = _dots(explorer)
     graph = gl.examples.graph(name)
-    for node in graph.nodes:
-        assert f'"{node.id}" [label=' in dot
+    # Exactly this example's graph: every node drawn, and no other.
+    assert dot == gl.to_dot(graph, show_saved=True, legend=False, rankdir="TB")
     assert any(gl.examples.EXAMPLES[name].idea in info.value for info in explorer.info)
 
 
