@@ -140,6 +140,12 @@ def test_stop_pause_and_resume(at):
     assert train.JOB_SLOTS.in_use == 0
     assert at.button(key="train_continue").label == "Continue"
     assert not at.button(key="train_start").disabled
+    stopped_at = job.snapshot().step
+    at.button(key="train_continue").click().run()  # the same run goes on from where it stopped
+    assert _job(at) is job
+    _run_until(at, lambda: job.snapshot().step > stopped_at, timeout=10)
+    at.button(key="train_stop").click().run()
+    assert not job.running and train.JOB_SLOTS.in_use == 0
 
 
 @pytest.mark.parametrize(
