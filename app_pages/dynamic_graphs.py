@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from graphlab import dynamic, render_modules
+from graphlab.lessons import dynamic
+from graphlab.render import modules as render_modules
 from graphlab.sandbox import Limits
+from graphlab.worker import shared_worker
 from widgets.expression import escape_markdown
 from widgets.memo import remembered
 
@@ -29,8 +31,8 @@ with value_col:
 
 
 def run_both() -> dynamic.Pair:
-    worker = dynamic.dynamic_worker()  # the sandbox process; the server never runs the program
-    replies = (worker.run(dynamic.program(body, x_a)), worker.run(dynamic.program(body, x_b)))
+    worker = shared_worker()  # the sandbox process; the server never runs the program
+    replies = [worker.run(dynamic.program(body, x), kind="dynamic") for x in (x_a, x_b)]
     return dynamic.compare(body, *replies)
 
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import graphlab as gl
-from graphlab.expression_examples import DEFAULT, EXPRESSION_EXAMPLES
+from graphlab.lessons.expressions import DEFAULT, EXPRESSION_EXAMPLES
 from graphlab.sandbox import Limits
 from widgets import expression as lab
 from widgets.graph_view import downloads, node_details, node_picker, show_graph

@@ -3,15 +3,16 @@
 import streamlit as st
 
 import graphlab as gl
+from graphlab.lessons import gallery
 from widgets.graph_view import downloads, node_details, node_picker, show_graph
 
-EXAMPLES = gl.examples.EXAMPLES
+EXAMPLES = gallery.EXAMPLES
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def example_graph(name: str) -> gl.Graph:
     # Examples are seeded and take no visitor input, so one cached graph serves everyone.
-    return gl.examples.graph(name)
+    return gallery.graph(name)
 
 
 st.title("Graph Explorer")
@@ -36,7 +37,7 @@ with graph_col:
     dot = show_graph(graph, key="explorer")
 with side_col:
     with st.expander("Code", expanded=True):
-        st.code(gl.examples.source(name), language="python")
+        st.code(gallery.source(name), language="python")
     node = node_picker(graph, key=f"explorer_{name}")
     if node is not None:
         node_details(graph, node)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 import graphlab as gl
+from graphlab.lessons import gallery
 
 st.title("graphlab")
 st.markdown(
@@ -22,7 +23,7 @@ with left:
         "y.backward()",
         language="python",
     )
-    result = gl.examples.home_demo(x_value)
+    result = gallery.home_demo(x_value)
     st.markdown(
         f"`y = {result.value:.4f}`, `x.grad = {result.x_grad:.4f}`, `w.grad = {result.w_grad:.4f}`"
     )

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from graphlab import train
-from graphlab.train_graph import step_graph
+from graphlab.train.graph import step_graph
 from widgets import training
 from widgets.graph_view import show_graph
 from widgets.training_digit import digit_panel

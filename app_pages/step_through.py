@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-import graphlab as gl
-from graphlab.expression_examples import DEFAULT, EXPRESSION_EXAMPLES
-from graphlab.record_sources import MODELS, record_example, record_model
+from graphlab.lessons import gallery
+from graphlab.lessons.expressions import DEFAULT, EXPRESSION_EXAMPLES
+from graphlab.lessons.recordings import MODELS, record_example, record_model
 from graphlab.sandbox import Limits
 from widgets import stepper
 from widgets.expression import show_error
 from widgets.graph_view import DIRECTIONS
 from widgets.memo import digest
 
-EXAMPLES = gl.examples.EXAMPLES
+EXAMPLES = gallery.EXAMPLES
 SOURCES = ["Gallery example", "Small model", "Your program"]
 
 
@@ -42,7 +42,7 @@ if source == "Gallery example":
     )
     data, identity = example_recording(name), f"example:{name}"
     with st.expander("Code"):
-        st.code(gl.examples.source(name), language="python")
+        st.code(gallery.source(name), language="python")
 elif source == "Small model":
     name = st.selectbox("Model", list(MODELS), format_func=MODELS.get, key="step_model")
     st.caption(

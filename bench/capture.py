@@ -1,4 +1,4 @@
-"""Benchmark `graphlab.capture` + `to_dot` against `torchviz.make_dot` on the same graphs.
+"""Benchmark `graphlab.core.walk` + `to_dot` against `torchviz.make_dot` on the same graphs.
 
     .venv/bin/python bench/capture.py          # MLP, ResNet-style, Transformer at ~100, 1k, 10k nodes
     .venv/bin/python bench/capture.py --quick  # ~100 and ~1k nodes only

@@ -26,7 +26,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graphlab.record import Recorder  # noqa: E402
+from graphlab.record.recorder import Recorder  # noqa: E402
 
 TARGET = 5.0
 

@@ -25,10 +25,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graphlab import models, render_modules  # noqa: E402
-from graphlab.capture import capture  # noqa: E402
-from graphlab.modules import track_modules  # noqa: E402
-from graphlab.summarize import summarize  # noqa: E402
+from graphlab.core.modules import track_modules  # noqa: E402
+from graphlab.core.summary import summarize  # noqa: E402
+from graphlab.core.walk import capture  # noqa: E402
+from graphlab.models import builder as models  # noqa: E402
+from graphlab.render import modules as render_modules
 
 TARGET = 2.0
 

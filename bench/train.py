@@ -25,9 +25,9 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from graphlab.data import load_mnist  # noqa: E402
+from graphlab.models.mnist import build_model  # noqa: E402
 from graphlab.train import JobSlots, TrainConfig, Trainer  # noqa: E402
-from graphlab.train_config import build_optimizer  # noqa: E402
-from graphlab.train_models import build_model  # noqa: E402
+from graphlab.train.config import build_optimizer  # noqa: E402
 
 TARGETS = {"ratio": 0.95, "mlp": (3, 0.97), "cnn": (2, 0.985)}
 

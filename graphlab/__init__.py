@@ -5,40 +5,54 @@
 >>> graph = gl.capture((x * x).sum(), params={"x": x})
 >>> "MulBackward0" in gl.to_dot(graph)
 True
+
+Only the public API lives here; each name is imported on first use (PEP 562), so
+``import graphlab`` stays cheap and ``python -m graphlab.worker`` loads only what it needs.
 """
 
-from . import data, examples, models, train
-from .capture import capture
-from .diff import diff
-from .graph import Edge, Graph, Node
-from .modules import track_modules
-from .record import BackwardStep, ForwardStep, LeafGrad, Recorder
-from .render import GraphvizNotFound, to_dot, to_svg
-from .sandbox import Evaluation, ExpressionError, Limits, evaluate
-from .summarize import summarize
+from __future__ import annotations
 
-__all__ = [
-    "BackwardStep",
-    "ForwardStep",
-    "LeafGrad",
-    "Recorder",
-    "Edge",
-    "Evaluation",
-    "ExpressionError",
-    "Graph",
-    "GraphvizNotFound",
-    "Limits",
-    "Node",
-    "capture",
-    "data",
-    "diff",
-    "evaluate",
-    "examples",
-    "models",
-    "summarize",
-    "to_dot",
-    "to_svg",
-    "train",
-    "track_modules",
-]
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+_WHERE = {
+    "Edge": "graphlab.core",
+    "Graph": "graphlab.core",
+    "Node": "graphlab.core",
+    "capture": "graphlab.core",
+    "diff": "graphlab.core",
+    "summarize": "graphlab.core",
+    "track_modules": "graphlab.core",
+    "GraphvizNotFound": "graphlab.render",
+    "to_dot": "graphlab.render",
+    "to_svg": "graphlab.render",
+    "BackwardStep": "graphlab.record",
+    "ForwardStep": "graphlab.record",
+    "LeafGrad": "graphlab.record",
+    "Recorder": "graphlab.record",
+    "Evaluation": "graphlab.sandbox",
+    "ExpressionError": "graphlab.sandbox",
+    "Limits": "graphlab.sandbox",
+    "evaluate": "graphlab.sandbox",
+}
+_PACKAGES = ("core", "render", "record", "sandbox", "models", "data", "train", "worker",
+             "lessons", "cli")  # fmt: skip
+
+__all__ = sorted([*_WHERE, *_PACKAGES])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+    elif name in _PACKAGES:
+        value = importlib.import_module(f"graphlab.{name}")
+    else:
+        raise AttributeError(f"module 'graphlab' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

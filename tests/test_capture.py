@@ -10,7 +10,8 @@ import torch.nn.functional as F
 from torch import nn
 
 import graphlab as gl
-import graphlab.modules
+import graphlab.core.modules
+from graphlab.lessons import gallery
 from tests.oracle import autograd_nodes, edge_multiset
 
 
@@ -59,8 +60,8 @@ EXTRA = _extra_models()
 
 
 def _case(name):
-    if name in gl.examples.EXAMPLES:
-        built = gl.examples.build(name)
+    if name in gallery.EXAMPLES:
+        built = gallery.build(name)
         return built.outputs, built.params, built.model
     return EXTRA[name]()
 
@@ -71,7 +72,7 @@ def _names(params, model):
     return names
 
 
-ALL_CASES = list(gl.examples.EXAMPLES) + list(EXTRA)
+ALL_CASES = list(gallery.EXAMPLES) + list(EXTRA)
 
 
 @pytest.mark.parametrize("name", ALL_CASES)
@@ -106,7 +107,7 @@ def test_parameter_names_come_from_the_model(name):
 
 
 def test_each_op_is_attributed_to_the_module_that_ran_it():
-    model = gl.examples.build("attention").model
+    model = gallery.build("attention").model
     made_by = {}
 
     def remember(name):
@@ -128,9 +129,9 @@ def test_each_op_is_attributed_to_the_module_that_ran_it():
     for h in handles:
         h.remove()
     for fn, name in made_by.items():
-        assert fn.metadata.get(gl.modules.MODULE_KEY) == name
+        assert fn.metadata.get(gl.core.MODULE_KEY) == name
     graph = gl.capture(out, model=model)
-    tags = Counter(fn.metadata.get(gl.modules.MODULE_KEY) for fn in autograd_nodes(out))
+    tags = Counter(fn.metadata.get(gl.core.MODULE_KEY) for fn in autograd_nodes(out))
     tags.pop(None, None)  # AccumulateGrad nodes: shown as params with their own module
     ours = Counter(n.module for n in graph.of_kind("op") if n.module is not None)
     assert ours == tags
@@ -166,21 +167,21 @@ def test_saved_tensors_freed_by_backward_are_reported_not_fatal():
 
 
 def test_custom_function_node_carries_its_context():
-    graph = gl.examples.graph("custom")
+    graph = gallery.graph("custom")
     node = next(n for n in graph.of_kind("op") if n.name == "ScaledReLUBackward")
     assert node.attrs == {"function": "ScaledReLU", "scale": "2.0"}
     assert [s.name for s in graph.saved(node.id)] == ["saved_tensors[0]"]
 
 
 def test_double_backward_graph_contains_backward_of_backward_ops():
-    graph = gl.examples.graph("double_backward")
+    graph = gallery.graph("double_backward")
     names = Counter(n.name for n in graph.of_kind("op"))
     assert names["PowBackward0"] >= 1 and names["MulBackward0"] >= 1
     assert [n.name for n in graph.of_kind("leaf")] == ["x"]
 
 
 def test_view_output_is_linked_to_its_base_without_an_extra_node():
-    graph = gl.examples.graph("view_inplace")
+    graph = gallery.graph("view_inplace")
     (view_edge,) = [e for e in graph.edges if e.kind == "view"]
     assert graph.node(view_edge.dst).name == "v"
     assert graph.node(view_edge.src).name == "CopySlices"
@@ -195,7 +196,7 @@ def test_leaf_output_and_tensor_without_grad():
 
 
 def test_shared_input_gives_two_edges():
-    graph = gl.examples.graph("shared")
+    graph = gallery.graph("shared")
     mul = next(n for n in graph.nodes if n.name == "MulBackward0")
     assert [(graph.node(e.src).name, e.slot) for e in graph.inputs(mul.id)] == [("x", 0), ("x", 1)]
 
@@ -254,4 +255,4 @@ def test_capture_does_not_change_gradients():
 
 
 def test_same_program_gives_the_same_graph():
-    assert gl.examples.graph("cnn") == gl.examples.graph("cnn")
+    assert gallery.graph("cnn") == gallery.graph("cnn")

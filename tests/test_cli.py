@@ -8,7 +8,8 @@ import sys
 import pytest
 
 import graphlab as gl
-from graphlab.__main__ import main
+from graphlab.cli.main import main
+from graphlab.lessons import gallery
 
 
 def test_help_lists_every_demo():
@@ -16,14 +17,14 @@ def test_help_lists_every_demo():
         [sys.executable, "-m", "graphlab", "--help"], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0
-    for name in gl.examples.EXAMPLES:
+    for name in gallery.EXAMPLES:
         assert name in result.stdout
 
 
 def test_demo_writes_json_and_dot(tmp_path, capsys):
     assert main(["demo", "mlp", "-o", str(tmp_path / "g.json")]) == 0
     graph = gl.Graph.from_json((tmp_path / "g.json").read_text())
-    assert graph == gl.examples.graph("mlp")
+    assert graph == gallery.graph("mlp")
     assert main(["demo", "gru", "-o", str(tmp_path / "g.dot"), "--rankdir", "LR"]) == 0
     assert (tmp_path / "g.dot").read_text().startswith("digraph")
     assert "wrote" in capsys.readouterr().out

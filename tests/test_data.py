@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 import torch
 
-from graphlab import data, data_idx
-from graphlab.data_idx import RemoteFile, write_idx
+from graphlab.data import idx as data_idx
+from graphlab.data import mnist as data
+from graphlab.data.idx import RemoteFile, write_idx
 
 SMALL = {"train": 50, "valid": 10, "test": 10}
 REAL_HUB_PATH = data.hub_pickle_path  # before the fixtures below replace it

@@ -10,8 +10,8 @@ import threading
 import numpy as np
 import pytest
 
-from graphlab import data_idx
-from graphlab.data_idx import IdxError, RemoteFile, download_idx, read_idx, write_idx
+from graphlab.data import idx as data_idx
+from graphlab.data.idx import IdxError, RemoteFile, download_idx, read_idx, write_idx
 
 
 def remote(name: str, payload: bytes) -> RemoteFile:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from graphlab import dynamic
-from graphlab.diff import Run, attribute, control_flow, diff, differing_controls
-from graphlab.graph import Edge, Graph, Node
-from graphlab.sandbox import evaluate
+from graphlab.core.graph import Edge, Graph, Node
+from graphlab.core.graph_diff import diff
+from graphlab.lessons import dynamic
+from graphlab.lessons.attribution import Run, attribute, control_flow, differing_controls
+from graphlab.sandbox import Limits
+from graphlab.worker.dynamic import dynamic_reply
 
 
 def chain(*ops: str, leaf_shape=(2,)) -> Graph:
@@ -96,7 +98,7 @@ def test_control_flow_and_what_differed():
 
 
 def _reply(body: str, x: float) -> dict:
-    return dynamic.dynamic_payload(evaluate(dynamic.program(body, x)))
+    return dynamic_reply(dynamic.program(body, x), Limits())
 
 
 def test_each_difference_is_tied_to_the_line_whose_branch_or_loop_differed():

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from graphlab.expression_examples import DEFAULT, EXPRESSION_EXAMPLES
-from graphlab.share import encode_program
+from graphlab.lessons.expressions import DEFAULT, EXPRESSION_EXAMPLES
+from graphlab.sandbox.share import encode_program
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "app_pages/expression_lab.py"

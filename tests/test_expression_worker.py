@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from graphlab.expression_examples import EXPRESSION_EXAMPLES
-from graphlab.gradcheck import check_gradients
-from graphlab.payload import build_payload
+from graphlab.lessons.expressions import EXPRESSION_EXAMPLES
 from graphlab.sandbox import ExpressionError, evaluate
+from graphlab.sandbox.gradcheck import check_gradients
 from graphlab.worker import shared_worker
+from graphlab.worker.payload import build_payload
 
 SQUARE = "x = torch.tensor([1., 2., 3.], requires_grad=True)\ny = (x * x).sum()"
 
@@ -84,9 +84,9 @@ def test_examples_run_and_check(name: str) -> None:
 
 def test_worker_answers_gradcheck_requests() -> None:
     worker = shared_worker()
-    reply = worker.run(SQUARE, gradcheck=True)
+    reply = worker.run(SQUARE, kind="gradcheck")
     assert reply["ok"] and reply["gradcheck"]["passed"] is True
-    error = worker.run("x = 1\nimport os", gradcheck=True)
+    error = worker.run("x = 1\nimport os", kind="gradcheck")
     assert error["ok"] is False and (error["error"]["line"], error["error"]["col"]) == (2, 1)
     plain = worker.run(SQUARE)
     assert "gradcheck" not in plain and plain["names"]["o0"] == "y"

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from graphlab.expression_examples import EXPRESSION_EXAMPLES
-from graphlab.formulas import RULES, Rule, rule_for
-from graphlab.payload import build_payload
+from graphlab.lessons.expressions import EXPRESSION_EXAMPLES
+from graphlab.record.formulas import RULES, Rule, rule_for
 from graphlab.sandbox import evaluate
+from graphlab.worker.payload import build_payload
 
 COMMON = [
     "MulBackward0",

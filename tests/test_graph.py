@@ -5,12 +5,13 @@ import json
 import pytest
 
 import graphlab as gl
-from graphlab import render
+from graphlab.lessons import gallery
+from graphlab.render import dot as render
 
 
-@pytest.mark.parametrize("name", list(gl.examples.EXAMPLES))
+@pytest.mark.parametrize("name", list(gallery.EXAMPLES))
 def test_json_round_trip(name):
-    graph = gl.examples.graph(name)
+    graph = gallery.graph(name)
     text = graph.to_json()
     back = gl.Graph.from_json(text)
     assert back == graph
@@ -24,7 +25,7 @@ def test_from_json_rejects_unknown_format():
 
 
 def test_lookups():
-    graph = gl.examples.graph("neuron")
+    graph = gallery.graph("neuron")
     sig = next(n for n in graph.nodes if n.name == "SigmoidBackward0")
     assert graph.node(sig.id) is sig
     assert [s.name for s in graph.saved(sig.id)] == ["result"]
@@ -34,7 +35,7 @@ def test_lookups():
 
 
 def test_jupyter_shows_svg_or_falls_back_to_dot(monkeypatch):
-    graph = gl.examples.graph("shared")
+    graph = gallery.graph("shared")
     if render.shutil.which("dot"):
         assert graph._repr_mimebundle_()["image/svg+xml"].lstrip().startswith("<?xml")
     monkeypatch.setattr(render.shutil, "which", lambda _: None)

@@ -17,9 +17,9 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from graphlab import train
 from graphlab.data import load_mnist
-from graphlab.train_digit import digit_from_pixels
+from graphlab.train import trainer as train
+from graphlab.train.digit import digit_from_pixels
 from widgets import training
 from widgets.training_results import _checkpoint_bytes
 

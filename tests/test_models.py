@@ -10,8 +10,8 @@ import pytest
 import torch
 
 import graphlab as gl
-from graphlab import models
-from graphlab.modules import track_modules
+from graphlab.core.modules import track_modules
+from graphlab.models import builder as models
 
 SMALL = ["mlp", "cnn", "resnet", "transformer", "gru"]
 
@@ -167,7 +167,7 @@ def test_model_graph_records_module_types():
 def _cli(*argv: str) -> int:
     import argparse
 
-    from graphlab.cli_model import add_model_parser
+    from graphlab.cli.model import add_model_parser
 
     parser = argparse.ArgumentParser()
     add_model_parser(parser.add_subparsers())
@@ -181,7 +181,7 @@ def test_cli_model_writes_a_summarized_graph(tmp_path, capsys):
     graph = gl.Graph.from_json(out.read_text())
     assert len(graph.nodes) <= 30 and graph.of_kind("module")
     assert "Summarized" in capsys.readouterr().out
-    # DOT, to a file and to stdout, is drawn with module clusters (graphlab.render_modules).
+    # DOT, to a file and to stdout, is drawn with module clusters (graphlab.render.modules).
     assert _cli("resnet", "--max-nodes", "30", "-o", str(tmp_path / "resnet.dot")) == 0
     assert "subgraph cluster_" in (tmp_path / "resnet.dot").read_text()
     capsys.readouterr()

@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from graphlab.examples import EXAMPLES
-from graphlab.record import Recorder
+from graphlab.lessons.gallery import EXAMPLES
+from graphlab.record.recorder import Recorder
 from tests.oracle import autograd_nodes
 
 

@@ -5,12 +5,13 @@ import json
 import torch
 
 import graphlab as gl
-from graphlab.record import Recorder
-from graphlab.record_rules import filled, tex
-from graphlab.record_sources import record_example, record_reply
-from graphlab.record_values import snapshot
-from graphlab.record_view import frame_dot, frames, highlight, next_frame
+from graphlab.lessons.recordings import record_example
+from graphlab.record.recorder import Recorder
+from graphlab.record.rules import filled, tex
+from graphlab.record.values import snapshot
 from graphlab.render import EDGE_HIGHLIGHT
+from graphlab.render.frames import frame_dot, frames, highlight, next_frame
+from graphlab.worker.record import record_reply
 
 
 def _strict_json(data: dict) -> dict:

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 import graphlab as gl
-from graphlab import render
+from graphlab.lessons import gallery
+from graphlab.render import dot as render
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
 HOSTILE = [
@@ -38,9 +39,9 @@ def _run_dot(dot: str) -> str:
 
 
 @needs_dot
-@pytest.mark.parametrize("name", list(gl.examples.EXAMPLES))
+@pytest.mark.parametrize("name", list(gallery.EXAMPLES))
 def test_every_example_is_accepted_by_dot(name):
-    graph = gl.examples.graph(name)
+    graph = gallery.graph(name)
     for options in ({}, {"rankdir": "LR", "show_saved": False}):
         _run_dot(gl.to_dot(graph, **options))
 
@@ -65,7 +66,7 @@ def test_escaping_is_complete_for_dot_syntax():
 
 @needs_dot
 def test_to_svg_renders_a_picture():
-    svg = gl.to_svg(gl.examples.graph("neuron"))
+    svg = gl.to_svg(gallery.graph("neuron"))
     texts = _svg_texts(svg)
     assert "SigmoidBackward0" in texts and "legend" in texts
 
@@ -73,11 +74,11 @@ def test_to_svg_renders_a_picture():
 def test_to_svg_without_graphviz_says_what_to_install(monkeypatch):
     monkeypatch.setattr(render.shutil, "which", lambda _: None)
     with pytest.raises(gl.GraphvizNotFound, match="apt-get install graphviz"):
-        gl.to_svg(gl.examples.graph("neuron"))
+        gl.to_svg(gallery.graph("neuron"))
 
 
 def test_every_node_and_edge_is_drawn():
-    graph = gl.examples.graph("attention")
+    graph = gallery.graph("attention")
     dot = gl.to_dot(graph)
     for node in graph.nodes:
         assert f'"{node.id}" [label=' in dot
@@ -86,7 +87,7 @@ def test_every_node_and_edge_is_drawn():
 
 
 def test_show_saved_false_hides_saved_tensors_and_their_edges():
-    graph = gl.examples.graph("mlp")
+    graph = gallery.graph("mlp")
     dot = gl.to_dot(graph, show_saved=False)
     for node in graph.of_kind("saved"):
         assert f'"{node.id}"' not in dot
@@ -94,13 +95,13 @@ def test_show_saved_false_hides_saved_tensors_and_their_edges():
 
 
 def test_legend_lists_the_kinds_present():
-    dot = gl.to_dot(gl.examples.graph("mlp"))
+    dot = gl.to_dot(gallery.graph("mlp"))
     assert '"legend_param"' in dot and '"legend_output"' in dot and '"legend_leaf"' not in dot
-    assert "legend" not in gl.to_dot(gl.examples.graph("mlp"), legend=False)
+    assert "legend" not in gl.to_dot(gallery.graph("mlp"), legend=False)
 
 
 def test_highlight_marks_nodes_and_rejects_unknown_roles():
-    graph = gl.examples.graph("neuron")
+    graph = gallery.graph("neuron")
     op = graph.of_kind("op")[0]
     dot = gl.to_dot(graph, highlight={op.id: "done"})
     line = next(line for line in dot.splitlines() if line.strip().startswith(f'"{op.id}" ['))
@@ -112,7 +113,7 @@ def test_highlight_marks_nodes_and_rejects_unknown_roles():
 
 def test_rankdir_is_validated():
     with pytest.raises(ValueError, match="rankdir"):
-        gl.to_dot(gl.examples.graph("neuron"), rankdir="sideways")
+        gl.to_dot(gallery.graph("neuron"), rankdir="sideways")
 
 
 def test_long_names_are_clipped():

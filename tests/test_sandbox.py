@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from graphlab.sandbox import Evaluation, ExpressionError, Limits, evaluate
-from graphlab.sandbox_allow import F_FUNCTIONS, TENSOR_METHODS, TORCH_FUNCTIONS
+from graphlab.sandbox.allowlist import F_FUNCTIONS, TENSOR_METHODS, TORCH_FUNCTIONS
 
 torch.set_num_threads(1)
 

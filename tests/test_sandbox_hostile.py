@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from graphlab.sandbox import ExpressionError, Limits, evaluate
-from graphlab.sandbox_allow import ALLOWED_NODES
-from graphlab.sandbox_check import _check_tree, check_program
+from graphlab.sandbox.allowlist import ALLOWED_NODES
+from graphlab.sandbox.check import _check_tree, check_program
 
 torch.set_num_threads(1)
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graphlab.share import (
+from graphlab.sandbox.share import (
     MAX_PARAM_CHARS,
     MAX_PROGRAM_CHARS,
     ShareLinkError,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from graphlab.record_sources import record_example
-from graphlab.record_view import frames
-from graphlab.share import encode_program
+from graphlab.lessons.recordings import record_example
+from graphlab.render.frames import frames
+from graphlab.sandbox.share import encode_program
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

@@ -10,9 +10,10 @@ import subprocess
 
 import pytest
 
-from graphlab import models, render_modules
-from graphlab.graph import Edge, Graph, Node
-from graphlab.summarize import module_paths, plan_summary, summarize
+from graphlab.core.graph import Edge, Graph, Node
+from graphlab.core.summary import module_paths, plan_summary, summarize
+from graphlab.models import builder as models
+from graphlab.render import modules as render_modules
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from graphlab import cli_train
-from graphlab.cli_train import ProgressBar, add_train_parser
+from graphlab.cli import train as cli_train
+from graphlab.cli.train import ProgressBar, add_train_parser
 from graphlab.train import Trainer
 from tests.toy_mnist import toy_data
 

@@ -9,12 +9,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from graphlab import train
-from graphlab.train_digit import digit_from_bytes, prepare_digit
-from graphlab.train_graph import step_graph
-from graphlab.train_metrics import History, PredictionSample, Snapshot
-from graphlab.train_models import build_model
-from graphlab.train_plots import (
+from graphlab.models.mnist import build_model
+from graphlab.train import trainer as train
+from graphlab.train.digit import digit_from_bytes, prepare_digit
+from graphlab.train.graph import step_graph
+from graphlab.train.metrics import History, PredictionSample, Snapshot
+from graphlab.train.plots import (
     ZOOM,
     accuracy_chart,
     confusion_figure,

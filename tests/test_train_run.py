@@ -12,7 +12,7 @@ import time
 import pytest
 import torch
 
-from graphlab import data
+from graphlab.data import mnist as data
 from graphlab.train import BusyError, JobSlots, TrainConfig, Trainer
 from tests.toy_mnist import toy_data
 

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 import pytest
 import torch
 
+from graphlab.core.tensors import tensor_summary
 from graphlab.sandbox import Limits
-from graphlab.worker import SandboxWorker, tensor_summary
+from graphlab.worker import SandboxWorker
 
 # Budgets wide open, so the only thing stopping a slow program is the worker's clock.
 UNLIMITED = Limits(max_flops=10**14, max_bytes=2**40, max_numel=10**10, max_seconds=None)

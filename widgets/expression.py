@@ -13,9 +13,9 @@ from typing import Any
 import streamlit as st
 
 import graphlab as gl
-from graphlab.expression_examples import ExpressionExample
-from graphlab.formulas import NOTATION, rule_for
-from graphlab.share import ShareLinkError, decode_program, encode_program
+from graphlab.lessons.expressions import ExpressionExample
+from graphlab.record.formulas import NOTATION, rule_for
+from graphlab.sandbox.share import ShareLinkError, decode_program, encode_program
 from graphlab.worker import shared_worker
 from widgets.memo import remembered
 
@@ -203,7 +203,7 @@ def gradcheck_panel(code: str) -> None:
     """A button that checks gradients in the worker, and the last result for this program."""
     if st.button("Check gradients", key="lab_check", help="torch.autograd.gradcheck in float64"):
         with st.spinner("Comparing autograd with finite differences..."):
-            st.session_state[_GRADCHECK] = (code, shared_worker().run(code, gradcheck=True))
+            st.session_state[_GRADCHECK] = (code, shared_worker().run(code, kind="gradcheck"))
     memo = st.session_state.get(_GRADCHECK)
     if memo is None or memo[0] != code:
         return

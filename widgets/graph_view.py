@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 import streamlit as st
 
 import graphlab as gl
-from graphlab.render import node_label, shape_text
+from graphlab.core import shape_text
+from graphlab.render import node_label
 
 DIRECTIONS = {"Top to bottom": "TB", "Left to right": "LR", "Bottom to top": "BT"}
 
@@ -116,6 +117,6 @@ def downloads(graph: gl.Graph, dot: Callable[[], str], stem: str) -> None:
 
 
 def _summary(graph: gl.Graph) -> str:
-    counts = {k: len(graph.of_kind(k)) for k in gl.graph.NODE_KINDS}
+    counts = {k: len(graph.of_kind(k)) for k in gl.core.NODE_KINDS}
     parts = [f"{v} {k}" for k, v in counts.items() if v]
     return f"{len(graph.nodes)} nodes ({', '.join(parts)}), {len(graph.edges)} edges"

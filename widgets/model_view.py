@@ -12,8 +12,8 @@ import json
 import streamlit as st
 
 import graphlab as gl
-from graphlab import render_modules
-from graphlab.summarize import apply_summary, plan_summary
+from graphlab.core.summary import apply_summary, plan_summary
+from graphlab.render import modules as render_modules
 
 OPEN = "mg_open"
 BUDGET = 300

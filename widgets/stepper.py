@@ -1,6 +1,6 @@
 """Streamlit pieces of the Step Through page: the visitor's program, the controls, each frame.
 
-A recording is plain data (:mod:`graphlab.record_sources`); :mod:`graphlab.record_view` says what
+A recording is plain data (:mod:`graphlab.worker.record`); :mod:`graphlab.render.frames` says what
 each frame highlights. Names a visitor typed (variables, hence leaf names) are shown only through
 ``st.code``, ``st.table`` or escaped markdown, never as markup. Play advances one frame per tick
 of a timed fragment; the script itself never waits in a loop.
@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urlparse
 import streamlit as st
 
 import graphlab as gl
-from graphlab.formulas import NOTATION, rule_for
-from graphlab.record_view import Frame, frame_dot, frames, highlight, next_frame
-from graphlab.share import ShareLinkError, decode_program
+from graphlab.record.formulas import NOTATION, rule_for
+from graphlab.render.frames import Frame, frame_dot, frames, highlight, next_frame
+from graphlab.sandbox.share import ShareLinkError, decode_program
 from graphlab.worker import shared_worker
 from widgets.expression import LINKED as _LAB_LINK
 from widgets.expression import escape_markdown, format_tensor
@@ -81,7 +81,7 @@ def record_program(code: str) -> dict[str, Any]:
     return remembered(
         _REPLY,
         code,
-        lambda: shared_worker().run(code, record=True),
+        lambda: shared_worker().run(code, kind="record"),
         "Running your program in the sandbox...",
     )
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import streamlit as st
 
 from graphlab import train
+from graphlab.core.device import available_devices
 from graphlab.data import MnistNotFoundError
-from graphlab.device import available_devices
-from graphlab.train_plots import ZOOM, accuracy_chart, loss_chart, progress_text
+from graphlab.train.plots import ZOOM, accuracy_chart, loss_chart, progress_text
 from widgets.expression import message_markdown
 
 TRAINER = "train_trainer"  # session_state key of the visitor's Trainer

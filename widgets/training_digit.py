@@ -2,7 +2,7 @@
 
 The canvas is a small ``st.components.v2`` component (static HTML/JS of our own; no extra
 package): each finished stroke sends the canvas, shrunk to 64x64 grey values, to Python, where
-``graphlab.train_digit.prepare_digit`` turns it into an MNIST-like 28x28 image.
+``graphlab.train.digit.prepare_digit`` turns it into an MNIST-like 28x28 image.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import torch
 
 from graphlab import train
 from graphlab.data import MnistNotFoundError, load_mnist
-from graphlab.train_digit import digit_from_bytes, digit_from_pixels, prepare_digit
-from graphlab.train_plots import probability_figure
+from graphlab.train.digit import digit_from_bytes, digit_from_pixels, prepare_digit
+from graphlab.train.plots import probability_figure
 from widgets.expression import message_markdown
 
 CANVAS_SIDE = 64  # the canvas is sent to Python at this resolution

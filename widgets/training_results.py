@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from graphlab import train
-from graphlab.train_plots import confusion_figure, predictions_figure
+from graphlab.train.plots import confusion_figure, predictions_figure
 from widgets.training import NOTICE, TRAINER, check_limits, trainer
 
 MAX_CHECKPOINT_MB = 8  # the MLP with Adam state is about 6 MB

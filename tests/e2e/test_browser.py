@@ -2,7 +2,7 @@
 
 import pytest
 
-from graphlab.share import encode_program
+from graphlab.sandbox.share import encode_program
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,5 @@
+"""The command line: ``python -m graphlab demo|model|train``."""
+
+from .main import main
+
+__all__ = ["main"]

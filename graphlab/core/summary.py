@@ -1,0 +1,110 @@
+"""Fit a graph into a node budget by collapsing modules and folding repeated blocks.
+
+A collapsed module becomes one `kind="module"` node (its parameter count, input and output
+shapes in `attrs`); consecutive numbered siblings with the same structure (`layer1.0`, `layer1.1`,
+...) collapse together into one node, `Residual x 12`. Summarizing is a quotient of the graph:
+every visible node stands for a set of original nodes and an edge joins two visible nodes when
+any original edge did, so a connected graph stays connected. Nothing collapsed, nothing changed:
+`summarize(g, max_nodes=None, expand=<every module>) == g`.
+
+>>> from graphlab import models
+>>> g = models.graph(models.spec_of("resnet"))
+>>> small = summarize(g, max_nodes=40)
+>>> len(small.nodes) <= 40, small.meta["summary"].startswith("Summarized")
+(True, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .collapse import collapse
+from .graph import Graph
+from .module_tree import ModuleTree, depth_first, module_paths, parent, sort_key
+
+__all__ = ["Summary", "module_paths", "plan_summary", "summarize"]
+
+
+@dataclass
+class Summary:
+    """Which modules a summarized view opens, collapses and folds, and how many nodes it shows."""
+
+    open: set[str]
+    groups: list[list[str]]  # each collapsed unit: one module, or a run of folded siblings
+    visible: int
+    total: int
+    note: str = ""
+    over_budget: bool = False
+    units: dict[str, int] = field(default_factory=dict)  # collapsed module -> index in groups
+
+
+def summarize(
+    graph: Graph, max_nodes: int | None = 300, expand: Iterable[str] | None = None
+) -> Graph:
+    """`graph` with at most `max_nodes` visible nodes where module structure allows it.
+
+    `expand`: modules to show opened (None: decide automatically, collapsing the deepest modules
+    first). Modules the budget forces closed are closed deepest first, those in `expand` last.
+    `meta["summary"]` says what was done (absent when nothing was).
+    """
+    return apply_summary(graph, plan_summary(graph, max_nodes, expand))
+
+
+def apply_summary(graph: Graph, plan: Summary) -> Graph:
+    """`graph` drawn as `plan` says (for callers that also show the plan itself)."""
+    if not plan.groups:
+        return Graph(list(graph.nodes), list(graph.edges), dict(graph.meta))
+    return collapse(graph, plan.groups, plan.note)
+
+
+def plan_summary(
+    graph: Graph, max_nodes: int | None = 300, expand: Iterable[str] | None = None
+) -> Summary:
+    """The view `summarize` would draw, without drawing it (see `Summary`)."""
+    tree = ModuleTree(graph)
+    wanted = set(expand) if expand is not None else None
+    if wanted is None:
+        tree.open = set(tree.paths)
+    else:
+        tree.open = {""} if "" in tree.paths else set()
+        for p in wanted:
+            while p in tree.paths and p not in tree.open:
+                tree.open.add(p)
+                p = parent(p) if p else None  # type: ignore[assignment]
+    count = tree.count()
+    if max_nodes is not None and count > max_nodes:
+        # Whole levels, deepest first, so the view stays uniform; what the visitor opened last.
+        levels: dict[int, list[str]] = {}
+        for p in tree.open:
+            if p and not (wanted and p in wanted):
+                levels.setdefault(p.count("."), []).append(p)
+        for depth in sorted(levels, reverse=True):
+            for p in sorted(levels[depth], key=sort_key):
+                if p in tree.open:
+                    count = tree.close(p, count)
+            if count <= max_nodes:
+                break
+        mine = sorted(wanted & tree.open - {""} if wanted else (), key=depth_first)
+        for p in mine:
+            if count <= max_nodes:
+                break
+            if p in tree.open:
+                count = tree.close(p, count)
+        if count > max_nodes and "" in tree.open:
+            count = tree.close("", count)
+    groups = tree.groups()
+    plan = Summary(tree.open, groups, count, len(graph.nodes))
+    plan.units = {p: i for i, g in enumerate(groups) for p in g}
+    if groups:
+        folded = sum(1 for g in groups if len(g) > 1)
+        plan.note = (
+            f"Summarized: {len(graph.nodes):,} nodes shown as {count:,}; "
+            f"{sum(len(g) for g in groups):,} modules collapsed (deepest first)"
+            + (f", {folded} runs of repeated blocks folded" if folded else "")
+            + ". Open a module to see inside."
+        )
+    plan.over_budget = max_nodes is not None and count > max_nodes
+    if plan.over_budget:
+        plan.note += f" Still {count:,} nodes: most of them belong to no module."
+    return plan

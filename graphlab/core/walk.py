@@ -1,0 +1,290 @@
+"""Walk PyTorch's autograd graph (`grad_fn.next_functions`) into a plain `Graph`.
+
+The walk is iterative (a stack, no recursion limit) and touches each autograd node and each edge
+once. Per-type facts (which `_saved_*` attributes a backward class has) are computed once per
+class, not once per node, which is most of why this is faster than calling `dir()` on every node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import torch
+from torch.autograd.function import BackwardCFunction
+from torch.autograd.graph import get_gradient_edge
+
+from .gcpause import gc_paused
+from .graph import Edge, Graph, Node
+from .modules import MODULE_KEY, attribute_by_parameters
+
+__all__ = ["capture", "capture_ids", "dtype_name", "may_hold_tensors"]
+
+MAX_ATTR_CHARS = 50
+_SAVED_PREFIX = "_saved_"
+FREED = "<freed by backward>"
+_op_kinds: dict[type, _OpKind] = {}
+_edge = tuple.__new__  # builds an Edge twice as fast as its NamedTuple constructor
+_dtype_names: dict[torch.dtype, str] = {}
+
+
+def capture(
+    *outputs: torch.Tensor,
+    params: Mapping[str, torch.Tensor] | None = None,
+    model: torch.nn.Module | None = None,
+) -> Graph:
+    """Capture the autograd graph that produced `outputs`.
+
+    `params` names tensors (leaves, parameters, outputs); `model` names its parameters and, when
+    its forward ran inside `graphlab.track_modules(model)`, attributes each op to the module that
+    ran it.
+
+    >>> import torch, graphlab as gl
+    >>> w = torch.nn.Parameter(torch.randn(3))
+    >>> x = torch.randn(3)
+    >>> g = gl.capture((x * w).sum(), params={"w": w})
+    >>> [(n.kind, n.name) for n in g.nodes if n.kind != "saved"]
+    [('output', 'output'), ('op', 'SumBackward0'), ('op', 'MulBackward0'), ('param', 'w')]
+    """
+    return capture_ids(*outputs, params=params, model=model)[0]
+
+
+def capture_ids(
+    *outputs: torch.Tensor,
+    params: Mapping[str, torch.Tensor] | None = None,
+    model: torch.nn.Module | None = None,
+    saved_values: dict[object, list[tuple[str, object]]] | None = None,
+) -> tuple[Graph, dict[object, str]]:
+    """`capture`, and the id in the graph of each autograd node (for tools that hook the real
+    nodes, such as the Recorder, or name them, such as the sandbox worker's reply).
+
+    `saved_values`, when given, receives for each op node what its `_saved_*` attributes held
+    (`fn -> [(name, value), ...]`), as the walk read them: the Recorder needs the values, and
+    reading a saved tensor twice would unpack it twice."""
+    if not outputs:
+        raise ValueError("capture() needs at least one output tensor")
+    for i, out in enumerate(outputs):
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(f"output {i} is a {type(out).__name__}, not a torch.Tensor")
+    names = _names(params, model)
+    walk = _Walk(names, with_modules=model is not None, saved_values=saved_values)
+    with gc_paused():  # the walk keeps every object it makes (see graphlab.core.gcpause)
+        for i, out in enumerate(outputs):
+            walk.add_output(out, i, len(outputs))
+        walk.run()
+        walk.link_views()
+    if model is not None:
+        attribute_by_parameters(walk.graph)
+    return walk.graph, walk.ids
+
+
+def _names(
+    params: Mapping[str, torch.Tensor] | None, model: torch.nn.Module | None
+) -> dict[int, tuple[str, bool]]:
+    """id(tensor) -> (name, is_param). Model names win only where `params` says nothing."""
+    names: dict[int, tuple[str, bool]] = {}
+    if model is not None:
+        for name, p in model.named_parameters():
+            names[id(p)] = (name, True)
+    for name, t in (params or {}).items():
+        if isinstance(t, torch.Tensor):
+            names[id(t)] = (name, isinstance(t, torch.nn.Parameter) or id(t) in names)
+    return names
+
+
+class _Walk:
+    """One traversal. Node ids are assigned in visiting order, so equal graphs get equal ids."""
+
+    def __init__(
+        self,
+        names: dict[int, tuple[str, bool]],
+        with_modules: bool,
+        saved_values: dict[object, list[tuple[str, object]]] | None = None,
+    ):
+        self.names = names
+        self.with_modules = with_modules
+        self.saved_values = saved_values
+        self.graph = Graph(meta={"torch": torch.__version__})
+        self.nodes, self.edges = self.graph.nodes, self.graph.edges
+        self.ids: dict[object, str] = {}  # autograd node (or leaf tensor id) -> node id
+        self.stack: list[object] = []
+        self.n_saved = 0
+        self.views: list[tuple[torch.Tensor, str]] = []
+        # (shape, dtype, device) -> the same with names, worked out once per distinct tensor type;
+        # nodes of one shape share one tuple: less memory and less for the cyclic GC to scan.
+        self.metas: dict[tuple, tuple[tuple[int, ...], str, str]] = {}
+
+    def node_id(self, fn: object) -> str:
+        """Id of `fn`, registering it (and scheduling its visit) the first time it is seen."""
+        nid = self.ids.get(fn)
+        if nid is None:
+            nid = self.ids[fn] = f"n{len(self.ids)}"
+            self.stack.append(fn)
+        return nid
+
+    def add_output(self, out: torch.Tensor, index: int, count: int) -> None:
+        name = self.names.get(id(out), (None, False))[0]
+        oid = f"o{index}"
+        label = name or ("output" if count == 1 else f"output {index}")
+        self.graph.nodes.append(Node(oid, "output", label, *self._tensor_meta(out)))
+        src = self._source_of(out)
+        if src is not None:
+            self.graph.edges.append(Edge(src, oid, 0, "data"))
+        if out._is_view() and out._base is not None and out._base.requires_grad:
+            self.views.append((out._base, oid))
+
+    def link_views(self) -> None:
+        """Join view outputs to the node that made their base, when that node is in the graph."""
+        for base, oid in self.views:
+            src = self.ids.get(get_gradient_edge(base).node)
+            if src is not None:
+                self.graph.edges.append(Edge(src, oid, 0, "view"))
+
+    def _source_of(self, t: torch.Tensor) -> str | None:
+        """The node that produced `t`: its grad_fn, or for a leaf its grad accumulator."""
+        if not t.requires_grad:
+            return None
+        return self.node_id(get_gradient_edge(t).node)
+
+    def _leaf_node(self, nid: str, t: torch.Tensor) -> Node:
+        name, is_param = self.names.get(id(t), (None, False))
+        is_param = is_param or isinstance(t, torch.nn.Parameter)
+        module = name.rpartition(".")[0] if (is_param and name and self.with_modules) else None
+        label = name or ("parameter" if is_param else "tensor")
+        shape, dtype, device = self._tensor_meta(t)
+        return Node(nid, "param" if is_param else "leaf", label, shape, dtype, device, module)
+
+    def run(self) -> None:
+        nodes, edges, stack, ids = self.nodes, self.edges, self.stack, self.ids
+        while stack:
+            fn = stack.pop()
+            nid = ids[fn]
+            kind = _op_kinds.get(type(fn)) or _op_kind(type(fn))
+            if kind.accumulates:  # AccumulateGrad: show the tensor it fills
+                nodes.append(self._leaf_node(nid, fn.variable))
+                continue
+            nodes.append(self._op_node(nid, fn, kind))
+            for slot, (nxt, _) in enumerate(fn.next_functions):
+                if nxt is not None:
+                    src = ids.get(nxt)
+                    if src is None:  # first sight: number it and schedule its visit
+                        src = ids[nxt] = f"n{len(ids)}"
+                        stack.append(nxt)
+                    edges.append(_edge(Edge, (src, nid, slot, "data")))
+
+    def _op_node(self, nid: str, fn, kind: _OpKind) -> Node:
+        shape, dtype, device = self._op_meta(fn)
+        module = fn.metadata.get(MODULE_KEY) if self.with_modules else None
+        node = Node(nid, "op", kind.name, shape, dtype, device, module)
+        if kind.custom:
+            self._custom_saved(node, fn)
+            return node
+        kept = None if self.saved_values is None else self.saved_values.setdefault(fn, [])
+        for attr, name in kind.saved:
+            try:
+                value = getattr(fn, attr)
+            except RuntimeError:  # freed by a backward pass without retain_graph
+                node.attrs[name] = FREED
+                continue
+            if kept is not None:
+                kept.append((name, value))
+            if isinstance(value, torch.Tensor):  # the commonest case, without a call to _saved
+                self._saved_tensor(node, name, value)
+            elif value is not None:
+                self._saved(node, name, value)
+        return node
+
+    def _custom_saved(self, node: Node, fn: BackwardCFunction) -> None:
+        node.attrs["function"] = fn._forward_cls.__qualname__
+        for key, value in vars(fn).items():
+            if not key.startswith("_"):
+                node.attrs[key] = _text(value)
+        try:
+            value = fn.saved_tensors
+        except RuntimeError:
+            node.attrs["saved_tensors"] = FREED
+        else:
+            self._saved(node, "saved_tensors", value)
+
+    def _saved(self, node: Node, name: str, value: object) -> None:
+        if isinstance(value, torch.Tensor):
+            self._saved_tensor(node, name, value)
+        elif value is None:  # this op had no need to save that input
+            return
+        elif isinstance(value, (tuple, list)) and may_hold_tensors(value):
+            for i, v in enumerate(value):
+                if isinstance(v, torch.Tensor):
+                    self._saved_tensor(node, f"{name}[{i}]", v)
+        else:  # the commonest case (a number, a tuple of sizes): `_text(value)`, inlined
+            text = repr(value)
+            node.attrs[name] = text if len(text) <= MAX_ATTR_CHARS else _text(value)
+
+    def _meta(self, key: tuple) -> tuple[tuple[int, ...], str, str]:
+        """(shape, dtype, device) as plain data, one shared tuple per distinct key."""
+        meta = self.metas.get(key)
+        if meta is None:
+            shape, dtype, device = key
+            meta = self.metas[key] = (tuple(shape), dtype_name(dtype), str(device))
+        return meta
+
+    def _tensor_meta(self, t: torch.Tensor) -> tuple[tuple[int, ...], str, str]:
+        key = (t.shape, t.dtype, t.device)  # torch.Size hashes like its tuple
+        return self.metas.get(key) or self._meta(key)
+
+    def _op_meta(self, fn) -> tuple[tuple[int, ...] | None, str | None, str | None]:
+        """Shape, dtype and device of what the forward op produced (its gradient's metadata)."""
+        try:
+            meta = fn._input_metadata[0]
+            key = (tuple(meta.shape), meta.dtype, meta.device)
+            return self.metas.get(key) or self._meta(key)
+        except (AttributeError, IndexError, RuntimeError, TypeError):
+            return None, None, None
+
+    def _saved_tensor(self, op: Node, name: str, t: torch.Tensor) -> None:
+        sid = f"s{self.n_saved}"
+        self.n_saved += 1
+        key = (t.shape, t.dtype, t.device)
+        shape, dtype, device = self.metas.get(key) or self._meta(key)
+        self.nodes.append(Node(sid, "saved", name, shape, dtype, device, op.module))
+        self.edges.append(_edge(Edge, (sid, op.id, 0, "saved")))
+
+
+def may_hold_tensors(values: tuple | list) -> bool:
+    if values and type(values[0]) is int:  # sizes, strides, dims: the common non-tensor tuples
+        return False
+    for v in values:  # noqa: SIM110 (a plain loop: `any()` over a generator is twice as slow)
+        if isinstance(v, torch.Tensor):
+            return True
+    return False
+
+
+class _OpKind(NamedTuple):
+    """What every autograd node of one class shares, worked out once per class."""
+
+    name: str  # the class name, e.g. MulBackward0
+    custom: bool  # a custom `torch.autograd.Function` (its ctx holds what it saved)
+    saved: tuple[tuple[str, str], ...]  # ("_saved_self", "self"), ...
+    accumulates: bool  # AccumulateGrad: stands for the leaf tensor in `.variable`
+
+
+def _op_kind(cls: type) -> _OpKind:
+    kind = _op_kinds.get(cls)
+    if kind is None:
+        saved = tuple((a, a[len(_SAVED_PREFIX) :]) for a in dir(cls) if a.startswith(_SAVED_PREFIX))
+        custom = issubclass(cls, BackwardCFunction)
+        accumulates = cls.__name__ == "AccumulateGrad"
+        kind = _op_kinds[cls] = _OpKind(cls.__name__, custom, saved, accumulates)
+    return kind
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    """`float32` for `torch.float32` (cached: it is asked once per tensor)."""
+    name = _dtype_names.get(dtype)
+    if name is None:
+        name = _dtype_names[dtype] = str(dtype).removeprefix("torch.")
+    return name
+
+
+def _text(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_ATTR_CHARS else text[: MAX_ATTR_CHARS - 1] + "…"

@@ -1,0 +1,138 @@
+"""Tie each difference between two runs' graphs to the source line responsible.
+
+From plain data the sandbox worker returns (:mod:`graphlab.worker.dynamic`): the `if` whose
+branch went the other way or the `for` whose iteration count differed, innermost first.
+
+>>> controls = control_flow("if x > 0:\\n    y = x\\nfor i in range(2):\\n    y = y * x")
+>>> [(c.kind, c.line, c.end) for c in controls]
+[('if', 1, 2), ('for', 3, 4)]
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from graphlab.core.graph_diff import Difference, GraphDiff
+
+__all__ = ["Control", "Run", "attribute", "control_flow", "differing_controls"]
+
+
+@dataclass
+class Run:
+    """What one run of a program did, as plain data: the `if` tests taken ([line, taken] in
+    order), the `for` loops run ([line, iterations] in order), and the source line that created
+    each graph node (node id -> line)."""
+
+    branches: Sequence[Sequence] = ()
+    loops: Sequence[Sequence] = ()
+    node_lines: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Control:
+    """An `if` or `for` statement of the program: its kind, line and the lines it spans."""
+
+    kind: str  # "if" | "for"
+    line: int
+    end: int
+
+
+@functools.lru_cache(maxsize=16)  # one comparison asks for it several times
+def control_flow(source: str) -> tuple[Control, ...]:
+    """The `if`/`elif` and `for` statements of `source` (parsed only, never run)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ()
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.If, ast.For)):
+            kind = "if" if isinstance(node, ast.If) else "for"
+            found.append(Control(kind, node.lineno, node.end_lineno or node.lineno))
+    return tuple(sorted(found, key=lambda c: (c.line, -c.end)))
+
+
+def differing_controls(source: str, run_a: Run, run_b: Run) -> dict[int, str]:
+    """Line of each `if`/`for` that behaved differently in the two runs -> what differed."""
+    out: dict[int, str] = {}
+    for c in control_flow(source):
+        if c.kind == "if":
+            ta = [bool(t) for line, t in run_a.branches if line == c.line]
+            tb = [bool(t) for line, t in run_b.branches if line == c.line]
+            if ta != tb:
+                out[c.line] = (
+                    f"`if` on line {c.line} went {_branch_text(ta)} in A, {_branch_text(tb)} in B"
+                )
+        else:
+            na = [int(n) for line, n in run_a.loops if line == c.line]
+            nb = [int(n) for line, n in run_b.loops if line == c.line]
+            if na != nb:
+                out[c.line] = (
+                    f"`for` on line {c.line} ran {_count_text(na)} in A, {_count_text(nb)} in B"
+                )
+    return out
+
+
+def attribute(delta: GraphDiff, source: str, run_a: Run, run_b: Run) -> list[Difference]:
+    """Fill in `line` and `why` of each difference; returns `delta.differences`.
+
+    A node created inside an `if`/`for` body whose behaviour differed is tied to that statement
+    (the innermost one that differed). A changed node whose input now comes from another node
+    inherits the reason of that input. Anything else happened because the values differed.
+    """
+    controls = control_flow(source)
+    differed = differing_controls(source, run_a, run_b)
+    by_b: dict[str, Difference] = {}
+    for d in delta.differences:
+        line = run_b.node_lines.get(d.b) if d.b else None
+        if line is None and d.a:
+            line = run_a.node_lines.get(d.a)
+        cause = _innermost(controls, differed, line)
+        if cause is not None:
+            d.line, d.why = cause, differed[cause]
+        elif not d.inputs:
+            d.line = line
+            d.why = f"line {line} ran with different values" if line else "the values differed"
+        if d.b:
+            by_b[d.b] = d
+    for d in delta.differences:  # changed because an input changed: that input's reason
+        if d.inputs and not d.why:
+            d.why = "its input now comes from another node"
+            for nid in d.inputs:
+                cause = by_b.get(nid)
+                if cause is not None and cause.why:
+                    d.why, d.line = f"its input changed: {cause.why}", cause.line
+                    break
+    return delta.differences
+
+
+def _innermost(
+    controls: Sequence[Control], differed: dict[int, str], line: int | None
+) -> int | None:
+    if line is None:
+        return None
+    best = None
+    for c in controls:
+        if c.line in differed and c.line < line <= c.end:
+            best = c.line if best is None or c.line > best else best
+    return best
+
+
+def _branch_text(taken: list[bool]) -> str:
+    if not taken:
+        return "unreached"
+    words = ["the `if` body" if t else "the `else` side" for t in taken]
+    return (
+        words[0] if len(words) == 1 else "[" + ", ".join("if" if t else "else" for t in taken) + "]"
+    )
+
+
+def _count_text(counts: list[int]) -> str:
+    if not counts:
+        return "not at all"
+    if len(counts) == 1:
+        return f"{counts[0]} time" + ("" if counts[0] == 1 else "s")
+    return f"{counts} times"

@@ -1,0 +1,12 @@
+"""Record a forward pass op by op and the backward pass node by node, with values and gradients."""
+
+from .formulas import NOTATION, RULES, Rule, rule_for
+from .recorder import BackwardStep, ForwardStep, LeafGrad, Recorder
+from .rules import filled, tex
+from .serialize import to_data
+from .values import Value, snapshot, to_plain
+
+__all__ = [
+    "NOTATION", "RULES", "BackwardStep", "ForwardStep", "LeafGrad", "Recorder", "Rule", "Value",
+    "filled", "rule_for", "snapshot", "tex", "to_data", "to_plain",
+]  # fmt: skip

@@ -1,0 +1,110 @@
+"""What the Step Through page shows at each frame of a recording (plain data in, plain data out).
+
+A recording (:func:`graphlab.worker.record.to_data`) becomes a list of frames: its forward steps,
+then its backward steps, then one final frame with the leaf gradients. For each frame,
+:func:`highlight` gives the node roles for :func:`graphlab.to_dot` and the edges that carry
+gradient, and :func:`frame_dot` draws it.
+
+>>> from graphlab.lessons.recordings import record_example
+>>> data = record_example("shared")
+>>> [f.phase for f in frames(data)]
+['forward', 'forward', 'forward', 'backward', 'backward', 'backward', 'final']
+>>> highlight(data, frames(data)[4]).roles["n1"], highlight(data, frames(data)[4]).edges
+('active', [('n2', 'n1'), ('n2', 'n1')])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphlab.core.graph import Graph
+
+from .dot import to_dot
+
+__all__ = [
+    "Frame",
+    "Highlight",
+    "frame_dot",
+    "frames",
+    "highlight",
+    "next_frame",
+]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """`phase` is "forward", "backward" or "final"; `step` indexes that phase's steps."""
+
+    phase: str
+    step: int | None = None
+
+
+@dataclass
+class Highlight:
+    roles: dict[str, str] = field(default_factory=dict)  # node id -> active / done / path
+    edges: list[tuple[str, str]] = field(default_factory=list)  # (src, dst) carrying gradient
+
+
+def frames(data: dict[str, Any], all_ops: bool = False) -> list[Frame]:
+    """The frames to step through; forward ops that built no graph node only with `all_ops`."""
+    out = [Frame("forward", s["index"]) for s in data.get("forward", []) if all_ops or s["nodes"]]
+    backward = data.get("backward", [])
+    out.extend(Frame("backward", s["index"]) for s in backward)
+    if backward:
+        out.append(Frame("final"))
+    return out
+
+
+def next_frame(position: int, count: int) -> tuple[int, bool]:
+    """The position after `position` while playing, and whether to keep playing."""
+    if position + 1 >= count:
+        return max(count - 1, 0), False
+    return position + 1, position + 2 < count
+
+
+def highlight(data: dict[str, Any], frame: Frame) -> Highlight:
+    graph = data.get("graph") or {"nodes": [], "edges": []}
+    outputs = {e["dst"]: e["src"] for e in graph["edges"] if e["dst"].startswith("o")}
+    if frame.phase == "forward":
+        return _forward(data, frame.step, outputs)
+    if frame.phase == "backward":
+        return _backward(data, frame.step, outputs)
+    roles = {n["id"]: "done" for n in graph["nodes"] if n["kind"] != "saved"}
+    roles.update((leaf["node"], "active") for leaf in data.get("leaves", []))
+    return Highlight(roles)
+
+
+def _forward(data: dict[str, Any], index: int, outputs: dict[str, str]) -> Highlight:
+    roles: dict[str, str] = {}
+    for step in data["forward"][: index + 1]:
+        role = "active" if step["index"] == index else "done"
+        roles.update((nid, role) for nid in step["nodes"])
+    for out, src in outputs.items():
+        if src in roles:
+            roles[out] = roles[src]
+    return Highlight(roles)
+
+
+def _backward(data: dict[str, Any], index: int, outputs: dict[str, str]) -> Highlight:
+    roles = dict.fromkeys(outputs, "done")
+    for step in data["backward"][:index]:
+        roles[step["node"]] = "done"
+        for target, grad in zip(step["targets"], step["grad_inputs"], strict=True):
+            if target is not None and grad is not None:
+                roles.setdefault(target, "path")  # gradient waiting there
+    step = data["backward"][index]
+    roles[step["node"]] = "active"
+    edges = [
+        (target, step["node"])
+        for target, grad in zip(step["targets"], step["grad_inputs"], strict=True)
+        if target is not None and grad is not None
+    ]
+    if index == 0:
+        edges.extend((src, out) for out, src in outputs.items() if src == step["node"])
+    return Highlight(roles, edges)
+
+
+def frame_dot(graph: Graph, hl: Highlight, **options: Any) -> str:
+    """`to_dot(graph)` with this frame's nodes and gradient-carrying edges highlighted."""
+    return to_dot(graph, highlight=hl.roles, highlight_edges=hl.edges, **options)

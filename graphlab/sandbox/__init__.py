@@ -1,0 +1,17 @@
+"""A small, safe tensor language for code typed by visitors (:func:`evaluate`), and share links.
+
+Nothing a visitor types reaches ``eval``/``exec``, the filesystem or the network; every program
+is checked against an allowlist and runs under budgets (see :mod:`graphlab.sandbox.evaluation`).
+"""
+
+from .check import check_program
+from .errors import ExpressionError, Limits
+from .evaluation import Evaluation, evaluate
+from .gradcheck import check_gradients
+from .interpreter import Interpreter
+from .share import ShareLinkError, decode_program, encode_program
+
+__all__ = [
+    "Evaluation", "ExpressionError", "Interpreter", "Limits", "ShareLinkError",
+    "check_gradients", "check_program", "decode_program", "encode_program", "evaluate",
+]  # fmt: skip

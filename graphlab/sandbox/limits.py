@@ -1,0 +1,235 @@
+"""The budget of one evaluation: size, memory and compute checked *before* the work is done.
+
+Every torch call first runs on copies of its tensor arguments on the ``meta`` device, which
+computes shapes and dtypes without allocating or computing anything. From that dry run the
+budget learns each result's element count and bytes, estimates the FLOPs, and refuses the call
+if any limit would be passed; only then does the real call run.
+
+>>> budget = Budget(Limits(max_numel=10))
+>>> budget.dry_run("torch.zeros", torch.zeros, (100,), {"device": "meta"})
+Traceback (most recent call last):
+...
+graphlab.sandbox.limits.LimitExceeded: torch.zeros: this would make a tensor of 100 elements ...
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import torch
+
+from .errors import ExpressionError, Limits
+
+__all__ = ["Budget", "LimitExceeded", "clean_error", "short_name", "tensors_in", "to_meta"]
+
+# Ops costing about 2·K FLOPs per output element, K the inner (last) size of the first input.
+_INNER_PRODUCT = frozenset({"matmul", "mm", "bmm", "mv", "dot", "linear", "@", "@="})
+_CONV = frozenset({"conv1d", "conv2d"})
+_POOL = frozenset({"max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"})
+_SORTING = frozenset({"sort", "argsort", "topk", "unique"})
+_SHARES_STORAGE = frozenset({"detach", "detach_", "requires_grad_", "retain_grad", "data"})
+
+
+def tensors_in(value: object) -> list[torch.Tensor]:
+    """Tensors in a value, in order, through lists, tuples and dict values (no recursion)."""
+    found: list[torch.Tensor] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, torch.Tensor):
+            found.append(item)
+        elif isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            stack.extend(reversed(item.values()))
+    return found
+
+
+class LimitExceeded(ExpressionError):
+    """A budget would be passed (as opposed to a call that is wrong in itself)."""
+
+
+def short_name(name: str) -> str:
+    """``matmul`` for ``torch.matmul``, ``.matmul()`` or ``F.matmul``; ``@`` for `` `@` ``."""
+    return name.rsplit(".", 1)[-1].strip("`()")
+
+
+def to_meta(value: object) -> object:
+    """A copy of ``value`` with each tensor replaced by an empty one of the same shape, strides
+    and dtype on the ``meta`` device (so view rules still apply)."""
+    if isinstance(value, torch.Tensor):
+        return torch.empty_strided(value.shape, value.stride(), dtype=value.dtype, device="meta")
+    if isinstance(value, list):
+        return [to_meta(v) for v in value]
+    if isinstance(value, tuple) and not isinstance(value, torch.Size):
+        return tuple(to_meta(v) for v in value)
+    if isinstance(value, dict):
+        return {k: to_meta(v) for k, v in value.items()}
+    return value
+
+
+def clean_error(err: BaseException) -> str:
+    """The first meaningful line of a torch or Python error, without C++ frames."""
+    text = str(err).strip() or type(err).__name__
+    line = text.splitlines()[0].strip()
+    for marker in (" (Triggered internally", "Exception raised from"):
+        line = line.split(marker)[0]
+    return line[:300]
+
+
+def _is_data_dependent(err: BaseException) -> bool:
+    """Whether a dry-run failure means 'the meta device cannot know', not 'the call is wrong'."""
+    return isinstance(err, NotImplementedError) or "meta" in str(err).lower()
+
+
+class Budget:
+    """Running totals of one evaluation, and the checks against its limits."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.flops = 0
+        self.bytes = 0
+        self.steps = 0
+        self._deadline = (
+            None if limits.max_seconds is None else time.monotonic() + limits.max_seconds
+        )
+
+    # -- interpreter steps -------------------------------------------------------------------
+    def step(self) -> None:
+        """Count one syntax-tree node; refuse past the step limit or the deadline."""
+        self.steps += 1
+        if self.steps > self.limits.max_steps:
+            raise LimitExceeded(
+                f"the program runs more than {self.limits.max_steps:,} steps; "
+                "use fewer or shorter loops"
+            )
+        if self._deadline is not None and self.steps % 64 == 0:
+            self.check_time()
+
+    def check_time(self) -> None:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise LimitExceeded(f"the program took longer than {self.limits.max_seconds:g} s")
+
+    # -- tensor work ---------------------------------------------------------------------------
+    def dry_run(
+        self,
+        name: str,
+        fn: Callable[..., object],
+        args: tuple[object, ...],
+        kwargs: dict[str, object],
+        *,
+        data_dependent: bool = False,
+    ) -> object:
+        """Run ``fn`` on meta copies, charge its estimated cost, and return the meta result.
+
+        Raises ExpressionError (without a position; the interpreter adds it) when the call is
+        wrong or too expensive. ``data_dependent``: the result size depends on values, so a
+        failed dry run is answered with an upper bound instead.
+        """
+        meta_args, meta_kwargs = to_meta(args), to_meta(kwargs)
+        try:
+            with torch.no_grad():
+                out = fn(*meta_args, **meta_kwargs)
+        except Exception as err:  # torch raises many types; all mean "refuse this call"
+            if data_dependent and _is_data_dependent(err):
+                self._charge_bound(name, tensors_in((args, kwargs)))
+                return None
+            if _is_data_dependent(err):
+                raise ExpressionError(
+                    f"{name}: the size of this result depends on the data, so it cannot be "
+                    "checked before running; pass explicit sizes"
+                ) from None
+            raise ExpressionError(f"{name}: {clean_error(err)}") from None
+        window = _pool_window(name, args, kwargs)
+        self.charge_result(name, tensors_in((meta_args, meta_kwargs)), out, window)
+        return out
+
+    def charge_result(
+        self, name: str, inputs: list[torch.Tensor], out: object, window: int = 1
+    ) -> None:
+        """Check sizes, memory and FLOPs of a result computed by a dry run.
+
+        ``window``: input elements each output element reads (pooling), 1 otherwise.
+        """
+        outputs = tensors_in(out)
+        for tensor in outputs:
+            self.check_numel(name, tensor.shape)
+        fresh = [
+            t
+            for t in outputs
+            if not t._is_view()
+            and all(t is not i for i in inputs)
+            and short_name(name) not in _SHARES_STORAGE
+        ]
+        new_bytes = sum(t.numel() * t.element_size() for t in fresh)
+        flops = _estimate_flops(name, inputs, outputs) + window * sum(t.numel() for t in outputs)
+        self.charge(name, flops, new_bytes)
+
+    def _charge_bound(self, name: str, inputs: list[torch.Tensor]) -> None:
+        """Charge an upper bound for a result whose size depends on the data."""
+        bound = max((t.numel() * max(t.dim(), 1) for t in inputs), default=0)
+        self.check_numel(name, torch.Size([bound]))
+        self.charge(name, 2 * sum(t.numel() for t in inputs) + bound, 8 * bound)
+
+    def check_numel(self, name: str, shape: torch.Size) -> None:
+        numel = math.prod(shape)
+        if numel > self.limits.max_numel:
+            raise LimitExceeded(
+                f"{name}: this would make a tensor of {numel:,} elements (shape "
+                f"{list(shape)}); the limit is {self.limits.max_numel:,} per tensor"
+            )
+
+    def charge(self, name: str, flops: int, new_bytes: int) -> None:
+        """Add to the totals, refusing (before the work is done) if a budget would be passed."""
+        if self.bytes + new_bytes > self.limits.max_bytes:
+            raise LimitExceeded(
+                f"{name}: the program would allocate {_mb(self.bytes + new_bytes)} of tensors "
+                f"in all; the limit is {_mb(self.limits.max_bytes)}; use smaller tensors"
+            )
+        if self.flops + flops > self.limits.max_flops:
+            raise LimitExceeded(
+                f"{name}: the program would need about {_flops(self.flops + flops)} of "
+                f"compute; the limit is {_flops(self.limits.max_flops)}; use smaller tensors "
+                "or fewer iterations"
+            )
+        self.bytes += new_bytes
+        self.flops += flops
+
+
+def _estimate_flops(name: str, inputs: list[torch.Tensor], outputs: list[torch.Tensor]) -> int:
+    """Rough FLOPs of one call: inputs read plus outputs written, times the work per element."""
+    out_numel = sum(t.numel() for t in outputs)
+    base = sum(t.numel() for t in inputs) + out_numel
+    short = short_name(name)
+    if short in _INNER_PRODUCT and inputs and inputs[0].dim() > 0:
+        return base + 2 * out_numel * inputs[0].shape[-1]
+    if short in _CONV and len(inputs) >= 2 and inputs[1].dim() > 0:
+        weight = inputs[1]
+        return base + 2 * out_numel * (weight.numel() // max(weight.shape[0], 1))
+    if short in _SORTING:
+        return base * max(1, math.ceil(math.log2(base + 2)))
+    return base
+
+
+def _pool_window(name: str, args: tuple[object, ...], kwargs: dict[str, object]) -> int:
+    """Elements of a pooling window (1 for other calls), from the kernel_size argument."""
+    short = short_name(name)
+    if short not in _POOL:
+        return 1
+    kernel = args[1] if len(args) > 1 else kwargs.get("kernel_size", 1)
+    dims = 2 if short.endswith("2d") else 1
+    if isinstance(kernel, int):
+        return max(kernel, 1) ** dims
+    if isinstance(kernel, (list, tuple)) and all(isinstance(k, int) for k in kernel):
+        return max(math.prod(kernel), 1)
+    return 1
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f} MB"
+
+
+def _flops(n: int) -> str:
+    return f"{n / 1e9:.2f} GFLOP" if n >= 1e8 else f"{n / 1e6:.1f} MFLOP"

@@ -1,0 +1,88 @@
+"""Programs in share links: ``?code=<base64url>`` (or plain text typed by hand).
+
+A link is input from anyone, so :func:`decode_program` bounds its length, refuses what is not
+text, and raises :class:`ShareLinkError` (a ValueError with a sentence for the visitor) instead
+of anything else. What the program *does* is still checked by the sandbox later.
+
+>>> encode_program("y = x * x\\n")
+'eSA9IHggKiB4Cg'
+>>> decode_program("eSA9IHggKiB4Cg")
+'y = x * x\\n'
+>>> decode_program("y = x * x")
+'y = x * x'
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from .errors import Limits
+
+__all__ = [
+    "MAX_PROGRAM_CHARS",
+    "MAX_PARAM_CHARS",
+    "ShareLinkError",
+    "decode_program",
+    "encode_program",
+]
+
+MAX_PROGRAM_CHARS = Limits().max_source_chars  # the sandbox refuses longer programs anyway
+MAX_PARAM_CHARS = 4 * (4 * MAX_PROGRAM_CHARS) // 3 + 4  # base64 of 4-byte UTF-8 characters
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+class ShareLinkError(ValueError):
+    """A ``code`` value that cannot be a program; the message is safe to show as text."""
+
+
+def encode_program(source: str) -> str:
+    """URL-safe base64 of the UTF-8 text, without padding."""
+    return base64.urlsafe_b64encode(source.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_program(value: object) -> str:
+    """The program in a ``code`` value: base64url when it decodes to text, else the value itself.
+
+    >>> decode_program("a" * 20_000)
+    Traceback (most recent call last):
+    ...
+    graphlab.sandbox.share.ShareLinkError: the link's program is too long (20,000 characters; ...
+    """
+    if not isinstance(value, str):
+        raise ShareLinkError("the link's program is not text")
+    if len(value) > MAX_PARAM_CHARS:
+        raise ShareLinkError(
+            f"the link's program is too long ({len(value):,} characters; the limit is "
+            f"{MAX_PARAM_CHARS:,})"
+        )
+    source = _from_base64(value)
+    if source is None:
+        source = value
+    source = source.replace("\r\n", "\n")
+    if len(source) > MAX_PROGRAM_CHARS:
+        raise ShareLinkError(
+            f"the link's program is {len(source):,} characters long; the limit is "
+            f"{MAX_PROGRAM_CHARS:,}"
+        )
+    bad = next((c for c in source if _is_control(c)), None)
+    if bad is not None:
+        raise ShareLinkError(f"the link's program contains the control character U+{ord(bad):04X}")
+    return source
+
+
+def _from_base64(value: str) -> str | None:
+    """The decoded text, or None when ``value`` is not base64url of printable UTF-8."""
+    if not _BASE64URL.fullmatch(value) or len(value) % 4 == 1:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return None if any(_is_control(c) for c in text) else text
+
+
+def _is_control(char: str) -> bool:
+    return char not in _ALLOWED_CONTROLS and (ord(char) < 32 or 0x7F <= ord(char) < 0xA0)

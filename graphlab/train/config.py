@@ -1,0 +1,143 @@
+"""What a training run is: the validated ``TrainConfig`` and the optimizer it names.
+
+>>> TrainConfig(optimizer="sgd").lr  # each optimizer has a sensible default learning rate
+0.1
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import torch
+
+from graphlab.core.device import DEVICES
+from graphlab.models.mnist import MODELS
+from graphlab.models.spec import is_int
+
+__all__ = ["DEFAULT_LR", "OPTIMIZERS", "SCHEDULES", "TrainConfig", "build_optimizer", "lr_at"]
+
+OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
+SCHEDULES = ("cosine", "constant")
+# Rates that train both models well in a few epochs; what a learner should start from.
+DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 1e-3, "rmsprop": 1e-3}
+_MAX_BATCH = 65_536
+_MAX_EPOCHS = 100
+
+
+def _choice(name: str, value: object, options: tuple[str, ...]) -> str | None:
+    if value in options:
+        return None
+    return f"{name} must be one of {', '.join(options)} (got {value!r})"
+
+
+def _int_in(name: str, value: object, low: int, high: int) -> str | None:
+    if is_int(value) and low <= value <= high:
+        return None
+    return f"{name} must be an integer from {low} to {high} (got {value!r})"
+
+
+def _lr_problem(lr: object, optimizer: str) -> str | None:
+    if lr is None and optimizer not in DEFAULT_LR:
+        return None  # no default to pick; the optimizer problem says it all
+    if isinstance(lr, int | float) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0:
+        return None
+    return f"lr must be a positive finite number (got {lr!r})"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run; invalid values raise ``ValueError`` naming every problem at once.
+
+    ``lr=None`` picks ``DEFAULT_LR[optimizer]``. ``schedule="cosine"`` lowers the rate from
+    ``lr`` towards 0 over the whole run (``lr_at``), which is what lets the defaults reach 97%
+    (MLP, 3 epochs) and 98.5% (CNN, 2 epochs); ``constant`` keeps ``lr``. ``train_size`` and
+    ``test_size`` keep only the first N images of a split (quick demos and tests).
+
+    >>> TrainConfig(model="cnn", optimizer="momentum", epochs=2).lr
+    0.05
+    >>> TrainConfig(optimizer="adamw")
+    Traceback (most recent call last):
+    ...
+    ValueError: invalid TrainConfig: optimizer must be one of sgd, momentum, adam, rmsprop (got 'adamw')
+    """
+
+    model: str = "mlp"
+    optimizer: str = "adam"
+    lr: float | None = None
+    batch_size: int = 64
+    epochs: int = 1
+    schedule: str = "cosine"
+    device: str = "auto"
+    seed: int = 0
+    train_size: int | None = None
+    test_size: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.lr is None and self.optimizer in DEFAULT_LR:
+            object.__setattr__(self, "lr", DEFAULT_LR[self.optimizer])
+        problems = [p for p in self._problems() if p]
+        if problems:
+            raise ValueError("invalid TrainConfig: " + "; ".join(problems))
+
+    def _problems(self) -> Iterable[str | None]:
+        yield _choice("model", self.model, MODELS)
+        yield _choice("optimizer", self.optimizer, OPTIMIZERS)
+        yield _lr_problem(self.lr, self.optimizer)
+        yield _int_in("batch_size", self.batch_size, 1, _MAX_BATCH)
+        yield _int_in("epochs", self.epochs, 1, _MAX_EPOCHS)
+        yield _choice("schedule", self.schedule, SCHEDULES)
+        yield _choice("device", self.device, DEVICES)
+        yield _int_in("seed", self.seed, 0, 2**63 - 1)
+        for name in ("train_size", "test_size"):
+            if getattr(self, name) is not None:
+                yield _int_in(name, getattr(self, name), 1, 10**9)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values only, so a checkpoint loads with ``weights_only=True``."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        """Inverse of ``to_dict``; unknown keys are an error rather than silently dropped.
+
+        >>> TrainConfig.from_dict(TrainConfig(epochs=3).to_dict()).epochs
+        3
+        """
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"invalid TrainConfig: unknown fields {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+
+def build_optimizer(
+    config: TrainConfig, params: Iterable[torch.nn.Parameter]
+) -> torch.optim.Optimizer:
+    """The optimizer ``config`` names, at ``config.lr``.
+
+    >>> build_optimizer(TrainConfig(optimizer="momentum"), [torch.nn.Parameter(torch.zeros(1))])
+    ... # doctest: +ELLIPSIS
+    SGD (...
+    """
+    lr = float(config.lr)
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    if config.optimizer == "momentum":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    return torch.optim.RMSprop(params, lr=lr)
+
+
+def lr_at(config: TrainConfig, step: int, total_steps: int) -> float:
+    """The learning rate for 0-based ``step`` of ``total_steps``: a function of the step alone,
+    so a resumed run gets exactly the rates of an uninterrupted one.
+
+    >>> lr_at(TrainConfig(lr=0.1), 0, 100), lr_at(TrainConfig(lr=0.1), 50, 100)
+    (0.1, 0.05)
+    """
+    if config.schedule == "constant":
+        return float(config.lr)
+    return float(config.lr) * 0.5 * (1 + math.cos(math.pi * min(step / total_steps, 1.0)))

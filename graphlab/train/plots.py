@@ -1,0 +1,257 @@
+"""Charts of a training run: pure functions from a ``History`` or tensors to a figure.
+
+The two live curves (loss and accuracy) are Altair charts: the page redraws them twice a second
+with a constant spec and new data, which Streamlit applies to the existing Vega view, and their
+zoom is a selection (``ZOOM``) that the page activates, so the visitor's zoom and pan stay. The
+rest are Plotly figures. The loss curve thins a long history to
+``max_points`` so a redraw stays small however long the run.
+
+>>> from graphlab.train.metrics import History
+>>> chart = loss_chart(History(steps=[1, 2, 3], losses=[2.3, 2.1, 1.9], smoothed=[2.3, 2.2, 2.1]))
+>>> sorted(set(chart.data["curve"])), len(chart.data)
+(['loss', 'smoothed'], 6)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import torch
+
+from .metrics import History, PredictionSample, Snapshot
+
+__all__ = [
+    "ZOOM",
+    "accuracy_chart",
+    "confusion_figure",
+    "loss_chart",
+    "predictions_figure",
+    "probability_figure",
+    "progress_text",
+    "thin",
+]
+
+RIGHT, WRONG, RAW, LINE, TEST = "#2e7d32", "#c62828", "#90caf9", "#1565c0", "#ef6c00"
+ZOOM = "zoom"  # the name of the live curves' scale-bound selection
+_MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+
+
+def thin(xs: Sequence[float], ys: Sequence[float], max_points: int) -> tuple[list, list]:
+    """Every k-th point of ``(xs, ys)`` so at most about ``max_points`` remain; the last is kept.
+
+    >>> thin(range(10), range(10), 4)
+    ([0, 3, 6, 9], [0, 3, 6, 9])
+    """
+    xs, ys = list(xs), list(ys)
+    if len(xs) <= max_points:
+        return xs, ys
+    stride = -(-len(xs) // max_points)  # ceil
+    keep = list(range(0, len(xs), stride))
+    if keep[-1] != len(xs) - 1:
+        keep[-1] = len(xs) - 1
+    return [xs[i] for i in keep], [ys[i] for i in keep]
+
+
+def _zoomable(
+    chart: alt.Chart, title: str | alt.TitleParams, height: int, legend: str = "top-right"
+) -> alt.Chart:
+    """Wheel zoom and drag pan on both axes (double-click resets), drawn as SVG at ``height``.
+
+    The zoom is the interval selection ``ZOOM`` bound to the scales. A page that redraws the
+    chart with new data keeps it only if it activates that selection (``selection_mode=ZOOM``
+    with a ``key``): Streamlit clears any other scale-bound selection when the data change.
+    """
+    return (
+        chart.properties(title=title, height=height, usermeta={"embedOptions": {"renderer": "svg"}})
+        .configure_legend(orient=legend, title=None, fillColor="transparent")
+        .interactive(name=ZOOM)
+    )
+
+
+def loss_chart(history: History, max_points: int = 1500, height: int = 320) -> alt.Chart:
+    """The loss of every step (faint) and its smoothed value (bold) against the step.
+
+    >>> chart = loss_chart(History(steps=[1, 2], losses=[2.3, 2.1], smoothed=[2.3, 2.2]))
+    >>> chart.data.to_dict("records")[-1]
+    {'step': 2, 'loss': 2.2, 'curve': 'smoothed'}
+    """
+    frames = []
+    for curve, ys in (("loss", history.losses), ("smoothed", history.smoothed)):
+        xs, ys = thin(history.steps, ys, max_points)
+        frames.append(pd.DataFrame({"step": xs, "loss": ys, "curve": curve}))
+    data = pd.concat(frames, ignore_index=True).astype({"step": "int64", "loss": "float64"})
+    curves = alt.Scale(domain=["loss", "smoothed"], range=[RAW, LINE])
+    chart = (
+        alt.Chart(data)
+        .mark_line()
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("loss:Q", title="loss"),
+            color=alt.Color("curve:N", scale=curves),
+            strokeWidth=alt.condition("datum.curve == 'smoothed'", alt.value(2.5), alt.value(1)),
+        )
+    )
+    return _zoomable(chart, "Training loss (cross-entropy)", height)
+
+
+def accuracy_chart(history: History, height: int = 320) -> alt.Chart:
+    """Train and test accuracy after each finished epoch, in percent.
+
+    >>> h = History(epochs=[{"epoch": 1, "train_acc": 0.9, "test_acc": 0.95}])
+    >>> accuracy_chart(h).data.to_dict("records")
+    [{'epoch': 1, 'accuracy': 90.0, 'split': 'train'}, {'epoch': 1, 'accuracy': 95.0, 'split': 'test'}]
+    """
+    rows = [
+        {"epoch": e["epoch"], "accuracy": 100 * e[f"{split}_acc"], "split": split}
+        for e in history.epochs
+        for split in ("train", "test")
+    ]
+    data = pd.DataFrame(rows, columns=["epoch", "accuracy", "split"]).astype(
+        {"epoch": "int64", "accuracy": "float64"}
+    )
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("accuracy:Q", title="accuracy (%)", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color(
+                "split:N", scale=alt.Scale(domain=["train", "test"], range=[LINE, TEST])
+            ),
+        )
+    )
+    title = "Accuracy after each epoch"
+    if not rows:
+        title = alt.TitleParams(title, subtitle="appears when the first epoch ends")
+    return _zoomable(chart, title, height, legend="bottom-right")
+
+
+def confusion_figure(matrix: torch.Tensor, height: int = 420) -> go.Figure:
+    """Heat map of a ``(10, 10)`` confusion matrix: rows are the true digit, columns the guess.
+
+    >>> confusion_figure(torch.eye(10, dtype=torch.int64)).data[0].z[3][3]
+    1
+    """
+    counts = matrix.tolist()
+    digits = [str(d) for d in range(len(counts))]
+    fig = go.Figure(
+        go.Heatmap(
+            z=counts,
+            x=digits,
+            y=digits,
+            text=counts,
+            texttemplate="%{text}",
+            colorscale="Blues",
+            showscale=False,
+            hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title="Confusion matrix (test set)",
+        xaxis={"title": "predicted digit", "side": "top", "type": "category"},
+        yaxis={"title": "true digit", "autorange": "reversed", "type": "category"},
+        uirevision="confusion",
+        height=height,
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+    )
+    return fig
+
+
+def _mosaic(sample: PredictionSample, cols: int, border: int = 2) -> np.ndarray:
+    """An RGB picture of the images side by side, each framed green (right) or red (wrong)."""
+    n = len(sample.labels)
+    rows = max(1, -(-n // cols))
+    tile = 28 + 2 * border
+    picture = np.full((rows * tile, cols * tile, 3), 255, dtype=np.uint8)
+    pixels = (255 * (1 - sample.images.clamp(0, 1))).round().to(torch.uint8).numpy()  # ink dark
+    for i in range(n):
+        r, c = divmod(i, cols)
+        y, x = r * tile, c * tile
+        frame = RIGHT if bool(sample.correct[i]) else WRONG
+        picture[y : y + tile, x : x + tile] = [int(frame[k : k + 2], 16) for k in (1, 3, 5)]
+        picture[y + border : y + border + 28, x + border : x + border + 28] = pixels[i][..., None]
+    return picture
+
+
+def predictions_figure(sample: PredictionSample, cols: int = 8) -> go.Figure:
+    """A grid of test images, each titled with the model's guess; mistakes framed in red and
+    titled ``guess ✗ (true)``.
+
+    >>> s = PredictionSample(torch.arange(2), torch.zeros(2, 28, 28), torch.tensor([3, 5]),
+    ...                      torch.tensor([3, 6]))
+    >>> [a.text for a in predictions_figure(s).layout.annotations]
+    ['3', '6 ✗ (5)']
+    """
+    tile = 32
+    picture = _mosaic(sample, cols)
+    fig = go.Figure(go.Image(z=picture, hoverinfo="skip"))
+    for i, (label, guess) in enumerate(
+        zip(sample.labels.tolist(), sample.predictions.tolist(), strict=True)
+    ):
+        r, c = divmod(i, cols)
+        right = label == guess
+        fig.add_annotation(
+            x=c * tile + tile / 2,
+            y=r * tile,
+            text=str(guess) if right else f"{guess} ✗ ({label})",
+            showarrow=False,
+            yshift=8,
+            font={"color": RIGHT if right else WRONG, "size": 13},
+        )
+    rows = picture.shape[0] // tile
+    fig.update_layout(
+        title="Test images: the model's guess above each (red: a mistake, true digit in brackets)",
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        uirevision="predictions",
+        height=90 + rows * 110,
+        margin={"l": 0, "r": 0, "t": 60, "b": 0},
+    )
+    return fig
+
+
+def probability_figure(probabilities: torch.Tensor, height: int = 280) -> go.Figure:
+    """Bars of the ten class probabilities (a ``(10,)`` or ``(1, 10)`` tensor); the guess is green.
+
+    >>> fig = probability_figure(torch.tensor([0.1] * 10))
+    >>> fig.data[0].x
+    ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')
+    """
+    probs = probabilities.detach().reshape(-1).float().cpu()
+    best = int(probs.argmax())
+    fig = go.Figure(
+        go.Bar(
+            x=[str(d) for d in range(len(probs))],
+            y=(100 * probs).tolist(),
+            marker_color=[RIGHT if d == best else RAW for d in range(len(probs))],
+            hovertemplate="digit %{x}: %{y:.1f}%<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=f"Prediction: {best} ({100 * float(probs[best]):.1f}%)",
+        xaxis={"title": "digit", "type": "category"},
+        yaxis={"title": "probability (%)", "range": [0, 100]},
+        uirevision="probabilities",
+        height=height,
+        margin=_MARGIN,
+    )
+    return fig
+
+
+def progress_text(snapshot: Snapshot, epochs: int) -> str:
+    """One line for a progress bar: epoch, step, throughput and device.
+
+    >>> from graphlab.train.metrics import Snapshot
+    >>> s = Snapshot("running", "", 5, 0, 5, 10, 20, 0.25, 1234.5, "cpu", 1.0, History(), None)
+    >>> progress_text(s, epochs=2)
+    'epoch 1 of 2 · step 5 of 20 · 1,234 samples/s on cpu'
+    """
+    epoch = min(snapshot.epoch + 1, epochs)
+    return (
+        f"epoch {epoch} of {epochs} · step {snapshot.step} of {snapshot.total_steps} · "
+        f"{snapshot.samples_per_s:,.0f} samples/s on {snapshot.device}"
+    )

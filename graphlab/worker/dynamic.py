@@ -1,0 +1,80 @@
+"""Dynamic Graphs in the worker: run a program once, with what a diff needs to explain itself.
+
+Besides the graph, the reply says which way each `if` went, how many times each `for` looped and
+which source line created each autograd node: plain JSON data, so the server diffs two runs
+(:mod:`graphlab.lessons.dynamic`) without touching a tensor.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import torch
+
+from graphlab.core.graph import Graph
+from graphlab.core.modules import next_sequence, tag_new_nodes
+from graphlab.core.walk import capture_ids
+from graphlab.sandbox import Interpreter, Limits, check_program
+
+__all__ = ["LINE_KEY", "dynamic_reply"]
+
+LINE_KEY = "graphlab.line"
+_COMPOUND = (ast.If, ast.For, ast.With)
+
+
+class Tracing(Interpreter):
+    """Also counts loop iterations and tags each new autograd node with its statement's line."""
+
+    def __init__(self, source: str, limits: Limits) -> None:
+        super().__init__(source, limits)
+        self.loops: list[list[int]] = []  # [line, iterations] per loop run, in order
+        self._starts: list[int] = []
+
+    def on_statement(self, node: ast.stmt) -> None:
+        self._starts.append(next_sequence())
+
+    def on_statement_done(self, node: ast.stmt) -> None:
+        start = self._starts.pop()
+        if not isinstance(node, _COMPOUND):
+            tag_new_nodes(self.env.values(), start, LINE_KEY, node.lineno)
+
+    def on_loop(self, node: ast.For, iterations: int) -> None:
+        self.loops.append([node.lineno, iterations])
+
+
+def dynamic_reply(source: str, limits: Limits) -> dict[str, Any]:
+    """Run `source` (raises ExpressionError); the graph (JSON), branches, loops, node lines."""
+    tracer = Tracing(source, limits)
+    tracer.run(check_program(source, limits))
+    reply: dict[str, Any] = {
+        "ok": True,
+        "branches": [list(b) for b in tracer.branches],
+        "loops": tracer.loops,
+        "lines": dict(tracer.assigned),
+        "graph": None,
+    }
+    output = tracer.output
+    if output is None or not output.requires_grad:
+        return reply
+    named = {n: v for n, v in tracer.env.items() if isinstance(v, torch.Tensor)}
+    graph, ids = capture_ids(output, params=named)
+    reply["graph"] = graph.to_dict()
+    reply["node_lines"] = _node_lines(graph, ids, tracer.assigned)
+    reply["output"] = tracer.output_name
+    return reply
+
+
+def _node_lines(graph: Graph, ids: dict, assigned: dict[str, int]) -> dict[str, int]:
+    """Graph node id -> line that created it (leaves: the line assigning their variable)."""
+    lines = {nid: fn.metadata[LINE_KEY] for fn, nid in ids.items() if LINE_KEY in fn.metadata}
+    for n in graph.nodes:
+        if n.kind in ("leaf", "param") and n.name in assigned:
+            lines[n.id] = assigned[n.name]
+    for e in graph.edges:
+        if e.kind == "saved" and e.dst in lines:
+            lines[e.src] = lines[e.dst]
+    start = next((e.src for e in graph.edges if e.dst == "o0" and e.kind == "data"), None)
+    if start in lines:
+        lines["o0"] = lines[start]
+    return lines

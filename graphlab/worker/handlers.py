@@ -1,0 +1,61 @@
+"""What the worker does for each kind of request: one function per kind, each returning a reply.
+
+Every handler runs a visitor's program, so they run only in the worker process. A program's own
+error comes back as ``{"ok": False, "error": {...}}`` with its position; a failure of ours comes
+back as a message without a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from graphlab.sandbox import ExpressionError, Limits, check_gradients, evaluate
+
+from .dynamic import dynamic_reply
+from .payload import build_payload
+from .protocol import failure
+from .record import record_reply
+
+__all__ = ["HANDLERS", "handle"]
+
+
+def _evaluate(source: str, limits: Limits) -> dict[str, Any]:
+    evaluation = evaluate(source, limits=limits)
+    try:
+        return build_payload(evaluation)
+    except Exception as err:  # the program ran; drawing it failed: say so, without a traceback
+        return failure(f"the program ran, but its graph could not be built ({type(err).__name__})")
+
+
+def _gradcheck(source: str, limits: Limits) -> dict[str, Any]:
+    return {"ok": True, "gradcheck": check_gradients(source, limits)}
+
+
+HANDLERS: dict[str, Callable[[str, Limits], dict[str, Any]]] = {
+    "evaluate": _evaluate,
+    "gradcheck": _gradcheck,
+    "record": record_reply,
+    "dynamic": dynamic_reply,
+}
+_WHAT = {"evaluate": "run", "gradcheck": "be checked", "record": "be recorded", "dynamic": "run"}
+
+
+def handle(request: dict[str, Any]) -> dict[str, Any]:
+    """The reply to one request (see :mod:`graphlab.worker.protocol`)."""
+    kind = request.get("kind", "evaluate")
+    if kind not in HANDLERS:
+        return failure(f"unknown request kind {str(kind)[:40]!r}")
+    limits = _limits(request.get("limits") or {})
+    try:
+        return HANDLERS[kind](request.get("source"), limits)
+    except ExpressionError as err:
+        return {"ok": False, "error": err.to_dict()}
+    except Exception as err:  # a bug of ours must still not show a traceback to a visitor
+        return failure(f"the program could not {_WHAT[kind]} ({type(err).__name__})")
+
+
+def _limits(raw: dict[str, Any]) -> Limits:
+    known = {f.name for f in dataclasses.fields(Limits)}
+    return Limits(**{k: v for k, v in raw.items() if k in known})

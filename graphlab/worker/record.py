@@ -1,0 +1,70 @@
+"""Record a visitor's program for Step Through, in the sandbox worker only.
+
+The worker answers a ``{"record": true}`` request with :func:`record_reply`: the recording as
+plain data (:func:`graphlab.record.serialize.to_data`), or an error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from graphlab.record.recorder import Recorder
+from graphlab.record.serialize import to_data
+from graphlab.sandbox import ExpressionError, Interpreter, Limits, evaluate
+
+from .payload import ran_backward
+from .protocol import failure
+
+__all__ = ["record_program", "record_reply"]
+
+
+def record_program(source: str, limits: Any = None) -> dict[str, Any]:
+    """Run a program with :func:`graphlab.sandbox.evaluate` under a recorder (each step knows
+    its line), then backward from its output. Raises ExpressionError for a bad program.
+
+    Call it only in the worker process: it runs the visitor's program.
+    """
+    interpreters: list[Interpreter] = []
+
+    def start(source: str, limits: Limits) -> Interpreter:
+        interpreters.append(Interpreter(source, limits))
+        return interpreters[0]
+
+    # Each forward step is stamped with the line the interpreter is running at that moment.
+    with Recorder(line_of=lambda: interpreters[0].line if interpreters else None) as rec:
+        ev = evaluate(source, limits=limits, interpreter=start)
+    output, named = ev.output, dict(ev.tensors)
+    note = None
+    if output is None:
+        return {"ok": True, "source": source, "note": "The program assigned no tensor."}
+    if ran_backward(named):
+        rec.capture(output, params=named)
+        note = "The program ran backward itself; remove that line to step through backward."
+    elif not output.requires_grad or not output.is_floating_point():
+        rec.capture(output, params=named)
+        note = "The output does not require grad, so there is no backward pass to step through."
+    else:
+        try:
+            rec.backward(output, params=named)
+        except RuntimeError as err:
+            rec.capture(output, params=named)
+            note = f"Backward failed: {str(err).splitlines()[0][:200]}"
+        else:
+            if output.numel() != 1:
+                note = "The output is not a scalar: backward starts from a gradient of ones."
+    return to_data(rec, source=source, note=note)
+
+
+def record_reply(source: Any, limits: Any = None) -> dict[str, Any]:
+    """The worker's reply to ``{"source": ..., "record": true}``: `record_program` as data, or
+    ``{"ok": False, "error": {...}}``."""
+    try:
+        data = record_program(source, limits)
+        json.dumps(data, allow_nan=False)  # strict JSON, or a clean error
+        return data
+    except ExpressionError as err:
+        return {"ok": False, "error": err.to_dict()}
+    except Exception as err:  # a bug of ours must still not show a traceback to a visitor
+        message = f"the program ran, but it could not be recorded ({type(err).__name__})"
+        return failure(message)
