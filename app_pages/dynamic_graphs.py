@@ -22,7 +22,7 @@ st.markdown(
 code_col, value_col = st.columns([3, 2])
 with code_col:
     body = st.text_area("Program (uses x)", dynamic.EXAMPLE, height=210, key=CODE,
-                        max_chars=Limits().max_source_chars - 60)  # fmt: skip
+                        max_chars=dynamic.max_body_chars(Limits()))  # fmt: skip
 with value_col:
     x_a = st.slider("x in run A", -3.0, 3.0, 1.0, 0.5, key="dg_a")
     x_b = st.slider("x in run B", -3.0, 3.0, -2.5, 0.5, key="dg_b")

@@ -16,13 +16,7 @@ left, right = st.columns([2, 3])
 with left:
     st.subheader("Try it")
     x_value = st.slider("x", -3.0, 3.0, 1.0, 0.5, key="home_x")
-    st.code(
-        f"x = torch.tensor({x_value}, requires_grad=True)\n"
-        "w = torch.tensor(0.8, requires_grad=True)\n"
-        "y = torch.tanh(w * x) if x > 0 else torch.sigmoid(w * x)\n"
-        "y.backward()",
-        language="python",
-    )
+    st.code(gallery.home_code(x_value), language="python")
     result = gallery.home_demo(x_value)
     st.markdown(
         f"`y = {result.value:.4f}`, `x.grad = {result.x_grad:.4f}`, `w.grad = {result.w_grad:.4f}`"

@@ -39,6 +39,11 @@ def test_home_shows_a_live_graph_that_follows_the_branch():
     gx, gw = torch.autograd.grad(y, (x, w))
     want = f"`y = {y.item():.4f}`, `x.grad = {gx.item():.4f}`, `w.grad = {gw.item():.4f}`"
     assert any(m.value == want for m in at.markdown)
+    # The code shown is the function that ran, read from its source, with this x.
+    shown = at.code[0].value
+    assert shown == gallery.home_code(-1.0)
+    assert shown.splitlines()[0] == "x = torch.tensor(-1.0, requires_grad=True)"
+    assert "y = torch.tanh(w * x) if x > 0 else torch.sigmoid(w * x)" in shown
 
 
 @pytest.fixture(scope="module")

@@ -156,3 +156,11 @@ def test_pair_marks_each_side_and_hides_saved_tensors_on_request():
     assert set(marks_a.values()) == {"removed", "changed"} and set(marks_a) <= set(kinds_a)
     assert set(marks_b.values()) == {"added", "changed"} and set(marks_b) <= set(kinds_b)
     assert "saved" not in {kinds_a[i] for i in marks_a} | {kinds_b[i] for i in marks_b}
+
+
+def test_the_longest_body_the_page_accepts_still_fits_the_sandbox_for_any_input():
+    limits = Limits()
+    body = "y = x\n" * (dynamic.max_body_chars(limits) // 6)
+    body += " " * (dynamic.max_body_chars(limits) - len(body))
+    for x in (0.0, -2.5, -1.2345678901234567e-300, -1.7976931348623157e308):
+        assert len(dynamic.program(body, x)) <= limits.max_source_chars

@@ -12,6 +12,7 @@ from graphlab.sandbox.share import (
     ShareLinkError,
     decode_program,
     encode_program,
+    program_from_link,
 )
 
 PROGRAM_TEXT = st.text(
@@ -59,3 +60,26 @@ def test_any_text_decodes_or_raises_share_link_error(value: str) -> None:
     except ShareLinkError:
         return
     assert len(source) <= MAX_PROGRAM_CHARS
+
+
+def test_a_pasted_link_gives_its_program_whole_address_or_value_alone() -> None:
+    code = encode_program("y = x * x\n")
+    assert (
+        program_from_link(f"  https://demo.example/step_through?code={code}&x=1 ") == "y = x * x\n"
+    )
+    assert program_from_link(code) == "y = x * x\n"
+    assert program_from_link("y = 2 * 3") == "y = 2 * 3"
+
+
+@pytest.mark.parametrize(
+    ("link", "message"),
+    [
+        ("   ", "empty"),
+        (None, "not text"),
+        ("https://demo.example/?code=" + "a" * 50_000, "too long"),
+        ("a" * 20_000, "too long"),
+    ],
+)
+def test_a_pasted_link_that_cannot_hold_a_program_says_why(link, message) -> None:
+    with pytest.raises(ShareLinkError, match=message):
+        program_from_link(link)

@@ -9,15 +9,15 @@ of a timed fragment; the script itself never waits in a loop.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import streamlit as st
 
 import graphlab as gl
 from graphlab.record.formulas import NOTATION, rule_for
 from graphlab.render.frames import Frame, frame_dot, frames, highlight, next_frame
-from graphlab.sandbox.share import ShareLinkError, decode_program
+from graphlab.sandbox import ShareLinkError, decode_program, program_from_link
 from graphlab.worker import shared_worker
 from widgets.expression import LINKED as _LAB_LINK
 from widgets.expression import escape_markdown, format_tensor
@@ -51,20 +51,20 @@ def _decoded(value: Any) -> str | None:
 
 def load_link() -> None:
     """Callback of the share-link box: put the link's program into the editor."""
-    text = (st.session_state.get("step_link") or "").strip()
-    if text:
-        _load(parse_qs(urlparse(text).query).get("code", [text])[0], "This link")
+    text = st.session_state.get("step_link") or ""
+    if text.strip():
+        _load(text, "This link", program_from_link)
 
 
 def load_lab_program() -> None:
-    _load(st.session_state.get(_LAB_LINK), "The Expression Lab's program")
+    _load(st.session_state.get(_LAB_LINK), "The Expression Lab's program", decode_program)
 
 
-def _load(code: Any, what: str) -> None:
+def _load(code: Any, what: str, decode: Callable[[Any], str]) -> None:
     try:
         if not code:
             raise ShareLinkError("there is none yet: open the Expression Lab and write one")
-        st.session_state[CODE] = decode_program(code)
+        st.session_state[CODE] = decode(code)
     except ShareLinkError as err:
         st.session_state[_LINK_PROBLEM] = f"{what} could not be opened: {err}"
 

@@ -28,6 +28,7 @@ import torch
 
 from graphlab.core.graph import Graph
 from graphlab.core.graph_diff import Difference, GraphDiff, diff
+from graphlab.sandbox import Limits
 
 from .attribution import Run, attribute, differing_controls
 
@@ -36,6 +37,7 @@ __all__ = [
     "Pair",
     "StaticContrast",
     "compare",
+    "max_body_chars",
     "program",
     "static_contrast",
 ]
@@ -56,6 +58,16 @@ INPUT_LINES = 1  # the program is one input line, then the visitor's code
 def program(body: str, x: float) -> str:
     """The program run for one input: `x = torch.tensor(<x>, requires_grad=True)`, then `body`."""
     return f"x = torch.tensor({float(x)!r}, requires_grad=True)\n{body}"
+
+
+def max_body_chars(limits: Limits) -> int:
+    """The longest `body` whose `program` the sandbox accepts, whatever the input's value.
+
+    >>> max_body_chars(Limits(max_source_chars=2_000))
+    1937
+    """
+    longest_float = 24  # no float's repr is longer (e.g. -1.2345678901234567e-300)
+    return limits.max_source_chars - len(program("", 0.0)) - (longest_float - len("0.0"))
 
 
 # -- in the server -------------------------------------------------------------------------------

@@ -20,7 +20,18 @@ from graphlab.core.graph import Graph
 from graphlab.core.modules import track_modules
 from graphlab.core.walk import capture
 
-__all__ = ["EXAMPLES", "Built", "Example", "HomeDemo", "build", "graph", "home_demo", "source"]
+__all__ = [
+    "EXAMPLES",
+    "Built",
+    "Example",
+    "HomeDemo",
+    "build",
+    "graph",
+    "home_code",
+    "home_demo",
+    "home_program",
+    "source",
+]
 
 
 @dataclass(frozen=True)
@@ -235,11 +246,30 @@ class HomeDemo:
     graph: Graph
 
 
-def home_demo(x_value: float) -> HomeDemo:
-    """The Home page's live example: a branch on the value of x picks the graph."""
-    x = torch.tensor(float(x_value), requires_grad=True)
+def home_program(x_value: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    x = torch.tensor(x_value, requires_grad=True)
     w = torch.tensor(0.8, requires_grad=True)
     y = torch.tanh(w * x) if x > 0 else torch.sigmoid(w * x)
-    g = capture(y, params={"x": x, "w": w, "y": y})
     y.backward()
+    return x, w, y
+
+
+def home_code(x_value: float) -> str:
+    """The lines of :func:`home_program` that Home shows, read from the function itself.
+
+    >>> print(home_code(1.5))
+    x = torch.tensor(1.5, requires_grad=True)
+    w = torch.tensor(0.8, requires_grad=True)
+    y = torch.tanh(w * x) if x > 0 else torch.sigmoid(w * x)
+    y.backward()
+    """
+    body = inspect.getsource(home_program).splitlines()[1:-1]  # without `def` and `return`
+    return textwrap.dedent("\n".join(body)).replace("x_value", repr(float(x_value)))
+
+
+def home_demo(x_value: float) -> HomeDemo:
+    """The Home page's live example: a branch on the value of x picks the graph."""
+    x, w, y = home_program(float(x_value))
+    # Captured after backward: the graph keeps its shape; only saved values are freed.
+    g = capture(y, params={"x": x, "w": w, "y": y})
     return HomeDemo(y.item(), x.grad.item(), w.grad.item(), g)

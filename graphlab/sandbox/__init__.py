@@ -9,9 +9,10 @@ from .errors import ExpressionError, Limits
 from .evaluation import Evaluation, evaluate
 from .gradcheck import check_gradients
 from .interpreter import Interpreter
-from .share import ShareLinkError, decode_program, encode_program
+from .share import ShareLinkError, decode_program, encode_program, program_from_link
 
 __all__ = [
     "Evaluation", "ExpressionError", "Interpreter", "Limits", "ShareLinkError",
     "check_gradients", "check_program", "decode_program", "encode_program", "evaluate",
+    "program_from_link",
 ]  # fmt: skip

@@ -10,6 +10,8 @@ of anything else. What the program *does* is still checked by the sandbox later.
 'y = x * x\\n'
 >>> decode_program("y = x * x")
 'y = x * x'
+>>> program_from_link("https://example.org/step_through?code=eSA9IHggKiB4Cg")
+'y = x * x\\n'
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from urllib.parse import parse_qs, urlparse
 
 from .errors import Limits
 
@@ -26,12 +29,14 @@ __all__ = [
     "ShareLinkError",
     "decode_program",
     "encode_program",
+    "program_from_link",
 ]
 
 MAX_PROGRAM_CHARS = Limits().max_source_chars  # the sandbox refuses longer programs anyway
 MAX_PARAM_CHARS = 4 * (4 * MAX_PROGRAM_CHARS) // 3 + 4  # base64 of 4-byte UTF-8 characters
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+_MAX_ADDRESS_CHARS = 2_048  # the address around the code value
 
 
 class ShareLinkError(ValueError):
@@ -71,6 +76,24 @@ def decode_program(value: object) -> str:
     if bad is not None:
         raise ShareLinkError(f"the link's program contains the control character U+{ord(bad):04X}")
     return source
+
+
+def program_from_link(text: object) -> str:
+    """The program in a pasted share link: a whole address with ``?code=``, or the value alone.
+
+    >>> program_from_link("")
+    Traceback (most recent call last):
+    ...
+    graphlab.sandbox.share.ShareLinkError: the link is empty
+    """
+    if not isinstance(text, str):
+        raise ShareLinkError("the link is not text")
+    text = text.strip()
+    if not text:
+        raise ShareLinkError("the link is empty")
+    if len(text) > MAX_PARAM_CHARS + _MAX_ADDRESS_CHARS:  # before parsing anything that long
+        raise ShareLinkError(f"the link is too long ({len(text):,} characters)")
+    return decode_program(parse_qs(urlparse(text).query).get("code", [text])[0])
 
 
 def _from_base64(value: str) -> str | None:
