@@ -7,7 +7,7 @@ import re
 import pytest
 
 from graphlab.lessons.expressions import EXPRESSION_EXAMPLES
-from graphlab.record.formulas import RULES, Rule, rule_for
+from graphlab.record.rules import RULES, Rule, rule_for
 from graphlab.sandbox import evaluate
 from graphlab.worker.payload import build_payload
 

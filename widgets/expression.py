@@ -14,7 +14,7 @@ import streamlit as st
 
 import graphlab as gl
 from graphlab.lessons.expressions import ExpressionExample
-from graphlab.record.formulas import NOTATION, rule_for
+from graphlab.record.rules import NOTATION, rule_for
 from graphlab.sandbox.share import ShareLinkError, decode_program, encode_program
 from graphlab.worker import shared_worker
 from widgets.memo import remembered

@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 import graphlab as gl
-from graphlab.record.formulas import NOTATION, rule_for
+from graphlab.record.rules import NOTATION, rule_for
 from graphlab.render.frames import Frame, frame_dot, frames, highlight, next_frame
 from graphlab.sandbox import ShareLinkError, decode_program, program_from_link
 from graphlab.worker import shared_worker

@@ -1,8 +1,7 @@
 """Record a forward pass op by op and the backward pass node by node, with values and gradients."""
 
-from .formulas import NOTATION, RULES, Rule, rule_for
 from .recorder import BackwardStep, ForwardStep, LeafGrad, Recorder
-from .rules import filled, tex
+from .rules import NOTATION, RULES, Rule, filled, rule_for, tex
 from .serialize import to_data
 from .values import Value, snapshot, to_plain
 

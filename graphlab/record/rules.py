@@ -1,223 +1,298 @@
-r"""Backward rules filled in with the numbers of one recorded step.
+r"""Each autograd node's backward rule, written once: in words, as LaTeX, and how a recorded
+step's numbers fill it in (see `graphlab.record.latex`), for the Expression Lab and Step Through.
+`NOTATION` names the symbols; an input broadcast in the forward pass gets its gradient summed
+back to its own shape.
 
-The words and symbolic formulas live in :mod:`graphlab.record.formulas` (shared with the Expression Lab);
-this module writes the same rule again with the values the step really saw: the gradient that
-arrived, the tensors the op saved for backward, and what it sent back. Large tensors show as
-their shape. Only numbers and fixed symbols reach the LaTeX, never a name a visitor typed.
-
->>> import torch
->>> from graphlab.record.recorder import Recorder
->>> with Recorder() as rec:
-...     x = torch.tensor([1.0, 2.0], requires_grad=True)
-...     y = (x * x).sum()
->>> steps = rec.backward(y)
->>> print(filled(steps[1])[0])
-\bar a = \bar z \cdot b = [1, 1] \cdot [1, 2] = [1, 2]
+>>> print(rule_for("MulBackward0").backward)
+\bar a = \bar z \cdot b, \qquad \bar b = \bar z \cdot a
+>>> rule_for("NoSuchBackward0") is None, rule_for("x", kind="leaf") is RULES["AccumulateGrad"]
+(True, True)
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-
-import torch
-
+from .latex import Rule, accumulate, each, generic, tex
 from .steps import BackwardStep
-from .values import Value
 
-__all__ = ["FILLERS", "filled", "tex"]
+__all__ = ["NOTATION", "RULES", "Rule", "filled", "rule_for", "tex"]
 
-MAX_SHOWN = 8  # tensors with more elements show as their shape
+NOTATION = (
+    r"Notation: inputs $a, b$; output $z$; $\bar z = \partial L / \partial z$ is the gradient "
+    r"arriving from the output $L$, and $\bar a, \bar b$ are what this node sends back."
+)
+
+_ELEMENTWISE = "Element by element: each output depends only on the input at the same position."
+_RESHAPE = (
+    "Only the layout changes, so the gradient is the incoming one put back in the input's layout."
+)
+
+_VIEW = Rule(r"z = \operatorname{view}(a)", r"\bar a = \operatorname{reshape}(\bar z)", _RESHAPE)
+
+RULES: dict[str, Rule] = {
+    "AddBackward0": Rule(
+        r"z = a + \alpha\, b",
+        r"\bar a = \bar z, \qquad \bar b = \alpha\, \bar z",
+        "Addition passes the incoming gradient through unchanged (scaled by alpha for b).",
+        each("$go", r"$alpha \cdot $go"),
+    ),
+    "SubBackward0": Rule(
+        r"z = a - \alpha\, b",
+        r"\bar a = \bar z, \qquad \bar b = -\alpha\, \bar z",
+        "Subtraction passes the gradient to a unchanged and to b with its sign flipped.",
+        each("$go", r"-$alpha \cdot $go"),
+    ),
+    "RsubBackward1": Rule(
+        r"z = c - a",
+        r"\bar a = -\bar z",
+        "A number minus a tensor: the gradient comes back with its sign flipped.",
+        each("-$go"),
+    ),
+    "MulBackward0": Rule(
+        r"z = a \cdot b",
+        r"\bar a = \bar z \cdot b, \qquad \bar b = \bar z \cdot a",
+        "Each factor gets the incoming gradient times the other factor, so each input is saved "
+        "for backward only when the other one needs a gradient. For x * x both inputs are x, "
+        "so x receives 2x times the gradient.",
+        each(r"$go \cdot $other", r"$go \cdot $self"),
+    ),
+    "DivBackward0": Rule(
+        r"z = \frac{a}{b}",
+        r"\bar a = \frac{\bar z}{b}, \qquad \bar b = -\frac{\bar z\, a}{b^{2}}",
+        "The numerator gets the gradient divided by b; the denominator gets minus a over b squared.",
+        each(r"\frac{$go}{$other}", r"-\frac{$go \cdot $self}{$other^{2}}"),
+    ),
+    "NegBackward0": Rule(
+        r"z = -a", r"\bar a = -\bar z", "Negation flips the gradient's sign.", each("-$go")
+    ),
+    "PowBackward0": Rule(
+        r"z = a^{p}",
+        r"\bar a = \bar z \cdot p\, a^{p-1}",
+        "A power with a fixed exponent p: the power rule, with a saved for backward.",
+        each(r"$go \cdot $exponent \cdot $self^{$exponent - 1}"),
+    ),
+    "PowBackward1": Rule(
+        r"z = a^{b}",
+        r"\bar a = \bar z \cdot b\, a^{b-1}, \qquad \bar b = \bar z \cdot a^{b} \ln a",
+        "Both base and exponent are tensors: the power rule for a, the exponential rule for b.",
+    ),
+    "PowBackward2": Rule(
+        r"z = c^{a}",
+        r"\bar a = \bar z \cdot c^{a} \ln c",
+        "A number raised to a tensor: the exponential rule.",
+    ),
+    "SumBackward0": Rule(
+        r"z = \sum_i a_i",
+        r"\bar a_i = \bar z",
+        "Every element contributed with weight 1, so each one receives the incoming gradient: "
+        "it is copied (expanded) to the input's shape.",
+        each("$go", spread=True),
+    ),
+    "SumBackward1": Rule(
+        r"z_j = \sum_i a_{ij}",
+        r"\bar a_{ij} = \bar z_j",
+        "A sum over some dimensions: the gradient is expanded back along the summed dimensions.",
+    ),
+    "MeanBackward0": Rule(
+        r"z = \frac{1}{n} \sum_i a_i",
+        r"\bar a_i = \frac{\bar z}{n}",
+        "Each of the n elements contributed 1/n, so each receives the gradient divided by n.",
+        each(r"\frac{$go}{$n}", spread=True),
+    ),
+    "MeanBackward1": Rule(
+        r"z_j = \frac{1}{n} \sum_i a_{ij}",
+        r"\bar a_{ij} = \frac{\bar z_j}{n}",
+        "A mean over some dimensions (n elements each): the gradient is expanded back and "
+        "divided by n.",
+    ),
+    "ExpBackward0": Rule(
+        r"z = e^{a}",
+        r"\bar a = \bar z \cdot e^{a} = \bar z \cdot z",
+        "The exponential is its own derivative, so backward reuses the saved result z.",
+        each(r"$go \cdot $result"),
+    ),
+    "LogBackward0": Rule(
+        r"z = \ln a",
+        r"\bar a = \frac{\bar z}{a}",
+        "The natural log: divide by the input.",
+        each(r"\frac{$go}{$self}"),
+    ),
+    "SqrtBackward0": Rule(
+        r"z = \sqrt{a}",
+        r"\bar a = \frac{\bar z}{2 \sqrt{a}} = \frac{\bar z}{2 z}",
+        "Square root: divide by twice the saved result.",
+        each(r"\frac{$go}{2 \cdot $result}"),
+    ),
+    "AbsBackward0": Rule(
+        r"z = |a|",
+        r"\bar a = \bar z \cdot \operatorname{sign}(a)",
+        "The sign of the input (0 at 0, where |a| has no derivative).",
+    ),
+    "SinBackward0": Rule(
+        r"z = \sin a",
+        r"\bar a = \bar z \cdot \cos a",
+        _ELEMENTWISE,
+        each(r"$go \cdot \cos $self"),
+    ),
+    "CosBackward0": Rule(
+        r"z = \cos a",
+        r"\bar a = -\bar z \cdot \sin a",
+        _ELEMENTWISE,
+        each(r"-$go \cdot \sin $self"),
+    ),
+    "TanhBackward0": Rule(
+        r"z = \tanh a",
+        r"\bar a = \bar z \cdot (1 - z^{2})",
+        "The derivative of tanh is written with its own result, so backward saves z, not a.",
+        each(r"$go \cdot (1 - $result^{2})"),
+    ),
+    "SigmoidBackward0": Rule(
+        r"z = \sigma(a) = \frac{1}{1 + e^{-a}}",
+        r"\bar a = \bar z \cdot z\, (1 - z)",
+        "The sigmoid's derivative is z(1 - z): small when z is near 0 or 1 (saturation).",
+        each(r"$go \cdot $result \cdot (1 - $result)"),
+    ),
+    "ReluBackward0": Rule(
+        r"z = \max(a, 0)",
+        r"\bar a = \bar z \cdot \mathbf{1}[z > 0]",
+        "The gradient passes where the output was positive and is blocked (0) elsewhere.",
+        each(r"$go \cdot \mathbf{1}[$result > 0]"),
+    ),
+    "ClampBackward1": Rule(
+        r"z = \min(\max(a, lo), hi)",
+        r"\bar a = \bar z \cdot \mathbf{1}[lo \le a \le hi]",
+        "The gradient passes where the input was inside the bounds and is 0 where it was clipped.",
+    ),
+    "MmBackward0": Rule(
+        r"Z = A B",
+        r"\bar A = \bar Z\, B^{\top}, \qquad \bar B = A^{\top} \bar Z",
+        "Matrix product: each factor gets the incoming gradient multiplied by the other one, "
+        "transposed, on the side that makes the shapes fit.",
+        each(r"$go\, $mat2^{\top}", r"$self^{\top}\, $go"),
+    ),
+    "MvBackward0": Rule(
+        r"z = A v",
+        r"\bar A = \bar z\, v^{\top}, \qquad \bar v = A^{\top} \bar z",
+        "Matrix times vector: an outer product for the matrix, a transposed product for v.",
+        each(r"$go\, $vec^{\top}", r"$self^{\top}\, $go"),
+    ),
+    "DotBackward0": Rule(
+        r"z = a \cdot b = \sum_i a_i b_i",
+        r"\bar a = \bar z\, b, \qquad \bar b = \bar z\, a",
+        "Dot product of two vectors: each gets the other scaled by the incoming gradient.",
+        each(r"$go \cdot $tensor", r"$go \cdot $self"),
+    ),
+    "BmmBackward0": Rule(
+        r"Z_k = A_k B_k",
+        r"\bar A_k = \bar Z_k\, B_k^{\top}, \qquad \bar B_k = A_k^{\top} \bar Z_k",
+        "The matrix-product rule, once per matrix k of the batch.",
+    ),
+    "AddmmBackward0": Rule(
+        r"Z = \beta\, C + \alpha\, A B",
+        r"\bar C = \beta \textstyle\sum_{\text{batch}} \bar Z, \quad \bar A = \alpha\, \bar Z B^{\top}, \quad "
+        r"\bar B = \alpha\, A^{\top} \bar Z",
+        "A linear layer (x @ W.T + b) in one node: the bias gets the gradient summed over the "
+        "batch, the two factors get the matrix-product rule.",
+        each(
+            r"$beta \cdot \textstyle\sum $go",
+            r"$alpha \cdot $go\, $mat2^{\top}",
+            r"$alpha \cdot $mat1^{\top} $go",
+        ),
+    ),
+    "SoftmaxBackward0": Rule(
+        r"z_i = \frac{e^{a_i}}{\sum_j e^{a_j}}",
+        r"\bar a_i = z_i \Big(\bar z_i - \sum_j \bar z_j z_j\Big)",
+        "Every output depends on every input of its row, so each gradient is corrected by the "
+        "weighted mean of the incoming gradient. Backward saves the result z.",
+    ),
+    "LogSoftmaxBackward0": Rule(
+        r"z_i = a_i - \log \sum_j e^{a_j}",
+        r"\bar a_i = \bar z_i - \operatorname{softmax}(a)_i \sum_j \bar z_j",
+        "The incoming gradient minus the softmax probabilities times its sum.",
+    ),
+    "NllLossBackward0": Rule(
+        r"L = -\frac{1}{N} \sum_{n} a_{n, t_n}",
+        r"\bar a_{n,i} = -\frac{\bar L}{N}\, \mathbf{1}[i = t_n]",
+        "Negative log-likelihood (mean over the batch): only the entry of the target class t "
+        "receives a gradient, -1/N. After log_softmax this is cross-entropy.",
+    ),
+    "MseLossBackward0": Rule(
+        r"L = \frac{1}{n} \sum_i (a_i - t_i)^{2}",
+        r"\bar a_i = \bar L \cdot \frac{2 (a_i - t_i)}{n}",
+        "Mean squared error: each prediction is pushed in proportion to its error.",
+    ),
+    "TBackward0": Rule(r"Z = A^{\top}", r"\bar A = \bar Z^{\top}", "Transpose the gradient back."),
+    "TransposeBackward0": Rule(
+        r"Z = \operatorname{transpose}(A, d_0, d_1)",
+        r"\bar A = \operatorname{transpose}(\bar Z, d_0, d_1)",
+        "Swap the same two dimensions of the gradient back.",
+    ),
+    "ViewBackward0": _VIEW,
+    "UnsafeViewBackward0": _VIEW,
+    "UnsqueezeBackward0": Rule(
+        r"z = \operatorname{unsqueeze}(a)", r"\bar a = \operatorname{squeeze}(\bar z)", _RESHAPE
+    ),
+    "SqueezeBackward0": Rule(
+        r"z = \operatorname{squeeze}(a)", r"\bar a = \operatorname{reshape}(\bar z)", _RESHAPE
+    ),
+    "ExpandBackward0": Rule(
+        r"z = \operatorname{expand}(a)",
+        r"\bar a = \textstyle\sum_{\text{expanded dims}} \bar z",
+        "An input copied along new dimensions gets the gradient summed over those copies.",
+    ),
+    "CloneBackward0": Rule(r"z = a", r"\bar a = \bar z", "A copy passes the gradient through."),
+    "SelectBackward0": Rule(
+        r"z = a[k]",
+        r"\bar a = \text{zeros, with } \bar a[k] = \bar z",
+        "Indexing: the picked entries receive the gradient, all others receive 0.",
+    ),
+    "SliceBackward0": Rule(
+        r"z = a[i{:}j]",
+        r"\bar a = \text{zeros, with } \bar a[i{:}j] = \bar z",
+        "Slicing: the slice receives the gradient, the rest of the input receives 0.",
+    ),
+    "CatBackward0": Rule(
+        r"z = [a; b]",
+        r"\bar a = \bar z[\text{part of } a], \qquad \bar b = \bar z[\text{part of } b]",
+        "Concatenation: the gradient is cut back into the pieces that were joined.",
+    ),
+    "StackBackward0": Rule(
+        r"z = \operatorname{stack}(a, b)",
+        r"\bar a = \bar z[0], \qquad \bar b = \bar z[1]",
+        "Stacking: each input gets its own slice of the gradient.",
+    ),
+    "AccumulateGrad": Rule(
+        r"x.\mathrm{grad} \mathrel{+}= \bar x",
+        r"\bar x = \frac{\partial L}{\partial x}",
+        "A leaf tensor with requires_grad=True: backward ends here and adds the incoming "
+        "gradient into x.grad (adds, so a second backward accumulates unless you zero it).",
+        accumulate,
+    ),
+}
+
+# Boxes that are not backward nodes still deserve a sentence.
+_OUTPUT = Rule(
+    r"L",
+    r"\bar L = \frac{\partial L}{\partial L} = 1",
+    "The output. backward() starts here with a gradient of 1 (for a scalar) and walks the arrows "
+    "in reverse.",
+)
+_SAVED = Rule(
+    r"\text{saved tensor}",
+    r"\text{read by its op's backward}",
+    "A tensor the forward pass stored because the op's backward formula needs it. It is freed "
+    "after backward unless retain_graph=True.",
+)
 
 
-def tex(value: Value | str | float | None) -> str:
-    """LaTeX for a value: a number, a short vector, a small matrix, or the tensor's shape."""
-    if value is None:
-        return r"\text{—}"
-    if isinstance(value, (int, float)):
-        return _number(float(value))
-    if isinstance(value, str):
-        try:
-            return _number(float(value))
-        except ValueError:
-            pass
-        return r"\text{" + "".join(c for c in value if c.isalnum() or c in " .,-()") + "}"
-    t = value.tensor
-    shape = r"{\times}".join(map(str, value.shape))
-    if t is None or t.numel() > MAX_SHOWN or t.dim() > 2 or t.is_complex():
-        return rf"\text{{tensor }}{shape}" if shape else r"\text{scalar}"
-    if t.dtype == torch.bool:
-        t = t.long()
-    if t.dim() == 0:
-        return _number(t.item())
-    if t.dim() == 1:
-        return "[" + ", ".join(_number(v) for v in t.tolist()) + "]"
-    rows = r" \\ ".join(" & ".join(_number(v) for v in row) for row in t.tolist())
-    return r"\begin{bmatrix}" + rows + r"\end{bmatrix}"
-
-
-def _number(v: float) -> str:
-    if v != v:
-        return r"\text{nan}"
-    if v in (float("inf"), float("-inf")):
-        return r"\infty" if v > 0 else r"-\infty"
-    return f"{v:.4g}".replace("e", r"\mathrm{e}")
+def rule_for(name: str, kind: str = "op") -> Rule | None:
+    """The rule for a node named ``name`` of graph kind ``kind``; None when we have none.
+    Leaves and parameters are drawn as tensors but are AccumulateGrad nodes in autograd."""
+    if kind in ("leaf", "param"):
+        return RULES["AccumulateGrad"]
+    return {"output": _OUTPUT, "saved": _SAVED}.get(kind) or RULES.get(name)
 
 
 def filled(step: BackwardStep) -> list[str]:
     """The step's backward rule with its numbers, one LaTeX line per gradient it sent."""
-    fill = FILLERS.get(step.name)
-    if fill is None:
-        return _generic(step)
-    return [line for line in fill(_Step(step)) if line]
-
-
-class _Step:
-    """Short names for the parts of a step a rule reads."""
-
-    def __init__(self, step: BackwardStep) -> None:
-        self.step = step
-        self.go = tex(step.grad_outputs[0]) if step.grad_outputs else tex(None)
-
-    def saved(self, name: str) -> str:
-        return tex(self.step.saved.get(name))
-
-    def out(self, slot: int) -> str | None:
-        """LaTeX of what went along edge `slot`, or None when nothing did."""
-        gi = self.step.grad_inputs
-        return tex(gi[slot]) if slot < len(gi) and gi[slot] is not None else None
-
-    def line(self, slot: int, rule: str, numbers: str, spread: bool = False) -> str | None:
-        """`rule = numbers = sent`; with `spread`, the numbers give each element of what was
-        sent (a sum or a mean copies one number to every input element)."""
-        sent = self.out(slot)
-        if sent is None:
-            return None
-        if spread:
-            return rf"{rule} = {numbers} \;\Rightarrow\; \bar a = {sent}"
-        return f"{rule} = {numbers} = {sent}"
-
-
-def _generic(step: BackwardStep) -> list[str]:
-    s = _Step(step)
-    return [f"\\bar z = {s.go}"] + [
-        f"\\text{{to input {slot}}}: {s.out(slot)}"
-        for slot in range(len(step.grad_inputs))
-        if s.out(slot) is not None
-    ]
-
-
-def _accumulate(s: _Step) -> list[str | None]:
-    grad = tex(s.step.grad)
-    if len(s.step.contributions) > 1:
-        parts = " + ".join(tex(v) for _, _, v in s.step.contributions)
-        return [f"\\bar x = {parts} = {s.go}", f"x.\\mathrm{{grad}} = {grad}"]
-    return [f"\\bar x = {s.go}", f"x.\\mathrm{{grad}} = {grad}"]
-
-
-def _mean(s: _Step) -> list[str | None]:
-    gi, go = s.step.grad_inputs, s.step.grad_outputs
-    n = math.prod(gi[0].shape) // max(math.prod(go[0].shape), 1) if gi and gi[0] and go[0] else "n"
-    return [s.line(0, r"\bar a_i = \frac{\bar z}{n}", rf"\frac{{{s.go}}}{{{tex(n)}}}", True)]
-
-
-_Fill = Callable[[_Step], list[str | None]]
-FILLERS: dict[str, _Fill] = {
-    "AccumulateGrad": _accumulate,
-    "MulBackward0": lambda s: [
-        s.line(0, r"\bar a = \bar z \cdot b", rf"{s.go} \cdot {s.saved('other')}"),
-        s.line(1, r"\bar b = \bar z \cdot a", rf"{s.go} \cdot {s.saved('self')}"),
-    ],
-    "DivBackward0": lambda s: [
-        s.line(0, r"\bar a = \frac{\bar z}{b}", rf"\frac{{{s.go}}}{{{s.saved('other')}}}"),
-        s.line(
-            1,
-            r"\bar b = -\frac{\bar z\, a}{b^{2}}",
-            rf"-\frac{{{s.go} \cdot {s.saved('self')}}}{{{s.saved('other')}^{{2}}}}",
-        ),
-    ],
-    "AddBackward0": lambda s: [
-        s.line(0, r"\bar a = \bar z", s.go),
-        s.line(1, r"\bar b = \alpha\, \bar z", rf"{s.saved('alpha')} \cdot {s.go}"),
-    ],
-    "SubBackward0": lambda s: [
-        s.line(0, r"\bar a = \bar z", s.go),
-        s.line(1, r"\bar b = -\alpha\, \bar z", rf"-{s.saved('alpha')} \cdot {s.go}"),
-    ],
-    "RsubBackward1": lambda s: [s.line(0, r"\bar a = -\bar z", f"-{s.go}")],
-    "NegBackward0": lambda s: [s.line(0, r"\bar a = -\bar z", f"-{s.go}")],
-    "SumBackward0": lambda s: [s.line(0, r"\bar a_i = \bar z", s.go, spread=True)],
-    "MeanBackward0": _mean,
-    "PowBackward0": lambda s: [
-        s.line(
-            0,
-            r"\bar a = \bar z \cdot p\, a^{p-1}",
-            rf"{s.go} \cdot {s.saved('exponent')} \cdot {s.saved('self')}^{{{s.saved('exponent')} - 1}}",
-        )
-    ],
-    "ExpBackward0": lambda s: [
-        s.line(0, r"\bar a = \bar z \cdot z", rf"{s.go} \cdot {s.saved('result')}")
-    ],
-    "LogBackward0": lambda s: [
-        s.line(0, r"\bar a = \frac{\bar z}{a}", rf"\frac{{{s.go}}}{{{s.saved('self')}}}")
-    ],
-    "SqrtBackward0": lambda s: [
-        s.line(
-            0, r"\bar a = \frac{\bar z}{2 z}", rf"\frac{{{s.go}}}{{2 \cdot {s.saved('result')}}}"
-        )
-    ],
-    "SinBackward0": lambda s: [
-        s.line(0, r"\bar a = \bar z \cdot \cos a", rf"{s.go} \cdot \cos {s.saved('self')}")
-    ],
-    "CosBackward0": lambda s: [
-        s.line(0, r"\bar a = -\bar z \cdot \sin a", rf"-{s.go} \cdot \sin {s.saved('self')}")
-    ],
-    "TanhBackward0": lambda s: [
-        s.line(
-            0, r"\bar a = \bar z\, (1 - z^{2})", rf"{s.go} \cdot (1 - {s.saved('result')}^{{2}})"
-        )
-    ],
-    "SigmoidBackward0": lambda s: [
-        s.line(
-            0,
-            r"\bar a = \bar z\, z\, (1 - z)",
-            rf"{s.go} \cdot {s.saved('result')} \cdot (1 - {s.saved('result')})",
-        )
-    ],
-    "ReluBackward0": lambda s: [
-        s.line(
-            0,
-            r"\bar a = \bar z \cdot \mathbf{1}[z > 0]",
-            rf"{s.go} \cdot \mathbf{{1}}[{s.saved('result')} > 0]",
-        )
-    ],
-    "MmBackward0": lambda s: [
-        s.line(0, r"\bar A = \bar Z\, B^{\top}", rf"{s.go}\, {s.saved('mat2')}^{{\top}}"),
-        s.line(1, r"\bar B = A^{\top} \bar Z", rf"{s.saved('self')}^{{\top}}\, {s.go}"),
-    ],
-    "MvBackward0": lambda s: [
-        s.line(0, r"\bar A = \bar z\, v^{\top}", rf"{s.go}\, {s.saved('vec')}^{{\top}}"),
-        s.line(1, r"\bar v = A^{\top} \bar z", rf"{s.saved('self')}^{{\top}}\, {s.go}"),
-    ],
-    "DotBackward0": lambda s: [
-        s.line(0, r"\bar a = \bar z\, b", rf"{s.go} \cdot {s.saved('tensor')}"),
-        s.line(1, r"\bar b = \bar z\, a", rf"{s.go} \cdot {s.saved('self')}"),
-    ],
-    "AddmmBackward0": lambda s: [
-        s.line(
-            0,
-            r"\bar C = \beta \textstyle\sum_{\text{batch}} \bar Z",
-            rf"{s.saved('beta')} \cdot \textstyle\sum {s.go}",
-        ),
-        s.line(
-            1,
-            r"\bar A = \alpha\, \bar Z B^{\top}",
-            rf"{s.saved('alpha')} \cdot {s.go}\, {s.saved('mat2')}^{{\top}}",
-        ),
-        s.line(
-            2,
-            r"\bar B = \alpha\, A^{\top} \bar Z",
-            rf"{s.saved('alpha')} \cdot {s.saved('mat1')}^{{\top}} {s.go}",
-        ),
-    ],
-}
+    rule = RULES.get(step.name)
+    return rule.lines(step) if rule else generic(step)
