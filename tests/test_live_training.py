@@ -17,11 +17,10 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from graphlab import train
 from graphlab.data import load_mnist
-from graphlab.train import trainer as train
 from graphlab.train.digit import digit_from_pixels
 from widgets import training
-from widgets.training_results import _checkpoint_bytes
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "app_pages/live_training.py"
@@ -164,29 +163,6 @@ def test_bad_values_are_refused_with_a_message(at, lr, message):
     assert _job(at) is None and train.JOB_SLOTS.in_use == 0
 
 
-def test_values_outside_the_widgets_are_refused_on_the_server():
-    good = {
-        "model": "mlp",
-        "optimizer": "adam",
-        "lr": "",
-        "schedule": "cosine",
-        "batch_size": 64,
-        "epochs": 1,
-        "train_size": 1_000,
-        "device": "cpu",
-    }
-    assert training.config_from_values(good).test_size == 200
-    for bad, message in [
-        ({"train_size": 123}, "training images must be one of"),
-        ({"epochs": 50}, "at most 10 epochs"),
-        ({"batch_size": 4096}, "batch size at most 1024"),
-        ({"model": "resnet"}, "model must be one of mlp, cnn"),
-        ({"epochs": "3"}, "epochs must be an integer"),
-    ]:
-        with pytest.raises(ValueError, match=message):
-            training.config_from_values({**good, **bad})
-
-
 def test_a_full_server_says_busy(at):
     held = train.JOB_SLOTS.max_jobs - train.JOB_SLOTS.in_use
     for _ in range(held):
@@ -205,7 +181,7 @@ def test_checkpoint_download_and_upload(at):
     job = _job(at)
     _run_until(at, lambda: job.snapshot().status == "done")
     assert at.get("download_button")[0].label == "Download checkpoint"
-    data = _checkpoint_bytes(job)
+    data = job.to_bytes()
     at.file_uploader(key="train_upload").set_value(("garbage.pt", b"not a checkpoint", "x")).run()
     assert not at.exception and r"Could not load garbage\.pt" in _messages(at.error)
     assert _job(at) is job

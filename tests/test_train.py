@@ -8,11 +8,11 @@ import threading
 import pytest
 import torch
 
+from graphlab import train
 from graphlab.core import device as device_module
 from graphlab.core.device import pick_device
-from graphlab.models.mnist import build_model
+from graphlab.models import build_model
 from graphlab.train import BusyError, JobSlots, TrainConfig
-from graphlab.train import trainer as train
 
 # -- TrainConfig --------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import pytest
 
 from graphlab.cli import train as cli_train
 from graphlab.cli.train import ProgressBar, add_train_parser
-from graphlab.train import Trainer
+from graphlab.train import TrainConfig, Trainer
 from tests.toy_mnist import toy_data
 
 TOY = toy_data()
@@ -118,3 +118,20 @@ def test_parser_defaults():
         "auto",
         cli_train.run_train,
     )
+
+
+def test_parser_defaults_are_train_configs_own():
+    parser = argparse.ArgumentParser()
+    add_train_parser(parser.add_subparsers())
+    args = parser.parse_args(["train"])
+    default = TrainConfig()
+    for name in ("model", "optimizer", "batch_size", "schedule", "device", "seed"):
+        assert getattr(args, name) == getattr(default, name), name
+    assert (args.train_size, args.test_size) == (default.train_size, default.test_size)
+    assert args.lr is None and args.epochs is None  # the optimizer's rate; 1, or as saved
+
+
+def test_no_epochs_trains_train_configs_default(tmp_path, capsys):
+    out = tmp_path / "one.pt"
+    assert main("--out", str(out)) == 0
+    assert len(Trainer.load(out, data=TOY).history.epochs) == TrainConfig().epochs

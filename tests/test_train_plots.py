@@ -9,8 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from graphlab.models.mnist import build_model
-from graphlab.train import trainer as train
+from graphlab import train
+from graphlab.models import build_model
 from graphlab.train.digit import digit_from_bytes, prepare_digit
 from graphlab.train.graph import step_graph
 from graphlab.train.metrics import History, PredictionSample, Snapshot

@@ -13,6 +13,7 @@ import streamlit as st
 from graphlab import train
 from graphlab.core.device import available_devices
 from graphlab.data import MnistNotFoundError
+from graphlab.train import form
 from graphlab.train.plots import ZOOM, accuracy_chart, loss_chart, progress_text
 from widgets.expression import message_markdown
 
@@ -23,62 +24,12 @@ DRAWN = "train_epochs_drawn"  # how many epochs the results below the fragment s
 POLL_S = 0.5
 # Hidden tabs poll at most once a minute in Chrome, so allow more than that before giving up.
 ABANDON_AFTER_S = 90.0
-TRAIN_SIZES = (1_000, 5_000, 10_000, 50_000)
-BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024)
-MAX_EPOCHS = 10  # on this page; TrainConfig allows more from the command line
 LIVE = ("running", "paused")
 
 
 def trainer() -> train.Trainer | None:
     """The visitor's trainer, if any."""
     return st.session_state.get(TRAINER)
-
-
-def test_size(train_size: int) -> int:
-    """Test images evaluated after each epoch: a fifth of the training images, at most 10,000."""
-    return min(10_000, max(200, train_size // 5))
-
-
-def config_from_values(values: dict) -> train.TrainConfig:
-    """Validate the widget values on the server; ``ValueError`` names every problem.
-
-    Streamlit already refuses values outside a widget's options; this is the second check, and
-    the one that turns text (the learning rate) into numbers.
-    """
-    lr_text = str(values.get("lr") or "").strip()
-    try:
-        lr = float(lr_text) if lr_text else None
-    except ValueError:
-        raise ValueError(
-            f"learning rate must be a number like 0.001 or 1e-3 (got {lr_text!r})"
-        ) from None
-    size = values.get("train_size")
-    if size not in TRAIN_SIZES:
-        raise ValueError(f"training images must be one of {TRAIN_SIZES} (got {size!r})")
-    config = train.TrainConfig(
-        model=values.get("model"),
-        optimizer=values.get("optimizer"),
-        lr=lr,
-        batch_size=values.get("batch_size"),
-        epochs=values.get("epochs"),
-        schedule=values.get("schedule"),
-        device=values.get("device"),
-        train_size=size,
-        test_size=test_size(size),
-    )
-    check_limits(config)
-    return config
-
-
-def check_limits(config: train.TrainConfig) -> None:
-    """This page's caps on a run (also applied to an uploaded checkpoint's settings)."""
-    problems = []
-    if config.epochs > MAX_EPOCHS:
-        problems.append(f"at most {MAX_EPOCHS} epochs here (got {config.epochs})")
-    if config.batch_size > max(BATCH_SIZES):
-        problems.append(f"batch size at most {max(BATCH_SIZES)} here (got {config.batch_size})")
-    if problems:
-        raise ValueError("; ".join(problems))
 
 
 KEYS = {  # run setting -> its widget's key
@@ -94,11 +45,19 @@ KEYS = {  # run setting -> its widget's key
 
 
 def settings(disabled: bool) -> dict:
-    """The run settings; returns the raw widget values (validated by ``config_from_values``)."""
+    """The run settings; returns the raw widget values (``form.config_from_values`` checks them)."""
     cols = st.columns(4)
-    cols[0].selectbox("Model", train.MODELS, key=KEYS["model"], disabled=disabled)
+    default = form.DEFAULTS
+    models, optimizers, schedules = train.MODELS, train.OPTIMIZERS, train.SCHEDULES
+    cols[0].selectbox(
+        "Model", models, models.index(default["model"]), key=KEYS["model"], disabled=disabled
+    )
     cols[1].selectbox(
-        "Optimizer", train.OPTIMIZERS, index=2, key=KEYS["optimizer"], disabled=disabled
+        "Optimizer",
+        optimizers,
+        optimizers.index(default["optimizer"]),
+        key=KEYS["optimizer"],
+        disabled=disabled,
     )
     cols[2].text_input(
         "Learning rate",
@@ -109,15 +68,27 @@ def settings(disabled: bool) -> dict:
         + ", ".join(f"{k} {v:g}" for k, v in train.DEFAULT_LR.items())
         + "). Try a huge one to watch the loss diverge.",
     )
-    cols[3].selectbox("Schedule", train.SCHEDULES, key=KEYS["schedule"], disabled=disabled)
-    cols[0].select_slider(
-        "Batch size", BATCH_SIZES, value=64, key=KEYS["batch_size"], disabled=disabled
+    cols[3].selectbox(
+        "Schedule",
+        schedules,
+        schedules.index(default["schedule"]),
+        key=KEYS["schedule"],
+        disabled=disabled,
     )
-    cols[1].number_input("Epochs", 1, MAX_EPOCHS, 1, key=KEYS["epochs"], disabled=disabled)
+    cols[0].select_slider(
+        "Batch size",
+        form.BATCH_SIZES,
+        value=default["batch_size"],
+        key=KEYS["batch_size"],
+        disabled=disabled,
+    )
+    cols[1].number_input(
+        "Epochs", 1, form.MAX_EPOCHS, default["epochs"], key=KEYS["epochs"], disabled=disabled
+    )
     cols[2].select_slider(
         "Training images",
-        TRAIN_SIZES,
-        value=5_000,
+        form.TRAIN_SIZES,
+        value=default["train_size"],
         format_func=lambda n: f"{n:,}",
         key=KEYS["train_size"],
         disabled=disabled,
@@ -151,7 +122,7 @@ def _launch(job: train.Trainer) -> bool:
 def start_new() -> None:
     """Validate the settings, build a trainer and start it (replacing the visitor's old one)."""
     try:
-        config = config_from_values(current_values())
+        config = form.config_from_values(current_values())
     except ValueError as exc:
         _notify("error", f"Not started: {exc}")
         return

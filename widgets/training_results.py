@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from graphlab import train
+from graphlab.train.form import trainer_from_upload
 from graphlab.train.plots import confusion_figure, predictions_figure
-from widgets.training import NOTICE, TRAINER, check_limits, trainer
+from widgets.training import NOTICE, TRAINER, trainer
 
 MAX_CHECKPOINT_MB = 8  # the MLP with Adam state is about 6 MB
 
@@ -34,29 +31,15 @@ def confusion(job: train.Trainer | None) -> None:
     st.caption("Off-diagonal cells are mistakes: the row is the true digit, the column the guess.")
 
 
-def _checkpoint_bytes(job: train.Trainer) -> bytes:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder, "checkpoint.pt")
-        job.save(path)  # safe while the job runs
-        return path.read_bytes()
-
-
 def _load_upload() -> None:
     upload = st.session_state.get("train_upload")
     if upload is None:
         return
-    folder = tempfile.mkdtemp(prefix="graphlab-upload-")
-    path = Path(folder, "upload.pt")
     try:
-        path.write_bytes(upload.getvalue())
-        job = train.Trainer.load(path, device=st.session_state.get("train_device", "auto"))
-        check_limits(job.config)
+        job = trainer_from_upload(upload.getvalue(), st.session_state.get("train_device", "auto"))
     except Exception as exc:  # anything a visitor's file can cause is explained, never raised
-        reason = str(exc).replace(str(path), "the file")[:300]
-        st.session_state[NOTICE] = ("error", f"Could not load {upload.name}: {reason}")
+        st.session_state[NOTICE] = ("error", f"Could not load {upload.name}: {str(exc)[:300]}")
         return
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     old = trainer()
     if old is not None:
         old.stop()
@@ -79,7 +62,7 @@ def checkpoints(job: train.Trainer | None) -> None:
         else:
             st.download_button(
                 "Download checkpoint",
-                lambda: _checkpoint_bytes(job),
+                job.to_bytes,  # called on the click; safe while the job runs
                 f"graphlab-{job.config.model}.pt",
                 "application/octet-stream",
                 icon=":material/download:",

@@ -23,10 +23,13 @@ import torch
 
 from graphlab.core.device import DEVICES
 from graphlab.data.mnist import MnistNotFoundError, load_mnist
-from graphlab.models.mnist import MODELS
-from graphlab.train.trainer import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
+from graphlab.models import MODELS
+from graphlab.train import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
 
 __all__ = ["ProgressBar", "add_train_parser", "run_train"]
+
+# The options' defaults are TrainConfig's own, so the two cannot drift apart.
+_DEFAULTS = {field.name: field.default for field in dataclasses.fields(TrainConfig)}
 
 
 def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -40,34 +43,40 @@ def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "train", help="train a toy MNIST model", description=__doc__.split("\n")[0]
     )
-    p.add_argument("--model", choices=MODELS, default="mlp")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
-    p.add_argument("--lr", type=float, default=None, help="default depends on the optimizer")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--epochs", type=int, default=None, help="default 1, or as saved")
-    p.add_argument("--schedule", choices=SCHEDULES, default="cosine")
-    p.add_argument("--device", choices=DEVICES, default="auto")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--model", choices=MODELS, default=_DEFAULTS["model"])
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=_DEFAULTS["optimizer"])
+    p.add_argument(
+        "--lr", type=float, default=_DEFAULTS["lr"], help="default depends on the optimizer"
+    )
+    p.add_argument("--batch-size", type=int, default=_DEFAULTS["batch_size"])
+    # None, not the default: on --resume, only an explicit --epochs replaces the saved one.
+    p.add_argument(
+        "--epochs", type=int, default=None, help=f"default {_DEFAULTS['epochs']}, or as saved"
+    )
+    p.add_argument("--schedule", choices=SCHEDULES, default=_DEFAULTS["schedule"])
+    p.add_argument("--device", choices=DEVICES, default=_DEFAULTS["device"])
+    p.add_argument("--seed", type=int, default=_DEFAULTS["seed"])
     p.add_argument("--data", metavar="DIR", help="a directory of the four MNIST IDX files")
     p.add_argument("--out", metavar="PATH", help="checkpoint to write (default mnist-MODEL.pt)")
     p.add_argument("--resume", metavar="PATH", help="continue from this checkpoint")
     p.add_argument("--max-steps", type=int, default=None, help="stop after this many steps")
-    p.add_argument("--train-size", type=int, default=None, help="use the first N train images")
-    p.add_argument("--test-size", type=int, default=None, help="use the first N test images")
+    p.add_argument(
+        "--train-size",
+        type=int,
+        default=_DEFAULTS["train_size"],
+        help="use the first N train images",
+    )
+    p.add_argument(
+        "--test-size", type=int, default=_DEFAULTS["test_size"], help="use the first N test images"
+    )
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.set_defaults(run=run_train)
     return p
 
 
 def _config(args: argparse.Namespace) -> TrainConfig:
-    names = ("model", "optimizer", "lr", "batch_size", "schedule", "device", "seed")
-    values = {name: getattr(args, name) for name in names}
-    return TrainConfig(
-        **values,
-        epochs=args.epochs or 1,
-        train_size=args.train_size,
-        test_size=args.test_size,
-    )
+    given = {name: getattr(args, name, None) for name in _DEFAULTS}
+    return TrainConfig(**{name: value for name, value in given.items() if value is not None})
 
 
 def _trainer(args: argparse.Namespace) -> Trainer:

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from graphlab.core.device import DEVICES
-from graphlab.models.mnist import MODELS
+from graphlab.models import MODELS
 from graphlab.models.spec import is_int
 
 __all__ = ["DEFAULT_LR", "OPTIMIZERS", "SCHEDULES", "TrainConfig", "build_optimizer", "lr_at"]

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from graphlab.core.graph import Graph
 from graphlab.core.modules import track_modules
 from graphlab.core.walk import capture
-from graphlab.models.mnist import build_model
+from graphlab.models import build_model
 
 __all__ = ["step_graph"]
 

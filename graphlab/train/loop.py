@@ -1,12 +1,13 @@
 """The training loop behind ``Trainer``: one step, one epoch, pausing, stopping, events.
 
-``TrainingLoop`` owns the model, optimizer, data and counters; ``graphlab.train.Trainer`` adds
-the public controls (run, start, pause, stop), the thread-safe readers and checkpoints. The
-split keeps each file short; only ``Trainer`` is public.
+``TrainingLoop`` owns the model, optimizer, data and counters, and their ``state_dict()``;
+``graphlab.train.Trainer`` adds the public controls (run, start, pause, stop), the thread-safe
+readers and checkpoint files. The split keeps each file short; only ``Trainer`` is public.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 import time
@@ -18,11 +19,12 @@ import torch.nn.functional as F
 
 from graphlab.core.device import pick_device
 from graphlab.data.mnist import load_mnist
-from graphlab.models.mnist import build_model
+from graphlab.models import build_model
 
+from . import checkpoint
 from .config import TrainConfig, build_optimizer, lr_at
 from .metrics import History, _Throughput
-from .state import Progress
+from .progress import Progress
 
 __all__ = ["Callback", "Data", "TrainingLoop"]
 
@@ -77,6 +79,59 @@ class TrainingLoop:
         # worker processes to start, to feed, or to leak when a visitor leaves. Test labels stay
         # on the CPU, where predictions are compared with them.
         return (*(t.to(self.device) for t in tensors[:3]), tensors[3])  # type: ignore[return-value]
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """What continues this run exactly: model, optimizer, config, history and position (with
+        the generator state that redraws the epoch's order); plain values and tensors only.
+
+        A copy taken under the training locks: consistent while training goes on, and safe to
+        write to disk without holding them.
+        """
+        with self._model_lock, self._metrics_lock:
+            # Deep-copied: these share the tensors that the next step updates in place.
+            model, optimizer = copy.deepcopy((self.model.state_dict(), self.optimizer.state_dict()))
+            return {
+                "format": checkpoint.FORMAT,
+                "config": self.config.to_dict(),
+                "model": model,
+                "optimizer": optimizer,
+                "history": self.history.to_dict(),
+                "progress": self.progress.to_dict(self.generator),
+                "test_predictions": self.test_predictions,  # replaced each epoch, never mutated
+            }
+
+    def load_state_dict(self, state: dict[str, Any], origin: str | None = None) -> None:
+        """Continue from ``state`` (a ``state_dict()``, maybe of a trainer on another device).
+
+        ``ValueError`` refuses, before anything changes, another format, an invalid config or
+        history, a position past this trainer's data, or settings that shaped the model,
+        optimizer or data (``checkpoint.FIXED``) unlike this trainer's. The state's epochs,
+        learning rate and schedule replace this trainer's; the device stays. A live run loads as
+        ``stopped``, its message naming ``origin``.
+        """
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError("this trainer is running; stop() it before loading a state")
+        config = checkpoint.config_for(state, self.config)
+        history = History.from_dict(state["history"])
+        progress = state["progress"]
+        if progress["batch"] > self.batches_per_epoch:
+            raise ValueError("the state was saved with a larger training set than this trainer has")
+        if history.status in ("running", "paused"):  # saved from a live run
+            history.status = "stopped"
+            history.message = (
+                f"loaded{f' from {origin}' if origin else ''} at step {progress['step']}"
+            )
+        predictions = state.get("test_predictions")
+        if not (isinstance(predictions, torch.Tensor) and predictions.shape == (self.test_size,)):
+            predictions = None
+        with self._model_lock, self._metrics_lock:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.progress.load_dict(progress, self.generator, self.train_size, self.device)
+            self.config = config
+            self.history, self.test_predictions = history, predictions
 
     # -- the loop ------------------------------------------------------------------------------
 

@@ -18,8 +18,9 @@ Events, delivered in the training thread (a listener must be quick and must not 
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterable
@@ -27,39 +28,13 @@ from collections.abc import Iterable
 import torch
 import torch.nn.functional as F
 
-from graphlab.models.mnist import MODELS
-
-from .config import DEFAULT_LR, OPTIMIZERS, SCHEDULES, TrainConfig, lr_at
-from .jobs import JOB_SLOTS, BusyError, JobSlots, cap_torch_threads
+from . import checkpoint
+from .config import TrainConfig
+from .jobs import JOB_SLOTS, JobSlots
 from .loop import Callback, Data, TrainingLoop
-from .metrics import (
-    History,
-    PredictionSample,
-    Snapshot,
-    confusion_matrix,
-    predictions_sample,
-)
-from .state import restore_state, save_state
+from .metrics import History, PredictionSample, Snapshot, confusion_matrix, predictions_sample
 
-__all__ = [
-    "DEFAULT_LR",
-    "JOB_SLOTS",
-    "MODELS",
-    "OPTIMIZERS",
-    "SCHEDULES",
-    "BusyError",
-    "Callback",
-    "History",
-    "JobSlots",
-    "PredictionSample",
-    "Snapshot",
-    "TrainConfig",
-    "Trainer",
-    "cap_torch_threads",
-    "confusion_matrix",
-    "lr_at",
-    "predictions_sample",
-]
+__all__ = ["Callback", "Trainer"]
 
 _log = logging.getLogger(__name__)
 
@@ -237,27 +212,53 @@ class Trainer(TrainingLoop):
 
     # -- checkpoints ---------------------------------------------------------------------------
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write model, optimizer, config, history and position to ``path`` (safe while running).
+    def save(self, target: checkpoint.Source) -> None:
+        """Write ``state_dict()`` to a path (atomically) or to an open binary file.
+
+        Safe while running: the state is copied under the training locks and written after
+        them, so training goes on during the write.
 
         >>> trainer.save("mnist-mlp.pt")  # doctest: +SKIP
         """
-        with self._model_lock, self._metrics_lock:
-            save_state(self, path)
+        checkpoint.write(self.state_dict(), target)
+
+    def to_bytes(self) -> bytes:
+        """The checkpoint ``save()`` writes, as bytes (e.g. for a download)."""
+        return checkpoint.to_bytes(self.state_dict())
 
     @classmethod
     def load(
         cls,
-        path: str | os.PathLike,
+        source: checkpoint.Source,
         device: str | None = None,
         callbacks: Iterable[Callback] = (),
         data: Data | None = None,
     ) -> Trainer:
-        """A trainer that continues exactly where the checkpoint at ``path`` stopped.
+        """A trainer that continues exactly where the checkpoint at a path or in an open binary
+        file stopped.
 
-        ``device`` overrides the saved one (a GPU checkpoint opens on a CPU-only machine).
+        ``device`` overrides the saved one (a GPU checkpoint opens on a CPU-only machine). A
+        file that is not a checkpoint, or holds anything but plain data, raises (``ValueError``
+        or ``pickle.UnpicklingError``) and runs no code.
 
         >>> Trainer.load("mnist-mlp.pt", device="cpu").run().status  # doctest: +SKIP
         'done'
         """
-        return restore_state(cls, path, device, callbacks, data)
+        state, name = checkpoint.read(source)
+        config = TrainConfig.from_dict(state["config"])
+        if device is not None:
+            config = dataclasses.replace(config, device=device)
+        trainer = cls(config, callbacks, data)
+        trainer.load_state_dict(state, origin=name)
+        return trainer
+
+    @classmethod
+    def from_bytes(
+        cls,
+        raw: bytes,
+        device: str | None = None,
+        callbacks: Iterable[Callback] = (),
+        data: Data | None = None,
+    ) -> Trainer:
+        """``load`` from the bytes of a checkpoint file (``to_bytes()``, an upload)."""
+        return cls.load(io.BytesIO(raw), device, callbacks, data)

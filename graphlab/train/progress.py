@@ -1,30 +1,17 @@
-"""Where a run stands (``Progress``) and checkpoints that resume it exactly.
+"""Where a run stands: the step, the epoch, the batch within it and that epoch's order.
 
-A checkpoint holds only tensors, numbers, strings, lists and dicts, so it opens with
-``torch.load(weights_only=True)``: loading a checkpoint a visitor uploads cannot run code.
+``to_dict`` holds only plain values and tensors, so a checkpoint carrying it opens with
+``torch.load(weights_only=True)``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
-import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
-from .config import TrainConfig
-from .metrics import History
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .trainer import Callback, Data, Trainer
-
-__all__ = ["FORMAT", "Progress", "restore_state", "save_state"]
-
-FORMAT = "graphlab.train/1"
+__all__ = ["Progress"]
 
 
 @dataclass
@@ -97,57 +84,9 @@ class Progress:
         generator.set_state(values["rng_state"])
         if values["perm_drawn"]:
             self.draw_perm(generator, n, device)
+        else:
+            self.perm = self.rng_state = None
         self.step, self.epoch, self.batch = values["step"], values["epoch"], values["batch"]
         self.correct = torch.tensor(values["correct"], dtype=torch.int64, device=device)
         self.seen, self.ema = values["seen"], values["ema"]
         self.epoch_seconds, self.train_seconds = values["epoch_seconds"], values["train_seconds"]
-
-
-def save_state(trainer: Trainer, path: str | os.PathLike) -> None:
-    """Write ``trainer``'s checkpoint to ``path`` atomically (callers hold its locks)."""
-    state = {
-        "format": FORMAT,
-        "config": trainer.config.to_dict(),
-        "model": trainer.model.state_dict(),
-        "optimizer": trainer.optimizer.state_dict(),
-        "history": trainer.history.to_dict(),
-        "progress": trainer.progress.to_dict(trainer.generator),
-        "test_predictions": trainer.test_predictions,
-    }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename: a crash or a concurrent reader never sees half a checkpoint.
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
-        torch.save(state, tmp)
-    os.replace(tmp.name, path)
-
-
-def restore_state(
-    cls: type[Trainer],
-    path: str | os.PathLike,
-    device: str | None,
-    callbacks: Iterable[Callback],
-    data: Data | None,
-) -> Trainer:
-    """Build a ``cls`` from the checkpoint at ``path`` (see ``Trainer.load``)."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a graphlab training checkpoint ({FORMAT})")
-    config = TrainConfig.from_dict(state["config"])
-    if device is not None:
-        config = dataclasses.replace(config, device=device)
-    trainer = cls(config, callbacks, data)
-    trainer.model.load_state_dict(state["model"])
-    trainer.optimizer.load_state_dict(state["optimizer"])
-    progress = state["progress"]
-    if progress["batch"] > trainer.batches_per_epoch:
-        raise ValueError(f"{path} was saved with a larger training set than this trainer has")
-    trainer.progress.load_dict(progress, trainer.generator, trainer.train_size, trainer.device)
-    trainer.history = History.from_dict(state["history"])
-    if trainer.history.status in ("running", "paused"):  # saved from a live run
-        trainer.history.status = "stopped"
-        trainer.history.message = f"loaded from {Path(path).name} at step {progress['step']}"
-    predictions = state.get("test_predictions")
-    if predictions is not None and len(predictions) == trainer.test_size:
-        trainer.test_predictions = predictions
-    return trainer
