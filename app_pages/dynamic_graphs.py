@@ -3,7 +3,7 @@
 import streamlit as st
 
 from graphlab.lessons import dynamic
-from graphlab.render import modules as render_modules
+from graphlab.render import to_dot
 from graphlab.sandbox import Limits
 from graphlab.worker import shared_worker
 from widgets.expression import escape_markdown
@@ -50,7 +50,7 @@ for col, title, graph, side in ((left, f"A: x = {x_a:g}", pair.graph_a, "a"),
     with col:
         st.subheader(title)
         marks = pair.marks(side, saved)
-        dot = render_modules.to_dot(graph, show_saved=saved, clusters=False, highlight=marks)
+        dot = to_dot(graph, show_saved=saved, highlight=marks, show_shapes=True, legend=False)
         st.graphviz_chart(dot)
 st.caption(
     ":red-background[removed: only in A] :green-background[added: only in B] "

@@ -5,6 +5,7 @@ import json
 import streamlit as st
 
 import graphlab as gl
+from graphlab.core.summary import MAX_NODES
 from widgets import model_builder as builder
 from widgets import model_view
 
@@ -20,7 +21,7 @@ st.markdown(
     "Build a model from layers, or start from a built-in one, and see the autograd graph of one "
     "forward pass, **grouped by the module that ran each op**. Big models are summarized: the "
     "deepest modules collapse into one box each and repeated blocks fold into `Block x N`, so "
-    "at most 300 nodes are drawn. Open any box to look inside."
+    f"at most {MAX_NODES} nodes are drawn. Open any box to look inside."
 )
 
 builder.init()
@@ -60,6 +61,6 @@ if plan is not None:
             "modules collapse, deepest first, until it fits; consecutive numbered blocks with "
             "the same structure fold into one box. A collapsed box shows its parameter count; "
             "hover it for its input and output shapes. The same is available in Python as "
-            "`gl.summarize(graph, max_nodes=300)` and on the command line as "
-            "`python -m graphlab model resnet_deep --max-nodes 300 -o out.svg`."
+            f"`gl.summarize(graph, max_nodes={MAX_NODES})` and on the command line as "
+            f"`python -m graphlab model resnet_deep --max-nodes {MAX_NODES} -o out.svg`."
         )

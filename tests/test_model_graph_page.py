@@ -1,4 +1,5 @@
-"""AppTest of the Model Graph page: built-ins, the 300-node budget, errors, building, opening."""
+"""AppTest of the Model Graph page: built-ins, the 300-node budget, errors, building, opening;
+and the builder's spec editing (graphlab.models.edit), which needs no Streamlit."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from graphlab.models import BUILTINS, LAYER_TYPES, SpecError, edit, plan, spec_of
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "app_pages/model_graph.py"
@@ -34,7 +37,7 @@ def page() -> AppTest:
 def test_default_model_is_drawn_grouped_by_module(page):
     dot = dot_of(page)
     assert "subgraph cluster_" in dot and "ConvolutionBackward0" in dot
-    assert "(4, 8, 28, 28)" in dot  # shapes on edges
+    assert "(4, 16, 28, 28)" in dot  # shapes on edges: the CNN Live Training trains
     assert not page.error
 
 
@@ -82,3 +85,82 @@ def test_adding_a_layer_from_the_form():
     assert at.table[0].value["type"].iloc[-1] == "ReLU"
     at.button(key="mg_pop").click().run()
     assert json.loads(at.text_area(key="mg_spec").value)["layers"][-1]["type"] == "linear"
+
+
+# -- graphlab.models.edit: the builder's logic, without Streamlit --------------------------------
+
+
+def test_spec_text_round_trips_and_bad_json_says_where():
+    text = edit.builtin_text("cnn")
+    assert edit.parse_spec(text) == spec_of("cnn") == BUILTINS["cnn"].spec
+    assert edit.editable(text) == spec_of("cnn")
+    with pytest.raises(SpecError) as info:
+        edit.parse_spec('{"input": [2, 4],\n "layers": [}')
+    assert str(info.value).startswith("The spec is not valid JSON: ")
+    assert str(info.value).endswith("(line 2, column 13).")
+    assert edit.parse_spec("[1, 2]") == [1, 2]  # valid JSON: whether it is a spec is plan's job
+    for not_editable in ("{not json", "[1, 2]", '{"layers": 3}', '"text"'):
+        assert edit.editable(not_editable) is None
+
+
+def test_adding_and_removing_layers_rewrites_the_text():
+    text = edit.spec_text({"input": [2, 8], "layers": [{"type": "relu"}]})
+    text = edit.with_layer(text, edit.new_layer("linear", {"out_features": 3}))
+    assert edit.parse_spec(text)["layers"] == [
+        {"type": "relu"}, {"type": "linear", "out_features": 3, "bias": True},
+    ]  # fmt: skip
+    assert plan(edit.parse_spec(text)).shapes[-1] == (2, 3)
+    text = edit.without_last_layer(text)
+    assert edit.parse_spec(text) == {"input": [2, 8], "layers": [{"type": "relu"}]}
+    text = edit.without_last_layer(text)
+    assert edit.without_last_layer(text) == text  # nothing left to remove
+    assert edit.without_last_layer("{not json") == "{not json"
+    # Text that is no spec: the layer starts a fresh small spec.
+    fresh = edit.parse_spec(edit.with_layer("{not json", {"type": "tanh"}))
+    assert fresh == {"input": [4, 16], "layers": [{"type": "tanh"}]}
+    assert edit.parse_spec(edit.with_layer("{not json", {"type": "gelu"}))["layers"] == [
+        {"type": "gelu"}
+    ]  # the fresh spec is a copy each time
+
+
+def test_a_new_layer_takes_the_form_values_else_the_defaults():
+    assert edit.new_layer("relu", {}) == {"type": "relu"}
+    conv = edit.new_layer("conv2d", {"out_channels": 8.0, "padding": None})
+    assert conv == {
+        "type": "conv2d", "out_channels": 8, "kernel_size": 3, "stride": 1, "padding": 0,
+        "bias": True,
+    }  # fmt: skip
+    assert isinstance(conv["out_channels"], int)  # a spec refuses 8.0 for an int setting
+    assert edit.new_layer("dropout", {"p": 0.25}) == {"type": "dropout", "p": 0.25}
+    assert edit.new_layer("linear", {})["out_features"] is None  # required: plan says so
+
+
+def test_form_fields_start_in_range():
+    settings = LAYER_TYPES["linear"].settings
+    assert edit.form_default(settings["out_features"]) == 16  # required: a small size
+    assert edit.form_default(settings["bias"]) is True
+    assert edit.form_default(LAYER_TYPES["dropout"].settings["p"]) == 0.5
+    assert edit.form_default(LAYER_TYPES["gru"].settings["sequence"]) is False
+    for kind in LAYER_TYPES.values():
+        for s in kind.settings.values():
+            value = edit.form_default(s)
+            assert s.type == "bool" or s.lo <= value <= s.hi, (kind.name, s)
+            assert s.type != "int" or isinstance(value, int)
+
+
+def test_the_layer_table_names_layers_as_the_built_model_does():
+    spec = {
+        "input": [2, 8],
+        "layers": [{"type": "linear", "out_features": 4}, {"type": "relu", "name": "act"},
+                   {"type": "linear", "out_features": 4, "repeat": 2}],
+    }  # fmt: skip
+    p = plan(spec)
+    rows = edit.layer_rows(spec, p)
+    assert rows == {
+        "layer": ["linear0", "act", "linear2"],
+        "type": ["Linear", "ReLU", "Linear"],
+        "repeat": [1, 1, 2],
+        "output shape": ["[2, 4]", "[2, 4]", "[2, 4]"],
+    }
+    assert rows["layer"] == [name for name, _ in p.model.named_children()]
+    assert edit.plan_caption(p) == "Input [2, 8] · 76 parameters · 48 activation values"

@@ -8,8 +8,11 @@ import pytest
 import torch
 
 import graphlab as gl
+from graphlab.core.graph import Edge, Graph, Node
 from graphlab.lessons import gallery
 from graphlab.render import dot as render
+from graphlab.render import palette
+from graphlab.render.text import quote
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
 HOSTILE = [
@@ -60,7 +63,7 @@ def test_hostile_names_are_shown_literally():
 
 
 def test_escaping_is_complete_for_dot_syntax():
-    quoted = render._quote('a"b\\c\nd&e\x00f')
+    quoted = quote('a"b\\c\nd&e\x00f')
     assert quoted == '"a\\"b\\\\c\\nd&amp;ef"'
 
 
@@ -105,7 +108,7 @@ def test_highlight_marks_nodes_and_rejects_unknown_roles():
     op = graph.of_kind("op")[0]
     dot = gl.to_dot(graph, highlight={op.id: "done"})
     line = next(line for line in dot.splitlines() if line.strip().startswith(f'"{op.id}" ['))
-    assert render.HIGHLIGHT["done"] in line
+    assert palette.HIGHLIGHT["done"] in line
     assert "penwidth=3" in gl.to_dot(graph, highlight=[op.id])
     with pytest.raises(ValueError, match="unknown highlight role"):
         gl.to_dot(graph, highlight={op.id: "glow"})
@@ -120,3 +123,86 @@ def test_long_names_are_clipped():
     t = torch.ones(1, requires_grad=True)
     graph = gl.capture(t * 2, params={"n" * 500: t})
     assert "n" * 500 not in gl.to_dot(graph)
+
+
+def _every_kind() -> Graph:
+    """One node of each kind inside a module, with a saved and a view edge: a small model view."""
+    nodes = [
+        Node("l0", "leaf", "x", (2, 3), module=""),
+        Node("p0", "param", "fc.weight", (3, 3), module="fc"),
+        Node("n0", "op", "MmBackward0", (2, 3), module="fc"),
+        Node("s0", "saved", "self", (2, 3), module="fc"),
+        Node("m0", "module", "head", (2, 3), module="", attrs={"type": "Linear", "params": "9"}),
+        Node("o0", "output", "y", (2, 3)),
+        Node("o1", "output", "y_view", (2, 3)),
+    ]
+    edges = [
+        Edge("l0", "n0"),
+        Edge("p0", "n0", 1),
+        Edge("s0", "n0", 0, "saved"),
+        Edge("n0", "m0"),
+        Edge("m0", "o0"),
+        Edge("m0", "o1", 0, "view"),
+    ]
+    return Graph(nodes, edges, {"modules": '{"fc": "Linear"}'})
+
+
+def _node_line(dot: str, node_id: str) -> str:
+    return next(
+        line.strip() for line in dot.splitlines() if line.strip().startswith(f'"{node_id}" [')
+    )
+
+
+@pytest.mark.parametrize("role", sorted(palette.HIGHLIGHT))
+def test_plain_and_module_views_draw_from_one_palette(role):
+    graph = _every_kind()
+    marks = {"n0": role, "m0": role}
+    plain = gl.to_dot(graph, highlight=marks)
+    grouped = gl.to_dot(graph, modules=True, highlight=marks)
+    assert "subgraph cluster_" in grouped
+    for node in graph.nodes:
+        style, extra = palette.kind_style(node.kind)
+        assert f'fillcolor="{palette.COLORS[node.kind]}"' in style
+        for dot in (plain, grouped):
+            line = _node_line(dot, node.id)
+            assert style in line and extra in line, (node.kind, line)
+            if node.id in marks:
+                assert line.endswith(palette.role_style(role) + "];")
+    for kind, style in palette.EDGE_STYLES.items():
+        assert plain.count(f"[{style}];") == grouped.count(f"[{style}];") == 1, kind
+    assert f'color="{palette.VIEW_COLOR}"' in grouped  # the module view lacked it before
+
+
+def test_module_view_defaults_and_overrides():
+    graph = _every_kind()
+    grouped = gl.to_dot(graph, modules=True)
+    assert "legend" not in grouped and '"n0" -> "m0" [label="(2, 3)"];' in grouped
+    assert 'label="head\\nLinear\\n9 params" fillcolor="#e8dff5" shape=box3d' in grouped
+    plain = gl.to_dot(graph)
+    assert '"legend_module"' in plain and '"n0" -> "m0";' in plain
+    assert '"legend_module"' in gl.to_dot(graph, modules=True, legend=True)
+    assert '"n0" -> "m0";' in gl.to_dot(graph, modules=True, show_shapes=False)
+    assert '"s0"' not in gl.to_dot(graph, modules=True, show_saved=False)
+
+
+@needs_dot
+@pytest.mark.parametrize("modules", [False, True])
+def test_hostile_node_ids_are_escaped_in_every_view(modules):
+    evil = 'n"]; x [label="evil'
+    graph = Graph(
+        [Node("o0", "output", "y"), Node(evil, "op", "MulBackward0"), Node("l\\", "leaf", "x")],
+        [Edge(evil, "o0"), Edge("l\\", evil), Edge('ghost"', "o0")],  # ghost: an end, no node
+    )
+    dot = gl.to_dot(
+        graph,
+        modules=modules,
+        legend=False,
+        highlight={evil: "active"},
+        highlight_edges=[("l\\", evil)],
+    )
+    plain = subprocess.run(["dot", "-Tplain"], input=dot, capture_output=True, text=True)
+    assert plain.returncode == 0, plain.stderr
+    lines = plain.stdout.splitlines()  # Graphviz read exactly these nodes and edges: no injection
+    assert sum(line.startswith("node ") for line in lines) == 4
+    assert sum(line.startswith("edge ") for line in lines) == 3
+    assert palette.role_style("active") in dot and palette.EDGE_HIGHLIGHT in dot

@@ -11,9 +11,17 @@ import subprocess
 import pytest
 
 from graphlab.core.graph import Edge, Graph, Node
-from graphlab.core.summary import module_paths, plan_summary, summarize
+from graphlab.core.summary import (
+    MAX_NODES,
+    close_module,
+    collapsed_modules,
+    module_paths,
+    open_modules,
+    plan_summary,
+    summarize,
+)
 from graphlab.models import builder as models
-from graphlab.render import modules as render_modules
+from graphlab.render import gradient_only, to_dot
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +109,14 @@ def test_a_graph_without_modules_says_it_cannot_fit():
 
 def test_module_clusters_in_dot_are_escaped_and_nested(graphs):
     g = graphs["resnet"]
-    dot = render_modules.to_dot(g, show_saved=True)
+    dot = to_dot(g, modules=True, show_saved=True)
     assert dot.count("subgraph cluster_") == len([p for p in module_paths(g) if p])
     assert 'label="layer1.0 · Residual"' in dot
     hostile = Graph(
         [Node("o0", "output", 'y"]; evil'), Node('n"1', "op", "Mul", module='a"b.c\\')],
         [Edge('n"1', "o0")],
     )
-    dot = render_modules.to_dot(hostile)
+    dot = to_dot(hostile, modules=True)
     if shutil.which("dot"):  # Graphviz reads exactly two nodes: nothing broke out of a string
         plain = subprocess.run(["dot", "-Tplain"], input=dot, capture_output=True, text=True)
         assert plain.returncode == 0
@@ -119,7 +127,7 @@ def test_module_clusters_in_dot_are_escaped_and_nested(graphs):
 
 def test_gradient_only_drops_saved_tensors_and_keeps_the_path(graphs):
     g = graphs["cnn"]
-    kept = render_modules.gradient_only(g)
+    kept = gradient_only(g)
     assert not kept.of_kind("saved")
     assert len(kept.nodes) == len(g.without({"saved"}).nodes)
 
@@ -140,6 +148,38 @@ def test_gradient_only_drops_a_branch_that_reaches_no_output():
         Edge("s", "a", 0, "saved"),
         Edge("a", "o0"),
     ]
-    kept = render_modules.gradient_only(Graph(nodes, edges))
+    kept = gradient_only(Graph(nodes, edges))
     assert [n.id for n in kept.nodes] == ["x", "a", "o0"]
     assert kept.edges == [Edge("x", "a"), Edge("a", "o0")]
+
+
+def test_the_default_budget_is_the_one_constant(graphs):
+    g = graphs["resnet_deep"]
+    assert MAX_NODES == 300
+    assert summarize(g) == summarize(g, max_nodes=MAX_NODES)
+    assert len(summarize(g).nodes) <= MAX_NODES
+
+
+def test_closing_a_module_closes_what_is_inside_it_and_nothing_else(graphs):
+    g = graphs["resnet_deep"]
+    opened = plan_summary(g, 300, {"layer2.7.conv1", "layer2.10", "layer3.0"}).open
+    assert {"", "layer2", "layer2.7", "layer2.7.conv1", "layer2.10", "layer3", "layer3.0"} <= opened
+    closed = close_module(opened, "layer2.7")
+    assert closed == opened - {"layer2.7", "layer2.7.conv1"}  # layer2.10 is no child of layer2.7
+    # Left open, layer2.7.conv1 would have reopened layer2.7: the view really closes it.
+    plan = plan_summary(g, 300, closed)
+    assert "layer2.7" not in plan.open and "layer2.10" in plan.open
+    assert close_module(closed, "layer2") == closed - {"layer2", "layer2.10"}
+    assert close_module({"a", "b"}, "c") == {"a", "b"}
+
+
+def test_the_open_and_close_menus(graphs):
+    g = graphs["resnet"]
+    plan = plan_summary(g, 40)
+    assert open_modules(plan) == [
+        "bn", "fc", "flatten", "layer1", "layer2", "layer3", "layer4", "pool", "relu", "stem",
+    ]  # fmt: skip
+    # Folded runs open by their first block; the label is the box's.
+    assert collapsed_modules(summarize(g, 40)) == {
+        f"layer{k}.0": f"layer{k}.0 … 1" for k in (4, 3, 2, 1)
+    }

@@ -12,11 +12,17 @@ import json
 import streamlit as st
 
 import graphlab as gl
-from graphlab.core.summary import apply_summary, plan_summary
-from graphlab.render import modules as render_modules
+from graphlab.core.summary import (
+    MAX_NODES,
+    apply_summary,
+    close_module,
+    collapsed_modules,
+    open_modules,
+    plan_summary,
+)
+from graphlab.render import gradient_only, to_dot
 
 OPEN = "mg_open"
-BUDGET = 300
 
 
 def options() -> dict:
@@ -27,7 +33,13 @@ def options() -> dict:
         "shapes": cols[2].toggle("Shapes on edges", value=True, key="mg_shapes"),
         "clusters": cols[3].toggle("Group by module", value=True, key="mg_clusters"),
         "max_nodes": cols[4].number_input(
-            "Node budget", 20, BUDGET, BUDGET, 10, key="mg_budget", help="at most 300"
+            "Node budget",
+            20,
+            MAX_NODES,
+            MAX_NODES,
+            10,
+            key="mg_budget",
+            help=f"at most {MAX_NODES}",
         ),
     }
 
@@ -37,17 +49,16 @@ def view(graph: gl.Graph, opts: dict) -> tuple[gl.Graph, object]:
     if not opts["saved"]:
         graph = graph.without({"saved"})
     if opts["grad_only"]:
-        graph = render_modules.gradient_only(graph)
-    budget = min(int(opts["max_nodes"]), BUDGET)
-    opened = st.session_state.get(OPEN)
-    plan = plan_summary(graph, budget, opened)
+        graph = gradient_only(graph)
+    budget = min(int(opts["max_nodes"]), MAX_NODES)
+    plan = plan_summary(graph, budget, st.session_state.get(OPEN))
     return apply_summary(graph, plan), plan
 
 
 def open_close_controls(shown: gl.Graph, plan) -> None:
     """Open a collapsed module, close an open one, or go back to the automatic summary."""
-    collapsed = {n.attrs["path"]: n.name for n in shown.of_kind("module")}
-    opened = sorted(p for p in plan.open if p)
+    collapsed = collapsed_modules(shown)
+    opened = open_modules(plan)
     cols = st.columns([3, 3, 2])
     with cols[0]:
         choice = st.selectbox(
@@ -61,7 +72,7 @@ def open_close_controls(shown: gl.Graph, plan) -> None:
             "Close a module", opened, index=None, key="mg_to_close", placeholder="Open modules"
         )
         if st.button("Close", key="mg_close_btn", disabled=close is None):
-            _set_open({p for p in plan.open if p != close and not p.startswith(close + ".")})
+            _set_open(close_module(plan.open, close))
     with cols[2]:
         st.write("")
         if st.button("Automatic", key="mg_auto", help="summarize to the budget again"):
@@ -75,8 +86,12 @@ def _set_open(paths: set[str]) -> None:
 
 
 def draw(shown: gl.Graph, opts: dict, total: int) -> str:
-    dot = render_modules.to_dot(
-        shown, show_saved=opts["saved"], show_shapes=opts["shapes"], clusters=opts["clusters"]
+    dot = to_dot(
+        shown,
+        modules=opts["clusters"],
+        show_saved=opts["saved"],
+        show_shapes=opts["shapes"],
+        legend=False,
     )
     st.graphviz_chart(dot, width="stretch")
     note = shown.meta.get("summary")

@@ -1,7 +1,8 @@
 """`python -m graphlab model NAME --max-nodes 300 -o out.svg`: a model's graph, summarized.
 
-NAME is a built-in model (`mlp`, `cnn`, `resnet`, `resnet_deep`, `transformer`, `gru`) or a
-JSON spec file. The graph is grouped by module and summarized to `--max-nodes` visible nodes.
+NAME is a model of the registry (`graphlab.models.BUILTINS`, listed by `--help`; its trainable
+ones are the very networks `python -m graphlab train --model NAME` trains) or a JSON spec file.
+The graph is grouped by module and summarized to `--max-nodes` visible nodes.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from graphlab.core.summary import summarize
+from graphlab.core.summary import MAX_NODES, summarize
 from graphlab.models import builder as models
-from graphlab.render import modules as render_modules
 
 from .output import write_graph
 
@@ -33,7 +33,7 @@ def add_model_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("name", metavar="NAME", help="built-in model name or spec.json")
     parser.add_argument("-o", "--output", help="out.svg | out.dot | out.json (default: DOT)")
     parser.add_argument(
-        "--max-nodes", type=int, default=300, help="visible node budget (0: no limit)"
+        "--max-nodes", type=int, default=MAX_NODES, help="visible node budget (0: no limit)"
     )
     parser.add_argument(
         "--expand", action="append", default=None, metavar="MODULE", help="open this module"
@@ -60,7 +60,7 @@ def run_model(args: argparse.Namespace) -> int:
     small = summarize(graph, args.max_nodes or None, args.expand)
     options = {"rankdir": args.rankdir, "show_saved": args.saved, "show_shapes": not args.no_shapes}
     note = small.meta.get("summary") or f"{len(small.nodes):,} nodes"
-    code = write_graph(args.output, small, options, render_modules)
+    code = write_graph(args.output, small, {**options, "modules": True})
     if args.output is None:
         print(note, file=sys.stderr)  # stdout holds the DOT
     if code or args.output is None:

@@ -23,7 +23,12 @@ from .collapse import collapse
 from .graph import Graph
 from .module_tree import ModuleTree, depth_first, module_paths, parent, sort_key
 
-__all__ = ["Summary", "module_paths", "plan_summary", "summarize"]
+__all__ = [
+    "MAX_NODES", "Summary", "close_module", "collapsed_modules", "module_paths", "open_modules",
+    "plan_summary", "summarize",
+]  # fmt: skip
+
+MAX_NODES = 300  # the most nodes a summarized view draws: Model Graph's cap, the CLI's default
 
 
 @dataclass
@@ -40,7 +45,7 @@ class Summary:
 
 
 def summarize(
-    graph: Graph, max_nodes: int | None = 300, expand: Iterable[str] | None = None
+    graph: Graph, max_nodes: int | None = MAX_NODES, expand: Iterable[str] | None = None
 ) -> Graph:
     """`graph` with at most `max_nodes` visible nodes where module structure allows it.
 
@@ -59,7 +64,7 @@ def apply_summary(graph: Graph, plan: Summary) -> Graph:
 
 
 def plan_summary(
-    graph: Graph, max_nodes: int | None = 300, expand: Iterable[str] | None = None
+    graph: Graph, max_nodes: int | None = MAX_NODES, expand: Iterable[str] | None = None
 ) -> Summary:
     """The view `summarize` would draw, without drawing it (see `Summary`)."""
     tree = ModuleTree(graph)
@@ -108,3 +113,23 @@ def plan_summary(
     if plan.over_budget:
         plan.note += f" Still {count:,} nodes: most of them belong to no module."
     return plan
+
+
+def close_module(opened: Iterable[str], path: str) -> set[str]:
+    """`opened` (an `expand`) with module `path` closed: without it and every module inside it.
+
+    >>> sorted(close_module({"", "layer1", "layer1.0", "layer10"}, "layer1"))
+    ['', 'layer10']
+    """
+    # Opening a module opens its parents (plan_summary), so an inner one left open would reopen it.
+    return {p for p in opened if p != path and not p.startswith(path + ".")}
+
+
+def collapsed_modules(shown: Graph) -> dict[str, str]:
+    """Module path -> box label of each module a summarized graph shows collapsed (can open)."""
+    return {n.attrs["path"]: n.name for n in shown.of_kind("module")}
+
+
+def open_modules(plan: Summary) -> list[str]:
+    """The modules `plan` shows open that can be closed: all but the whole model ("")."""
+    return sorted(p for p in plan.open if p)

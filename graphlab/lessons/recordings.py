@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from graphlab.core.modules import track_modules
-from graphlab.models.mnist import build_model
+from graphlab.models import BUILTINS, TRAINABLE, build_model
 from graphlab.record.recorder import Recorder
 from graphlab.record.serialize import to_data
 
@@ -26,7 +26,9 @@ from .gallery import EXAMPLES
 
 __all__ = ["MODELS", "record_example", "record_model"]
 
-MODELS = {"mlp": "MNIST MLP (784 → 512 → 256 → 10)", "cnn": "MNIST CNN (two conv layers)"}
+# Step Through's picker (name -> title) takes the registry's titles: a model reads the same on
+# every page.
+MODELS = {name: BUILTINS[name].title for name in TRAINABLE}
 
 
 def record_example(name: str) -> dict[str, Any]:

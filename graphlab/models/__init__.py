@@ -1,5 +1,10 @@
-"""Models from a validated spec (layers, built-in models) and the MNIST models of Live Training."""
+"""The registry of named models (specs), building a model from a spec, and editing a spec.
 
+One name means one network everywhere: `BUILTINS` (graphlab.models.builtins) is the registry;
+its `TRAINABLE` entries are the MNIST models Live Training builds with `build_model`.
+"""
+
+from . import edit
 from .builder import (
     BUILTINS,
     LAYER_TYPES,
@@ -13,9 +18,11 @@ from .builder import (
     plan,
     spec_of,
 )
-from .mnist import MODELS, Standardize, build_model
+from .builtins import TRAINABLE
+from .layers import Standardize
+from .mnist import MODELS, build_model
 
 __all__ = [
-    "BUILTINS", "LAYER_TYPES", "MODELS", "UNLIMITED", "Budget", "Builtin", "Plan", "SpecError",
-    "Standardize", "build", "build_model", "graph", "plan", "spec_of",
+    "BUILTINS", "LAYER_TYPES", "MODELS", "TRAINABLE", "UNLIMITED", "Budget", "Builtin", "Plan",
+    "SpecError", "Standardize", "build", "build_model", "edit", "graph", "plan", "spec_of",
 ]  # fmt: skip

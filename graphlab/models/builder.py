@@ -8,7 +8,7 @@ evaluated: a spec is data, read against the table in `graphlab.models.spec`.
 >>> import graphlab as gl
 >>> model = gl.models.build(gl.models.BUILTINS["mlp"].spec)
 >>> type(model).__name__, sum(p.numel() for p in model.parameters())
-('Sequential', 109386)
+('Sequential', 535818)
 >>> gl.models.build({"input": [2, 3, 8, 8], "layers": [{"type": "linear", "out_features": 4}]})
 Traceback (most recent call last):
 ...
@@ -31,7 +31,7 @@ from graphlab.core.modules import track_modules
 from graphlab.core.walk import capture
 
 from .builtins import BUILTINS, Builtin
-from .spec import LAYER_TYPES, RANK_HINTS, RANK_TEXT, Setting, SpecError, is_int
+from .spec import LAYER_TYPES, RANK_HINTS, RANK_TEXT, Setting, SpecError, default_name, is_int
 
 __all__ = [
     "BUILTINS",
@@ -199,7 +199,7 @@ def _layer(raw: object, i: int, names: set[str]) -> tuple[str, dict, str, int]:
         if key not in allowed:
             raise SpecError(f"unknown setting {key!r}; {kind} takes: {', '.join(allowed)}", i, kind)
     settings = {k: _setting(raw, k, s, i, kind) for k, s in layer.settings.items()}
-    name = raw.get("name", f"{kind}{i}")
+    name = raw.get("name", default_name(kind, i))
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise SpecError("`name` must be an identifier (letters, digits, _; at most 32)", i, kind)
     if name in names:

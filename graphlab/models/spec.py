@@ -6,7 +6,8 @@ A spec is plain JSON-able data (so it can live in a URL or in session state):
      "layers": [{"type": "conv2d", "out_channels": 8, "padding": 1}, {"type": "relu"}, ...]}
 
 Every layer takes `type`, and optionally `name` (an identifier, used as its module name) and
-`repeat` (that many copies in a row, named `name.0`, `name.1`, ...).
+`repeat` (that many copies in a row, named `name.0`, `name.1`, ...). A layer without a name is
+called after its type and place: the third layer, a linear one, is `linear2`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,18 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
-from .layers import Attention, FeedForward, RecurrentCell, Residual, TransformerLayer
+from .layers import (
+    MNIST_MEAN,
+    MNIST_STD,
+    Attention,
+    FeedForward,
+    RecurrentCell,
+    Residual,
+    Standardize,
+    TransformerLayer,
+)
 
-__all__ = ["LAYER_TYPES", "LayerType", "Setting", "SpecError"]
+__all__ = ["LAYER_TYPES", "LayerType", "Setting", "SpecError", "default_name"]
 
 IMAGE = "an image batch (N, C, H, W)"
 VECTOR = "a batch of vectors (N, features)"
@@ -133,6 +143,10 @@ LAYER_TYPES: dict[str, LayerType] = {
         LayerType("global_avgpool", "Global average pool (to 1x1)", {}, (4,),
                   lambda sh, s: nn.AdaptiveAvgPool2d(1)),
         LayerType("flatten", "Flatten", {}, (3, 4), _no_args(nn.Flatten)),
+        LayerType("standardize", "Standardize ((x - mean) / std)", {
+            "mean": Setting("float", -10, 10, MNIST_MEAN),
+            "std": Setting("float", 0.001, 100, MNIST_STD),
+        }, (2, 3, 4), lambda sh, s: Standardize(s["mean"], s["std"])),
         LayerType("residual", "Residual block", {
             "out_features": Setting(_INT, 0, 512, 0, "0: same as input"),
             "stride": Setting(_INT, 1, 2, 1),
@@ -162,6 +176,11 @@ RANK_HINTS = {
     (2, 3): "sequence layers need an input shape like [N, T, features]",
     (3, 2): "this layer needs flat vectors: add a `flatten` layer before it",
 }
+
+
+def default_name(kind: str, index: int) -> str:
+    """The module name of the `index`-th layer (0-based), of type `kind`, when it names none."""
+    return f"{kind}{index}"
 
 
 def is_int(value: object) -> bool:

@@ -1,55 +1,41 @@
 """Turn a `Graph` into Graphviz DOT text (and SVG when the `dot` program is installed).
 
-Every label and tooltip goes through `_quote`, so no tensor, parameter or module name can end a
-string, start an HTML label or inject markup: names from visitors are hostile on the hosted demo.
+One `to_dot` draws every view: the autograd graph as captured, and with `modules=True` the same
+nodes grouped into one cluster per module (model graphs, usually summarized). Colours and styles
+come from `palette`, words from `text`; every label and tooltip goes through `text.quote`.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
 
-from graphlab.core.graph import Graph, Node, shape_text
+from graphlab.core.graph import Edge, Graph, Node, shape_text
 
-__all__ = ["COLORS", "GraphvizNotFound", "to_dot", "to_svg", "node_label"]
-
-# One colour per kind, the vocabulary torchviz made familiar (grey ops, blue tensors, ...).
-COLORS = {
-    "op": "lightgrey",
-    "leaf": "lightblue",
-    "param": "#7fb3e6",
-    "output": "darkolivegreen1",
-    "saved": "orange",
-    "module": "#e8dff5",
-}
-VIEW_COLOR = "darkolivegreen4"
-HIGHLIGHT = {"active": "#e63946", "done": "#ffd166", "path": "#f4a261"}
-ACTIVE_FILL = "#ffb3b3"  # the running node is filled too, to stand out from outlined ones
-EDGE_HIGHLIGHT = ' [color="#e63946" penwidth=3]'
-LEGEND_TEXT = {
-    "op": "op (backward node)",
-    "leaf": "leaf tensor",
-    "param": "parameter",
-    "output": "output",
-    "saved": "saved tensor",
-    "module": "collapsed module",
-}
-RANKDIRS = ("TB", "BT", "LR", "RL")
-_MAX_LABEL = 60
-# Graphviz reads `\x` sequences and `&name;` entities inside labels, so both are neutralised;
-# control characters other than newline and tab are dropped.
-_ESCAPES = str.maketrans(
-    {
-        **dict.fromkeys(chr(c) for c in range(32)),
-        "\\": "\\\\",
-        '"': '\\"',
-        "\n": "\\n",
-        "\t": " ",
-        "&": "&amp;",
-    }
+from .clusters import cluster_lines
+from .palette import (
+    COLORS,
+    EDGE_HIGHLIGHT,
+    EDGE_STYLES,
+    HIGHLIGHT,
+    HOT_EDGE,
+    LEGEND_TEXT,
+    header,
+    kind_style,
+    role_style,
 )
+from .text import module_label, module_tooltip, node_label, quote, tooltip
 
+__all__ = ["RANKDIRS", "GraphvizNotFound", "dot_to_svg", "to_dot", "to_svg"]
+
+RANKDIRS = ("TB", "BT", "LR", "RL")
+# Control characters break the line; `"` and `\\` end or escape the string.
+_UNSAFE_ID_BYTES = bytes(range(32)) + b'"\\'
+# Each edge kind's line ending, built once, so that drawing an edge is a single f-string.
+_EDGE_TAILS = {"data": ";", **{k: f" [{style}];" for k, style in EDGE_STYLES.items()}}
 
 _NO_GRAPHVIZ = (
     "SVG export needs the Graphviz `dot` program, which is not installed. Install it "
@@ -69,13 +55,19 @@ def to_dot(
     show_saved: bool = True,
     highlight: Iterable[str] | Mapping[str, str] | None = None,
     highlight_edges: Iterable[tuple[str, str]] = (),
-    legend: bool = True,
+    legend: bool | None = None,
+    modules: bool = False,
+    show_shapes: bool | None = None,
 ) -> str:
     """DOT source for `graph`.
 
     `highlight` is an iterable of node ids (drawn as "active"), or a mapping of node id to a role
-    from HIGHLIGHT ("active", "done", "path"). `highlight_edges` are (src, dst) pairs of data
-    edges drawn thick and red, e.g. the edges carrying gradient in a backward step.
+    from HIGHLIGHT ("active", "done", "path" for a step; "added", "removed", "changed" for a
+    diff). `highlight_edges` are (src, dst) pairs of data edges drawn thick and red, e.g. the
+    edges carrying gradient in a backward step. `modules=True` groups nodes into one nested
+    cluster per module path. `legend` (a key of the kinds shown) and `show_shapes` (tensor
+    shapes on data edges) default to the view: a legend for the plain one, shapes for modules,
+    whose pictures are big and explained by their page.
 
     >>> import torch, graphlab as gl
     >>> x = torch.ones(2, requires_grad=True)
@@ -87,83 +79,31 @@ def to_dot(
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
     roles = _roles(highlight)
     hot_edges = set(highlight_edges)
+    # One split of the edges into columns, done in C, serves the id check, the edge lines and
+    # the legend: reading each edge's fields in Python for each of them costs more.
+    srcs, dsts, edge_kinds = _columns(graph.edges)
+    if not _plain_ids(graph.nodes, srcs, dsts):
+        graph, roles, hot_edges = _escape_ids(graph, roles, hot_edges)
+        srcs, dsts, edge_kinds = _columns(graph.edges)
     hidden = set() if show_saved else {n.id for n in graph.nodes if n.kind == "saved"}
-    lines = [
-        "digraph G {",
-        f'  graph [rankdir={rankdir} fontname="Helvetica" fontsize=11 nodesep=0.25 ranksep=0.35];',
-        '  node [shape=box style="filled,rounded" fontname="Helvetica" fontsize=10 height=0.3];',
-        '  edge [fontname="Helvetica" fontsize=9 arrowsize=0.7];',
-    ]
+    shown = [n for n in graph.nodes if n.id not in hidden] if hidden else graph.nodes
     kinds: dict[str, tuple[str, str]] = {}  # kind -> its node attributes, built once per kind
-    shapes: dict[int, str] = {}
-    quoted: dict[str, str] = {}
-    # Nodes alike in all but their id (repeated layers, saved tensors) share their attribute text.
-    # Keys use the shape's identity: capture shares one tuple among the nodes of a shape, and
-    # equal shapes need not print alike ((1, 2) == (True, 2)).
-    bodies: dict[tuple, str] = {}
-    for n in graph.nodes:
-        if n.id in hidden:
-            continue
-        key = (n.kind, n.name, id(n.shape), n.dtype, n.module, *n.attrs.items())
-        body = bodies.get(key)
-        if body is None:
-            body = bodies[key] = _node_body(n, kinds, shapes, quoted)
-        role = roles.get(n.id) if roles else None
-        if role is not None:
-            body += _role_style(role)
-        lines.append(f'  "{n.id}" [{body}];')
-    for e in graph.edges:
-        if hidden and (e.src in hidden or e.dst in hidden):
-            continue
-        if e.kind == "data":
-            hot = EDGE_HIGHLIGHT if hot_edges and (e.src, e.dst) in hot_edges else ""
-            lines.append(f'  "{e.src}" -> "{e.dst}"{hot};')
-        else:
-            lines.append(_edge_line(e.src, e.dst, e.kind))
-    if legend and kinds:
-        lines.extend(_legend(kinds, any(e.kind == "view" for e in graph.edges)))
+    nodes = _node_lines(shown, roles, kinds)
+    lines = header(rankdir)
+    if modules:
+        members: dict[str | None, list[str]] = {}
+        for n, line in zip(shown, nodes, strict=True):
+            members.setdefault(n.module or None, []).append(line)
+        lines.extend(members.pop(None, []))
+        lines.extend(cluster_lines(members, json.loads(graph.meta.get("modules") or "{}")))
+    else:
+        lines.extend(nodes)
+    shapes = _edge_labels(graph.nodes) if (modules if show_shapes is None else show_shapes) else {}
+    lines.extend(_edge_lines(srcs, dsts, edge_kinds, hidden, hot_edges, shapes))
+    if (not modules if legend is None else legend) and kinds:
+        lines.extend(_legend(kinds, "view" in edge_kinds))
     lines.append("}")
     return "\n".join(lines)
-
-
-def node_label(node: Node) -> str:
-    """The text shown in a node's box (before escaping)."""
-    return _label(node, shape_text(node.shape))
-
-
-def tooltip(node: Node) -> str:
-    return _tooltip(node, shape_text(node.shape))
-
-
-def _node_body(node: Node, kinds: dict, shapes: dict[int, str], quoted: dict[str, str]) -> str:
-    """A node's DOT attributes (label, colours, tooltip), memoizing what repeats across nodes."""
-    style = kinds.get(node.kind)
-    if style is None:
-        style = kinds[node.kind] = _kind_style(node.kind)
-    shape = shapes.get(id(node.shape))
-    if shape is None:
-        shape = shapes[id(node.shape)] = shape_text(node.shape)
-    label = _memo_quote(_label(node, shape), quoted)
-    tip = _memo_quote(_tooltip(node, shape), quoted)
-    return f"label={label} {style[0]} tooltip={tip}{style[1]}"
-
-
-def _label(node: Node, shape: str) -> str:
-    name = _clip(node.name)
-    if node.kind == "op" or node.shape is None:
-        return name
-    return f"{name}\n{shape}"
-
-
-def _tooltip(node: Node, shape: str) -> str:
-    text = f"{node.kind}: {node.name}\nshape {shape}"
-    if node.dtype:
-        text += f"\ndtype {node.dtype}"
-    if node.module is not None:
-        text += f"\nmodule {node.module or '(root)'}"
-    if node.attrs:
-        text += "".join([f"\n{k} = {v}" for k, v in node.attrs.items()])
-    return _clip(text, 400)
 
 
 def to_svg(graph: Graph, *, timeout: float = 60.0, **dot_options) -> str:
@@ -184,9 +124,99 @@ def dot_to_svg(dot: str, *, timeout: float = 60.0) -> str:
     return result.stdout.decode()
 
 
-def _role_style(role: str) -> str:
-    fill = f' fillcolor="{ACTIVE_FILL}"' if role == "active" else ""
-    return f' color="{HIGHLIGHT[role]}" penwidth=3{fill}'
+def _node_lines(nodes: list[Node], roles: dict[str, str], kinds: dict) -> list[str]:
+    shapes: dict[int, str] = {}
+    labels: dict[str, str] = {}
+    # Nodes alike in all but their id (repeated layers, saved tensors) share their attribute text.
+    # Keys use the shape's identity: capture shares one tuple among the nodes of a shape, and
+    # equal shapes need not print alike ((1, 2) == (True, 2)).
+    bodies: dict[tuple, str] = {}
+    lines: list[str] = []
+    append = lines.append
+    for n in nodes:
+        # Most nodes (saved tensors) have no attributes, and unpacking even none costs a lot.
+        if n.attrs:
+            key = (n.kind, n.name, id(n.shape), n.dtype, n.module, *n.attrs.items())
+        else:
+            key = (n.kind, n.name, id(n.shape), n.dtype, n.module)
+        body = bodies.get(key)
+        if body is None:
+            body = bodies[key] = _node_body(n, kinds, shapes, labels)
+        if roles:
+            role = roles.get(n.id)
+            if role is not None:
+                body += role_style(role)
+        append(f'  "{n.id}" [{body}];')
+    return lines
+
+
+def _node_body(node: Node, kinds: dict, shapes: dict[int, str], labels: dict[str, str]) -> str:
+    """A node's DOT attributes (label, colours, tooltip), memoizing what repeats across nodes."""
+    style = kinds.get(node.kind)
+    if style is None:
+        style = kinds[node.kind] = kind_style(node.kind)
+    if node.kind == "module":
+        label, tip = module_label(node), module_tooltip(node)
+    else:
+        shape = shapes.get(id(node.shape))
+        if shape is None:
+            shape = shapes[id(node.shape)] = shape_text(node.shape)
+        label, tip = node_label(node, shape), tooltip(node, shape)
+    # Labels repeat across nodes that differ elsewhere; a tooltip says everything, so it never does.
+    quoted = labels.get(label)
+    if quoted is None:
+        quoted = labels[label] = quote(label)
+    return f"label={quoted} {style[0]} tooltip={quote(tip)}{style[1]}"
+
+
+def _columns(edges: list[Edge]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The sources, destinations and kinds of `edges`, each as one tuple."""
+    if not edges:
+        return (), (), ()
+    srcs, dsts, _, kinds = zip(*edges, strict=True)
+    return srcs, dsts, kinds
+
+
+def _edge_lines(
+    srcs: tuple[str, ...],
+    dsts: tuple[str, ...],
+    edge_kinds: tuple[str, ...],
+    hidden: set[str],
+    hot_edges: set,
+    shapes: dict[str, str],
+) -> list[str]:
+    """One line per drawn edge; `shapes` (node id -> quoted shape) labels the data edges."""
+    tails = {**dict.fromkeys(edge_kinds, ";"), **_EDGE_TAILS}  # an unknown kind is drawn as data
+    edges = zip(srcs, dsts, edge_kinds, strict=True)
+    if not (hidden or hot_edges or shapes):  # the common case, kept to one f-string per edge
+        return [f'  "{s}" -> "{d}"{tails[k]}' for s, d, k in edges]
+    lines = []
+    for s, d, k in edges:
+        if hidden and (s in hidden or d in hidden):
+            continue
+        if k != "data":
+            lines.append(f'  "{s}" -> "{d}"{tails[k]}')
+            continue
+        label = shapes.get(s) if shapes else None
+        hot = hot_edges and (s, d) in hot_edges
+        if label is None:
+            lines.append(f'  "{s}" -> "{d}"{EDGE_HIGHLIGHT if hot else ""};')
+        else:
+            lines.append(f'  "{s}" -> "{d}" [label={label}{" " + HOT_EDGE if hot else ""}];')
+    return lines
+
+
+def _edge_labels(nodes: list[Node]) -> dict[str, str]:
+    """Node id -> its tensor's shape, quoted, for the data edges leaving it."""
+    texts: dict[int, str] = {}
+    labels = {}
+    for n in nodes:
+        if n.shape is not None:
+            text = texts.get(id(n.shape))
+            if text is None:
+                text = texts[id(n.shape)] = quote(shape_text(n.shape))
+            labels[n.id] = text
+    return labels
 
 
 def _roles(highlight: Iterable[str] | Mapping[str, str] | None) -> dict[str, str]:
@@ -200,29 +230,37 @@ def _roles(highlight: Iterable[str] | Mapping[str, str] | None) -> dict[str, str
     return dict.fromkeys(highlight, "active")
 
 
-def _kind_style(kind: str) -> tuple[str, str]:
-    """A node's fill colour and shape (before its tooltip), and its extra style (after)."""
-    shape = "ellipse" if kind == "output" else "box"
-    extra = ' style="filled,dashed"' if kind == "saved" else ""
-    return f'fillcolor="{COLORS.get(kind, "white")}" shape={shape}', extra
+def _plain_ids(nodes: list[Node], srcs: Iterable[str], dsts: Iterable[str]) -> bool:
+    """Whether every node id and edge end can stand between double quotes as it is, as every id
+    that capture and summarize make can. Scans of all ids joined: no Python call per id."""
+    for text in ("".join([n.id for n in nodes]), "".join(srcs), "".join(dsts)):
+        # Exact on the UTF-8 bytes: bytes below 128 only ever encode ASCII characters there.
+        raw = text.encode("utf-8", "surrogatepass")
+        if len(raw.translate(None, _UNSAFE_ID_BYTES)) != len(raw):
+            return False
+    return True
 
 
-def _edge_line(src: str, dst: str, kind: str) -> str:
-    if kind == "saved":
-        return f'  "{src}" -> "{dst}" [style=dashed color=orange];'
-    if kind == "view":
-        return f'  "{src}" -> "{dst}" [style=dotted color="{VIEW_COLOR}" label="view"];'
-    return f'  "{src}" -> "{dst}";'
+def _escape_ids(graph: Graph, roles: dict[str, str], hot_edges: set) -> tuple[Graph, dict, set]:
+    """`graph` (and the highlights naming its nodes) with every id replaced by its DOT-escaped
+    text, so that hand-made or hostile ids can be written between quotes like plain ones."""
+
+    def esc(node_id: str) -> str:
+        return quote(node_id)[1:-1]
+
+    nodes = [replace(n, id=esc(n.id)) for n in graph.nodes]
+    edges = [Edge(esc(s), esc(d), slot, k) for s, d, slot, k in graph.edges]
+    roles = {esc(nid): role for nid, role in roles.items()}
+    hot_edges = {(esc(s), esc(d)) for s, d in hot_edges}
+    return Graph(nodes, edges, graph.meta), roles, hot_edges
 
 
 def _legend(kinds: Collection[str], has_view: bool) -> list[str]:
     lines = ['  subgraph cluster_legend { label="legend" fontsize=10 color=grey style=dashed;']
     ordered = [k for k in COLORS if k in kinds]
     for k in ordered:
-        shape = "ellipse" if k == "output" else "box"
-        lines.append(
-            f'    "legend_{k}" [label="{LEGEND_TEXT[k]}" fillcolor="{COLORS[k]}" shape={shape}];'
-        )
+        style, extra = kind_style(k)
+        lines.append(f'    "legend_{k}" [label="{LEGEND_TEXT[k]}" {style}{extra}];')
     if has_view:
         lines.append('    "legend_view" [label="view of a base" shape=plaintext style=""];')
         ordered.append("view")
@@ -233,23 +271,3 @@ def _legend(kinds: Collection[str], has_view: bool) -> list[str]:
     )
     lines.append("  }")
     return lines
-
-
-def _clip(text: str, limit: int = _MAX_LABEL) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _memo_quote(text: str, memo: dict[str, str]) -> str:
-    quoted = memo.get(text)
-    if quoted is None:
-        quoted = memo[text] = _quote(text)
-    return quoted
-
-
-def _quote(text: str) -> str:
-    """A DOT double-quoted string that shows `text` literally."""
-    if text.replace("\n", " ").isprintable():  # the usual case: no control character but newline
-        # The same escapes as `_ESCAPES`, by `str.replace`, which is several times faster.
-        text = text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
-        return '"' + text.replace("\n", "\\n") + '"'
-    return '"' + text.translate(_ESCAPES) + '"'

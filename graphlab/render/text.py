@@ -1,0 +1,74 @@
+"""The words in a drawing: node labels, tooltips, and the DOT quoting that all of them go through.
+
+Every label, tooltip and cluster title goes through `quote`, so no tensor, parameter or module
+name can end a string, start an HTML label or inject markup: names from visitors are hostile on
+the hosted demo.
+"""
+
+from __future__ import annotations
+
+from graphlab.core.graph import Node, shape_text
+
+__all__ = ["MAX_LABEL", "clip", "module_label", "module_tooltip", "node_label", "quote", "tooltip"]
+
+MAX_LABEL = 60
+# Graphviz reads `\x` sequences and `&name;` entities inside labels, so both are neutralised;
+# control characters other than newline and tab are dropped.
+_ESCAPES = str.maketrans(
+    {
+        **dict.fromkeys(chr(c) for c in range(32)),
+        "\\": "\\\\",
+        '"': '\\"',
+        "\n": "\\n",
+        "\t": " ",
+        "&": "&amp;",
+    }
+)
+
+
+def node_label(node: Node, shape: str | None = None) -> str:
+    """The text shown in a node's box (before escaping); `shape`: its shape text, if known."""
+    name = clip(node.name)
+    if node.kind == "op" or node.shape is None:
+        return name
+    return f"{name}\n{shape_text(node.shape) if shape is None else shape}"
+
+
+def tooltip(node: Node, shape: str | None = None) -> str:
+    text = f"{node.kind}: {node.name}\nshape {shape_text(node.shape) if shape is None else shape}"
+    if node.dtype:
+        text += f"\ndtype {node.dtype}"
+    if node.module is not None:
+        text += f"\nmodule {node.module or '(root)'}"
+    if node.attrs:
+        text += "".join([f"\n{k} = {v}" for k, v in node.attrs.items()])
+    return clip(text, 400)
+
+
+def module_label(n: Node) -> str:
+    """A collapsed module's box: its name, type (or `Type x 12`), parameter count."""
+    a = n.attrs
+    what = a.get("folded") or a.get("type", "")
+    return f"{n.name}\n{what}\n{a.get('params', '0')} params"
+
+
+def module_tooltip(n: Node) -> str:
+    a = n.attrs
+    text = f"module {a.get('path') or '(model)'} ({a.get('type', '')})"
+    if "members" in a:
+        text += f"\nfolded: {a['members']}"
+    text += f"\ninputs {a.get('inputs', '—')}\noutputs {a.get('outputs', '—')}"
+    return text + f"\n{a.get('params', '0')} parameters, {a.get('nodes', '?')} nodes inside"
+
+
+def clip(text: str, limit: int = MAX_LABEL) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quote(text: str) -> str:
+    """A DOT double-quoted string that shows `text` literally."""
+    if text.replace("\n", " ").isprintable():  # the usual case: no control character but newline
+        # The same escapes as `_ESCAPES`, by `str.replace`, which is several times faster.
+        text = text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
+        return '"' + text.replace("\n", "\\n") + '"'
+    return '"' + text.translate(_ESCAPES) + '"'
