@@ -65,7 +65,7 @@ def test_each_gallery_example_renders_every_captured_node(explorer, name):
 
 
 def test_layout_and_saved_options_change_the_drawing(explorer):
-    explorer.selectbox(key="explorer_example").set_value("mlp").run()
+    explorer.selectbox(key="explorer_example").set_value("small_mlp").run()
     explorer.radio(key="explorer_rankdir").set_value("Left to right").run()
     explorer.toggle(key="explorer_saved").set_value(False).run()
     (dot,) = _dots(explorer)
@@ -77,10 +77,10 @@ def test_layout_and_saved_options_change_the_drawing(explorer):
 
 
 def test_node_picker_shows_op_shape_saved_tensors_and_module(explorer):
-    explorer.selectbox(key="explorer_example").set_value("mlp").run()
-    graph = gallery.graph("mlp")
+    explorer.selectbox(key="explorer_example").set_value("small_mlp").run()
+    graph = gallery.graph("small_mlp")
     addmm = next(n for n in graph.nodes if n.name == "AddmmBackward0" and n.module == "2")
-    explorer.selectbox(key="explorer_mlp_node").set_value(addmm.id).run()
+    explorer.selectbox(key="explorer_small_mlp_node").set_value(addmm.id).run()
     assert not explorer.exception
     tables = [t.value for t in explorer.table]
     fields = dict(zip(tables[0]["field"], tables[0]["value"], strict=True))

@@ -255,4 +255,4 @@ def test_capture_does_not_change_gradients():
 
 
 def test_same_program_gives_the_same_graph():
-    assert gallery.graph("cnn") == gallery.graph("cnn")
+    assert gallery.graph("small_cnn") == gallery.graph("small_cnn")

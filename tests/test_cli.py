@@ -29,9 +29,9 @@ def test_help_lists_every_demo():
 
 
 def test_demo_writes_json_and_dot(tmp_path, capsys):
-    assert main(["demo", "mlp", "-o", str(tmp_path / "g.json")]) == 0
+    assert main(["demo", "small_mlp", "-o", str(tmp_path / "g.json")]) == 0
     graph = gl.Graph.from_json((tmp_path / "g.json").read_text())
-    assert graph == gallery.graph("mlp")
+    assert graph == gallery.graph("small_mlp")
     assert main(["demo", "gru", "-o", str(tmp_path / "g.dot"), "--rankdir", "LR"]) == 0
     assert (tmp_path / "g.dot").read_text().startswith("digraph")
     assert "wrote" in capsys.readouterr().out
@@ -39,12 +39,12 @@ def test_demo_writes_json_and_dot(tmp_path, capsys):
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
 def test_demo_writes_svg(tmp_path):
-    assert main(["demo", "cnn", "-o", str(tmp_path / "g.svg")]) == 0
+    assert main(["demo", "small_cnn", "-o", str(tmp_path / "g.svg")]) == 0
     assert "<svg" in (tmp_path / "g.svg").read_text()
 
 
 def test_demo_refuses_unknown_suffix_and_name(tmp_path, capsys):
-    assert main(["demo", "mlp", "-o", str(tmp_path / "g.png")]) == 2
+    assert main(["demo", "small_mlp", "-o", str(tmp_path / "g.png")]) == 2
     assert "unknown output type" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["demo", "nope"])

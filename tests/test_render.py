@@ -90,7 +90,7 @@ def test_every_node_and_edge_is_drawn():
 
 
 def test_show_saved_false_hides_saved_tensors_and_their_edges():
-    graph = gallery.graph("mlp")
+    graph = gallery.graph("small_mlp")
     dot = gl.to_dot(graph, show_saved=False)
     for node in graph.of_kind("saved"):
         assert f'"{node.id}"' not in dot
@@ -98,9 +98,9 @@ def test_show_saved_false_hides_saved_tensors_and_their_edges():
 
 
 def test_legend_lists_the_kinds_present():
-    dot = gl.to_dot(gallery.graph("mlp"))
+    dot = gl.to_dot(gallery.graph("small_mlp"))
     assert '"legend_param"' in dot and '"legend_output"' in dot and '"legend_leaf"' not in dot
-    assert "legend" not in gl.to_dot(gallery.graph("mlp"), legend=False)
+    assert "legend" not in gl.to_dot(gallery.graph("small_mlp"), legend=False)
 
 
 def test_highlight_marks_nodes_and_rejects_unknown_roles():

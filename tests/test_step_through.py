@@ -39,7 +39,7 @@ def _running(app: AppTest) -> list[str]:
     return [ln.split(" [")[0].strip() for ln in lines if " -> " not in ln and "#ffb3b3" in ln]
 
 
-@pytest.mark.parametrize("name", ["neuron", "shared", "view_inplace", "mlp"])
+@pytest.mark.parametrize("name", ["neuron", "shared", "view_inplace", "small_mlp"])
 def test_next_walks_every_forward_and_backward_frame(at, name):
     at.segmented_control(key="step_source").set_value("Gallery example").run()
     at.selectbox(key="step_example").set_value(name).run()

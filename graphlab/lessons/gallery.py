@@ -130,7 +130,7 @@ def _view_inplace():
     return (y, v), locals()
 
 
-@example("mlp", "MLP with cross-entropy", "Parameters named from the model; ops grouped by module.")
+@example("small_mlp", "MLP with cross-entropy", "Parameters named from the model; ops grouped by module.")
 def _mlp():
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
     x = torch.randn(5, 4)
@@ -140,7 +140,7 @@ def _mlp():
     return loss, locals()
 
 
-@example("cnn", "A small CNN", "Convolution, pooling and a classifier head on a 1x8x8 image.")
+@example("small_cnn", "A small CNN", "Convolution, pooling and a classifier head on a 1x8x8 image.")
 def _cnn():
     model = nn.Sequential(
         nn.Conv2d(1, 4, 3, padding=1),
