@@ -4,24 +4,18 @@ Timed fragments (play) never fire in AppTest; what a tick does is `record_view.n
 tested with the other frame logic in test_record_data.py.
 """
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from graphlab.lessons.recordings import record_example
 from graphlab.render.frames import frames
 from graphlab.sandbox.share import encode_program
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from tests.app.pages import open_page
 
 
 @pytest.fixture(scope="module")
 def at() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60).run()
-    app.switch_page("app_pages/step_through.py").run()
-    assert not app.exception
-    return app
+    return open_page("app_pages/step_through.py")
 
 
 def _headline(app: AppTest) -> str:

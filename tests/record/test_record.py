@@ -347,7 +347,9 @@ def test_backward_needs_an_output_that_requires_grad():
         rec.backward(y)
 
 
-@pytest.mark.parametrize("name", ["neuron", "view_inplace", "small_mlp", "gru", "custom", "attention"])
+@pytest.mark.parametrize(
+    "name", ["neuron", "view_inplace", "small_mlp", "gru", "custom", "attention"]
+)
 def test_gallery_examples_record_every_node_and_match_dot_grad(name):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)

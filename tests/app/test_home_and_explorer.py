@@ -1,25 +1,12 @@
 """AppTest: the router, the Home page and the Graph Explorer, driven through their widgets."""
 
-from pathlib import Path
-
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
 import graphlab as gl
 from graphlab.lessons import gallery
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-TIMEOUT = 60
-
-
-def _app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert not at.exception
-    if page:
-        at.switch_page(page).run()
-        assert not at.exception
-    return at
+from tests.app.pages import open_page
 
 
 def _dots(at: AppTest) -> list[str]:
@@ -27,7 +14,7 @@ def _dots(at: AppTest) -> list[str]:
 
 
 def test_home_shows_a_live_graph_that_follows_the_branch():
-    at = _app()
+    at = open_page()
     assert at.title[0].value == "graphlab"
     assert "TanhBackward0" in _dots(at)[0]
     at.slider(key="home_x").set_value(-1.0).run()
@@ -48,7 +35,7 @@ def test_home_shows_a_live_graph_that_follows_the_branch():
 
 @pytest.fixture(scope="module")
 def explorer() -> AppTest:
-    return _app("app_pages/graph_explorer.py")
+    return open_page("app_pages/graph_explorer.py")
 
 
 @pytest.mark.parametrize("name", list(gallery.EXAMPLES))

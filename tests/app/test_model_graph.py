@@ -5,23 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from graphlab.models import BUILTINS, LAYER_TYPES, SpecError, edit, plan, spec_of
+from tests.app.pages import open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "app_pages/model_graph.py"
 NODE = re.compile(r'^\s*"(?:[^"\\]|\\.)*" \[label=', re.M)
-
-
-def open_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def dot_of(at: AppTest) -> str:
@@ -31,7 +23,7 @@ def dot_of(at: AppTest) -> str:
 
 @pytest.fixture(scope="module")
 def page() -> AppTest:
-    return open_page()
+    return open_page(PAGE)
 
 
 def test_default_model_is_drawn_grouped_by_module(page):
@@ -63,7 +55,7 @@ def test_opening_a_folded_block_shows_its_layers(page):
 
 
 def test_a_bad_spec_names_the_layer_and_the_fix():
-    at = open_page()
+    at = open_page(PAGE)
     spec = {"input": [2, 3, 8, 8], "layers": [{"type": "linear", "out_features": 4}]}
     at.text_area(key="mg_spec").input(json.dumps(spec)).run()
     assert not at.exception
@@ -76,7 +68,7 @@ def test_a_bad_spec_names_the_layer_and_the_fix():
 
 
 def test_adding_a_layer_from_the_form():
-    at = open_page()
+    at = open_page(PAGE)
     at.selectbox(key="mg_add_type").set_value("relu").run()
     at.button(key="mg_add").click().run()
     assert not at.exception

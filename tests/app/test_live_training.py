@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import time
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -20,17 +19,15 @@ from streamlit.testing.v1 import AppTest
 from graphlab import train
 from graphlab.data import load_mnist
 from graphlab.train.digit import digit_from_pixels
+from tests.app.pages import open_page
 from widgets import training
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "app_pages/live_training.py"
 
 
 @pytest.fixture()
 def at():
-    app = AppTest.from_file(APP, default_timeout=60).run()
-    app.switch_page(PAGE).run()
-    assert not app.exception
+    app = open_page(PAGE)
     yield app
     job = _job(app)
     if job is not None:

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from graphlab.lessons.expressions import DEFAULT, EXPRESSION_EXAMPLES
 from graphlab.sandbox.share import encode_program
+from tests.app.pages import open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "app_pages/expression_lab.py"
 SQUARE = "x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)\ny = (x * x).sum()\n"
 
 
 def open_lab(code: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if code is not None:
-        at.query_params["code"] = code
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, None if code is None else {"code": code})
 
 
 def dot_of(at: AppTest) -> str:
