@@ -21,7 +21,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _wait_healthy  # noqa: E402
+from tests.e2e.conftest import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    _free_port,
+    _wait_healthy,
+    stop,
+)
 
 PAGES = ("", "step_through", "dynamic_graphs", "graph_explorer", "expression_lab",
          "model_graph", "live_training")  # fmt: skip
@@ -95,11 +101,7 @@ def main() -> None:
             print(f"  child process {pid}: {mib:7.0f} MiB")
         print(f"processes: 1 server + {len(workers)} children; total RSS {total:.0f} MiB")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 if __name__ == "__main__":

@@ -48,17 +48,11 @@ def settings(disabled: bool) -> dict:
     """The run settings; returns the raw widget values (``form.config_from_values`` checks them)."""
     cols = st.columns(4)
     default = form.DEFAULTS
-    models, optimizers, schedules = train.MODELS, train.OPTIMIZERS, train.SCHEDULES
-    cols[0].selectbox(
-        "Model", models, models.index(default["model"]), key=KEYS["model"], disabled=disabled
-    )
-    cols[1].selectbox(
-        "Optimizer",
-        optimizers,
-        optimizers.index(default["optimizer"]),
-        key=KEYS["optimizer"],
-        disabled=disabled,
-    )
+    for col, label, name, options in ((cols[0], "Model", "model", train.MODELS),
+                                      (cols[1], "Optimizer", "optimizer", train.OPTIMIZERS),
+                                      (cols[3], "Schedule", "schedule", train.SCHEDULES)):  # fmt: skip
+        col.selectbox(label, options, options.index(default[name]), key=KEYS[name],
+                      disabled=disabled)  # fmt: skip
     cols[2].text_input(
         "Learning rate",
         key=KEYS["lr"],
@@ -67,13 +61,6 @@ def settings(disabled: bool) -> dict:
         help="Blank: the optimizer's default ("
         + ", ".join(f"{k} {v:g}" for k, v in train.DEFAULT_LR.items())
         + "). Try a huge one to watch the loss diverge.",
-    )
-    cols[3].selectbox(
-        "Schedule",
-        schedules,
-        schedules.index(default["schedule"]),
-        key=KEYS["schedule"],
-        disabled=disabled,
     )
     cols[0].select_slider(
         "Batch size",
