@@ -55,4 +55,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+    # The API and the module's dunders; not the helpers this file imports (`importlib`, `Any`),
+    # which tab completion would otherwise offer as `gl.Any`.
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["DEVICES", "pick_device"]
+__all__ = ["DEVICES", "available_devices", "pick_device"]
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 

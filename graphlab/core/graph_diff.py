@@ -1,4 +1,4 @@
-"""Compare two captured graphs: which nodes were added, removed or changed, and why.
+"""Compare two captured graphs: which nodes were added, removed or changed, and how.
 
 Node ids are assigned in visiting order, so two runs of one program number their nodes
 differently; `diff` first matches nodes by structure. Outputs match by name, leaves and parameters
@@ -33,7 +33,8 @@ __all__ = ["Difference", "GraphDiff", "diff"]
 @dataclass
 class Difference:
     """One difference: `kind` is "added" (node `b` only in graph b), "removed" (`a` only in a)
-    or "changed" (both). `line` and `why` are filled in by `attribute`."""
+    or "changed" (both). `diff` leaves `line` and `why` empty; the Dynamic Graphs lesson fills
+    them in (:func:`graphlab.lessons.attribution.attribute`)."""
 
     kind: str
     a: str | None

@@ -17,15 +17,15 @@ any original edge did, so a connected graph stays connected. Nothing collapsed, 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .collapse import collapse
 from .graph import Graph
 from .module_tree import ModuleTree, depth_first, module_paths, parent, sort_key
 
 __all__ = [
-    "MAX_NODES", "Summary", "close_module", "collapsed_modules", "module_paths", "open_modules",
-    "plan_summary", "summarize",
+    "MAX_NODES", "Summary", "apply_summary", "close_module", "collapsed_modules", "module_paths",
+    "open_modules", "plan_summary", "summarize",
 ]  # fmt: skip
 
 MAX_NODES = 300  # the most nodes a summarized view draws: Model Graph's cap, the CLI's default
@@ -41,7 +41,6 @@ class Summary:
     total: int
     note: str = ""
     over_budget: bool = False
-    units: dict[str, int] = field(default_factory=dict)  # collapsed module -> index in groups
 
 
 def summarize(
@@ -100,7 +99,6 @@ def plan_summary(
             count = tree.close("", count)
     groups = tree.groups()
     plan = Summary(tree.open, groups, count, len(graph.nodes))
-    plan.units = {p: i for i, g in enumerate(groups) for p in g}
     if groups:
         folded = sum(1 for g in groups if len(g) > 1)
         plan.note = (

@@ -70,7 +70,6 @@ def max_body_chars(limits: Limits) -> int:
     return limits.max_source_chars - len(program("", 0.0)) - (longest_float - len("0.0"))
 
 
-# -- in the server -------------------------------------------------------------------------------
 @dataclass
 class Pair:
     """Two runs of one program and how their graphs differ; lines are the visitor's own (the

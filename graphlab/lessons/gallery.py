@@ -130,7 +130,9 @@ def _view_inplace():
     return (y, v), locals()
 
 
-@example("small_mlp", "MLP with cross-entropy", "Parameters named from the model; ops grouped by module.")
+@example(
+    "small_mlp", "MLP with cross-entropy", "Parameters named from the model; ops grouped by module."
+)
 def _mlp():
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
     x = torch.randn(5, 4)
@@ -268,8 +270,18 @@ def home_code(x_value: float) -> str:
 
 
 def home_demo(x_value: float) -> HomeDemo:
-    """The Home page's live example: a branch on the value of x picks the graph."""
+    """The Home page's live example: a branch on the value of x picks the graph.
+
+    The graph is captured after the backward the code shown runs: every op and data edge is
+    there, but the tensors saved for backward are freed by then, so they show as attributes of
+    their ops, not as nodes (Home draws without saved tensors anyway).
+
+    >>> demo = home_demo(1.5)
+    >>> [n.name for n in demo.graph.of_kind("op")], demo.graph.of_kind("saved")
+    (['TanhBackward0', 'MulBackward0'], [])
+    >>> demo.graph.of_kind("op")[0].attrs
+    {'result': '<freed by backward>'}
+    """
     x, w, y = home_program(float(x_value))
-    # Captured after backward: the graph keeps its shape; only saved values are freed.
     g = capture(y, params={"x": x, "w": w, "y": y})
     return HomeDemo(y.item(), x.grad.item(), w.grad.item(), g)

@@ -19,7 +19,7 @@ import torch
 
 from graphlab.core.walk import may_hold_tensors
 
-__all__ = ["arg_texts", "op_names", "op_name", "short", "tensors_in"]
+__all__ = ["arg_texts", "op_name", "op_names", "short", "tensors_in"]
 
 _GETTERS_WITH_NODES = frozenset({"T", "mT", "H", "mH", "real", "imag"})  # properties that are ops
 op_names: dict[object, str] = {}  # the cache `op_name` fills: read it first on a hot path

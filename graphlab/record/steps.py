@@ -19,7 +19,10 @@ import torch
 
 from .values import Value, snapshot
 
-__all__ = ["BackwardStep", "ForwardStep", "LeafGrad", "leaf_totals"]
+__all__ = [
+    "BackwardStep", "ForwardStep", "LeafGrad", "clone", "grad_of", "leaf_totals", "leaves",
+    "root_grads",
+]  # fmt: skip
 
 
 @dataclass(slots=True)

@@ -1,9 +1,9 @@
 """What the Step Through page shows at each frame of a recording (plain data in, plain data out).
 
-A recording (:func:`graphlab.worker.record.to_data`) becomes a list of frames: its forward steps,
-then its backward steps, then one final frame with the leaf gradients. For each frame,
-:func:`highlight` gives the node roles for :func:`graphlab.to_dot` and the edges that carry
-gradient, and :func:`frame_dot` draws it.
+A recording as plain data (:func:`graphlab.record.serialize.to_data`) becomes a list of
+frames: its forward steps, then its backward steps, then one final frame with the leaf
+gradients. For each frame, :func:`highlight` gives the node roles for :func:`graphlab.to_dot`
+and the edges that carry gradient, and :func:`frame_dot` draws it.
 
 >>> from graphlab.lessons.recordings import record_example
 >>> data = record_example("shared")
