@@ -24,7 +24,6 @@ DRAWN = "train_epochs_drawn"  # how many epochs the results below the fragment s
 POLL_S = 0.5
 # Hidden tabs poll at most once a minute in Chrome, so allow more than that before giving up.
 ABANDON_AFTER_S = 90.0
-LIVE = ("running", "paused")
 
 
 def trainer() -> train.Trainer | None:

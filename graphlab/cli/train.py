@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import pickle
 import signal
 import sys
 import threading
@@ -84,7 +85,7 @@ def _trainer(args: argparse.Namespace) -> Trainer:
     if not args.resume:
         return Trainer(_config(args), data=data)
     trainer = Trainer.load(args.resume, device=args.device, data=data)
-    if args.epochs:  # more epochs may be asked for; everything else stays as it was trained
+    if args.epochs is not None:  # more epochs may be asked for; the rest stays as trained
         trainer.config = dataclasses.replace(trainer.config, epochs=args.epochs)
     return trainer
 
@@ -95,7 +96,8 @@ def run_train(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     try:
         trainer = _trainer(args)
-    except (ValueError, MnistNotFoundError, FileNotFoundError) as exc:
+    # UnpicklingError: --resume names a file that is no checkpoint (or one that holds code).
+    except (ValueError, MnistNotFoundError, FileNotFoundError, pickle.UnpicklingError) as exc:
         print(f"graphlab train: {exc}", file=sys.stderr)
         return 2
     bar = ProgressBar(trainer.batches_per_epoch, trainer.config.epochs)

@@ -14,6 +14,7 @@ import dataclasses
 import io
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,13 +22,17 @@ import torch
 
 from .config import TrainConfig
 
-__all__ = ["FIXED", "FORMAT", "KEYS", "Source", "check", "config_for", "read", "to_bytes", "write"]
+__all__ = [
+    "FIXED", "FORMAT", "KEYS", "Source", "check", "check_weights", "config_for", "predictions_of",
+    "read", "to_bytes", "write",
+]  # fmt: skip
 
 FORMAT = "graphlab.train/1"
 KEYS = ("format", "config", "model", "optimizer", "history", "progress")
 Source = str | os.PathLike | IO[bytes]
 # Settings that shaped a trainer's model, optimizer and data: a state must share them to load.
 FIXED = ("model", "optimizer", "batch_size", "train_size", "test_size")
+CLASSES = 10  # the digits: what a test prediction can be
 
 
 def check(state: object, name: str = "the state") -> None:
@@ -59,6 +64,36 @@ def config_for(state: dict[str, Any], current: TrainConfig) -> TrainConfig:
     if differ:
         raise ValueError("the state was saved with another " + ", another ".join(differ))
     return dataclasses.replace(config, device=current.device)
+
+
+def check_weights(saved: object, own: Mapping[str, torch.Tensor]) -> None:
+    """Raise ``ValueError`` unless ``saved`` has a tensor of the shape of each of ``own``'s and
+    nothing else: ``Module.load_state_dict`` would refuse only after copying the ones that fit.
+    """
+    if not (
+        isinstance(saved, dict)
+        and saved.keys() == own.keys()
+        and all(isinstance(saved[k], torch.Tensor) and saved[k].shape == own[k].shape for k in own)
+    ):
+        raise ValueError("the state's weights do not fit this model")
+
+
+def predictions_of(state: dict[str, Any], test_size: int) -> torch.Tensor | None:
+    """The state's test predictions, or ``None`` when it has none for ``test_size`` images;
+    ``ValueError`` when they are not digits (a confusion matrix is sized by the largest one: a
+    crafted checkpoint could ask for gigabytes).
+    """
+    predictions = state.get("test_predictions")
+    if predictions is None:
+        return None
+    if not (
+        isinstance(predictions, torch.Tensor)
+        and predictions.dtype == torch.int64
+        and predictions.dim() == 1
+        and bool(((predictions >= 0) & (predictions < CLASSES)).all())
+    ):
+        raise ValueError("the state's test predictions are not digits")
+    return predictions if len(predictions) == test_size else None
 
 
 def write(state: dict[str, Any], target: Source) -> None:

@@ -106,6 +106,8 @@ class TrainConfig:
         >>> TrainConfig.from_dict(TrainConfig(epochs=3).to_dict()).epochs
         3
         """
+        if not isinstance(values, dict):  # a checkpoint is a visitor's file
+            raise ValueError("invalid TrainConfig: not a dict of settings")
         unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:
             raise ValueError(f"invalid TrainConfig: unknown fields {', '.join(sorted(unknown))}")

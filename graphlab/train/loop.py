@@ -80,6 +80,11 @@ class TrainingLoop:
         # on the CPU, where predictions are compared with them.
         return (*(t.to(self.device) for t in tensors[:3]), tensors[3])  # type: ignore[return-value]
 
+    @property
+    def running(self) -> bool:
+        """True while a worker thread started by ``start()`` is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
     # -- state ---------------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
@@ -105,30 +110,30 @@ class TrainingLoop:
     def load_state_dict(self, state: dict[str, Any], origin: str | None = None) -> None:
         """Continue from ``state`` (a ``state_dict()``, maybe of a trainer on another device).
 
-        ``ValueError`` refuses, before anything changes, another format, an invalid config or
-        history, a position past this trainer's data, or settings that shaped the model,
-        optimizer or data (``checkpoint.FIXED``) unlike this trainer's. The state's epochs,
-        learning rate and schedule replace this trainer's; the device stays. A live run loads as
-        ``stopped``, its message naming ``origin``.
+        ``ValueError`` refuses, before anything changes, another format, an invalid config,
+        history, position or weights, a position past this trainer's data, or settings that
+        shaped the model, optimizer or data (``checkpoint.FIXED``) unlike this trainer's. The
+        state's epochs, learning rate and schedule replace this trainer's; the device stays. A
+        live run loads as ``stopped``, its message naming ``origin``.
         """
-        if self._thread is not None and self._thread.is_alive():
+        if self.running:
             raise RuntimeError("this trainer is running; stop() it before loading a state")
         config = checkpoint.config_for(state, self.config)
         history = History.from_dict(state["history"])
         progress = state["progress"]
-        if progress["batch"] > self.batches_per_epoch:
-            raise ValueError("the state was saved with a larger training set than this trainer has")
+        Progress.check_dict(progress, self.batches_per_epoch)
+        checkpoint.check_weights(state["model"], self.model.state_dict())
+        predictions = checkpoint.predictions_of(state, self.test_size)
         if history.status in ("running", "paused"):  # saved from a live run
             history.status = "stopped"
             history.message = (
                 f"loaded{f' from {origin}' if origin else ''} at step {progress['step']}"
             )
-        predictions = state.get("test_predictions")
-        if not (isinstance(predictions, torch.Tensor) and predictions.shape == (self.test_size,)):
-            predictions = None
         with self._model_lock, self._metrics_lock:
-            self.model.load_state_dict(state["model"])
+            # The optimizer first: torch checks its state whole before changing anything, and
+            # the rest was checked above, so a refused state leaves this trainer as it was.
             self.optimizer.load_state_dict(state["optimizer"])
+            self.model.load_state_dict(state["model"])
             self.progress.load_dict(progress, self.generator, self.train_size, self.device)
             self.config = config
             self.history, self.test_predictions = history, predictions

@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 __all__ = [
+    "EPOCH_FIELDS",
     "History",
     "PredictionSample",
     "Snapshot",
@@ -22,6 +23,8 @@ __all__ = [
 ]
 
 STATUSES = ("idle", "running", "paused", "stopped", "done", "diverged", "failed")
+# An epoch's record in a history (``Progress.epoch_record`` writes it).
+EPOCH_FIELDS = ("epoch", "step", "train_acc", "test_acc", "seconds", "samples_per_s")
 
 
 @dataclass
@@ -79,7 +82,10 @@ class History:
         ...
         ValueError: history status must be one of idle, running, paused, stopped, done, diverged, failed
         """
-        history = cls(**{f: values[f] for f in _FIELDS}).copy()
+        try:
+            history = cls(**{f: values[f] for f in _FIELDS}).copy()
+        except (KeyError, TypeError, ValueError):  # a field missing, or not a list (of dicts)
+            raise ValueError("the history is damaged") from None
         if history.status not in STATUSES:
             raise ValueError(f"history status must be one of {', '.join(STATUSES)}")
         numbers = (*history.steps, *history.losses, *history.smoothed)
@@ -88,6 +94,8 @@ class History:
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers
         ):
             raise ValueError("history holds values that are not numbers")
+        if any(e.keys() != set(EPOCH_FIELDS) for e in history.epochs):  # what pages read
+            raise ValueError(f"each epoch of a history has {', '.join(EPOCH_FIELDS)}")
         return history
 
 

@@ -6,12 +6,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
+from graphlab.models.spec import is_int
+
 __all__ = ["Progress"]
+
+_COUNTS = ("step", "epoch", "batch", "correct", "seen")
+_TIMES = ("epoch_seconds", "train_seconds", "ema")
 
 
 @dataclass
@@ -77,10 +83,34 @@ class Progress:
             "ema": self.ema,
         }
 
+    @staticmethod
+    def check_dict(values: object, batches_per_epoch: int) -> None:
+        """Raise ``ValueError`` unless ``load_dict`` takes ``values`` whole, for a trainer with
+        ``batches_per_epoch`` batches: a caller checks first, so a refused state changes nothing.
+        """
+        if not isinstance(values, dict) or any(
+            key not in values for key in (*_COUNTS, *_TIMES, "perm_drawn", "rng_state")
+        ):
+            raise ValueError("the state's position is damaged")
+        # A crafted negative epoch, say, would train far past the epochs its config allows.
+        counts = all(is_int(values[key]) and values[key] >= 0 for key in _COUNTS)
+        times = all(
+            isinstance(values[key], int | float) and math.isfinite(values[key]) for key in _TIMES
+        )
+        if not (counts and times and isinstance(values["perm_drawn"], bool)):
+            raise ValueError("the state's position holds values that are not counts")
+        if values["batch"] > batches_per_epoch:
+            raise ValueError("the state was saved with a larger training set than this trainer has")
+        try:  # on a scratch generator: torch alone knows which states it accepts
+            torch.Generator().set_state(values["rng_state"])
+        except (TypeError, RuntimeError):
+            raise ValueError("the state's random number generator state is damaged") from None
+
     def load_dict(
         self, values: dict[str, Any], generator: torch.Generator, n: int, device: torch.device
     ) -> None:
-        """Inverse of ``to_dict``: set the generator back and redraw the epoch's order."""
+        """Inverse of ``to_dict`` (``values`` passed ``check_dict``): set the generator back and
+        redraw the epoch's order."""
         generator.set_state(values["rng_state"])
         if values["perm_drawn"]:
             self.draw_perm(generator, n, device)

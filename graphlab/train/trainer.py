@@ -52,11 +52,6 @@ class Trainer(TrainingLoop):
 
     # -- control -------------------------------------------------------------------------------
 
-    @property
-    def running(self) -> bool:
-        """True while a worker thread started by ``start()`` is alive."""
-        return self._thread is not None and self._thread.is_alive()
-
     def run(self, max_steps: int | None = None) -> History:
         """Train in this thread until the epochs are done, ``max_steps`` more steps, or a stop.
 

@@ -192,11 +192,41 @@ def test_checkpoint_download_and_upload(at):
     shown = _messages(at.error)
     assert "status must be one of" in shown and "](http" not in shown and "**x**" not in shown
     assert _job(at) is job
+    # Predictions that are no digits would size the confusion matrix: refused, nothing drawn.
+    state = torch.load(io.BytesIO(data), weights_only=True)
+    state["test_predictions"] = torch.full_like(state["test_predictions"], 10**10)
+    at.file_uploader(key="train_upload").set_value(("big.pt", _saved(state), "x")).run()
+    assert not at.exception and "test predictions are not digits" in _messages(at.error)
+    assert _job(at) is job
     at.file_uploader(key="train_upload").set_value(("run.pt", data, "application/x")).run()
     assert not at.exception and r"Loaded run\.pt" in _messages(at.success)
     loaded = _job(at)
     assert loaded is not job and loaded.snapshot().step == 16
     assert torch.equal(loaded.model[2].weight, job.model[2].weight)
+
+
+def _saved(state: dict) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
+
+
+def test_an_uploaded_stopped_run_continues_from_its_step(at):
+    config = train.TrainConfig(train_size=1_000, test_size=200, device="cpu")
+    saved = train.Trainer(config)
+    saved.run(max_steps=5)
+    at.file_uploader(key="train_upload").set_value(("part.pt", saved.to_bytes(), "x")).run()
+    assert not at.exception
+    assert r"step 5, status stopped\. Press Continue" in _messages(at.success)
+    job = _job(at)
+    assert job.snapshot().step == 5 and not job.running
+    assert not [b for b in at.button if b.key == "train_resume"]  # stopped, not paused
+    at.button(key="train_continue").click().run()
+    assert _job(at) is job
+    _run_until(at, lambda: job.snapshot().status == "done")
+    expected = train.Trainer(job.config).run()  # the same run, never interrupted, same device
+    assert job.snapshot().history.losses == expected.losses
+    assert [b.key for b in at.button if b.key == "train_continue"] == []
 
 
 def _png(picture: torch.Tensor) -> bytes:

@@ -45,6 +45,8 @@ def test_resume_adds_epochs(tmp_path, capsys):
     assert main("--resume", str(out), "--epochs", "2") == 0
     trainer = Trainer.load(out, data=TOY)
     assert trainer.progress.epoch == 2 and len(trainer.history.epochs) == 2
+    assert main("--resume", str(out), "--epochs", "0") == 2  # refused, not ignored
+    assert "epochs must be an integer from 1 to 100" in capsys.readouterr().err
 
 
 def test_max_steps_saves_a_resumable_checkpoint(tmp_path, capsys):
@@ -74,6 +76,13 @@ def test_divergence_exits_1_without_saving(tmp_path, capsys):
 def test_bad_input_exits_2_with_the_reason(capsys):
     assert main("--batch-size", "0") == 2
     assert "batch_size must be an integer" in capsys.readouterr().err
+
+
+def test_resuming_a_file_that_is_no_checkpoint_exits_2(tmp_path, capsys):
+    (tmp_path / "notes.pt").write_bytes(b"not a checkpoint")
+    assert main("--resume", str(tmp_path / "notes.pt")) == 2
+    assert capsys.readouterr().err.startswith("graphlab train: ")  # a message, no traceback
+    assert main("--resume", str(tmp_path / "absent.pt")) == 2
 
 
 def test_missing_data_exits_2_listing_the_options(monkeypatch, capsys):

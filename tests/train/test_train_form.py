@@ -152,3 +152,28 @@ def test_an_upload_past_the_limits_or_not_a_checkpoint_is_refused():
     torch.save({"format": "something else"}, buffer)
     with pytest.raises(ValueError, match=r"^the file is not a graphlab training checkpoint"):
         form.trainer_from_upload(buffer.getvalue(), device="cpu", data=TOY)
+
+
+RAN = []
+
+
+def _record_the_call(*args):  # what a malicious checkpoint would run, if it could run anything
+    RAN.append(args)
+
+
+class _Payload:
+    def __reduce__(self):
+        return _record_the_call, ("pwned",)
+
+
+def test_an_upload_that_carries_code_is_refused_without_running_it():
+    pickle.loads(pickle.dumps(_Payload()))  # a plain unpickler runs it
+    assert RAN == [("pwned",)]
+    RAN.clear()
+    state = torch.load(io.BytesIO(_checkpoint()), weights_only=True)
+    for place in ("history", "config"):
+        raw = io.BytesIO()
+        torch.save({**state, place: _Payload()}, raw)
+        with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+            form.trainer_from_upload(raw.getvalue(), device="cpu", data=TOY)
+        assert RAN == []

@@ -178,6 +178,10 @@ def test_damaged_or_crafted_states_are_refused():
         ({**state, "history": {**state["history"], "losses": ["x"]}}, "not numbers"),
         ({**state, "config": {**state["config"], "epochs": 0}}, "invalid TrainConfig"),
         ({**state, "config": {**state["config"], "colour": 1}}, "unknown fields colour"),
+        ({**state, "config": ["model"]}, "not a dict of settings"),
+        ({**state, "history": {**state["history"], "steps": None}}, "history is damaged"),
+        ({**state, "history": {"status": "done"}}, "history is damaged"),
+        ({**state, "history": {**state["history"], "epochs": [{"x": 1.0}]}}, "each epoch of a"),
     ]:
         with pytest.raises(ValueError, match=message):
             Trainer(config(), data=TOY).load_state_dict(broken)
