@@ -43,6 +43,7 @@ class TensorCalls(Values):
     budget: Budget
     generator: torch.Generator
     _sizes: dict[int, tuple[object, int, int]]
+    on_backward: Callable[[torch.Tensor, bool], bool | None]  # the interpreter's hook
 
     # -- calls ---------------------------------------------------------------------------------
     def _builtin(self, name: str, args: list[object], kwargs: dict[str, object]) -> object:

@@ -47,7 +47,8 @@ class _LeafInterpreter(Interpreter):
 
     def on_backward(self, tensor: torch.Tensor, retain_graph: bool) -> bool | None:
         # gradcheck differentiates the output itself, so a `.backward()` in the program must keep
-        # the graph; under gradcheck's no_grad passes there is no graph to go back through.
+        # the graph. A backward with no graph to go back through (a tensor made from no input),
+        # or one run under the program's no_grad, is skipped rather than failing the check.
         return True if torch.is_grad_enabled() and tensor.requires_grad else None
 
 

@@ -45,8 +45,9 @@ class Tracing(Interpreter):
 
 def dynamic_reply(source: str, limits: Limits) -> dict[str, Any]:
     """Run `source` (raises ExpressionError); the graph (JSON), branches, loops, node lines."""
+    tree = check_program(source, limits)  # first: it refuses a source that is not text
     tracer = Tracing(source, limits)
-    tracer.run(check_program(source, limits))
+    tracer.run(tree)
     reply: dict[str, Any] = {
         "ok": True,
         "branches": [list(b) for b in tracer.branches],

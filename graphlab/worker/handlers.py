@@ -45,11 +45,14 @@ _WHAT = {"evaluate": "run", "gradcheck": "be checked", "record": "be recorded", 
 def handle(request: dict[str, Any]) -> dict[str, Any]:
     """The reply to one request (see :mod:`graphlab.worker.protocol`)."""
     kind = request.get("kind", "evaluate")
-    if kind not in HANDLERS:
+    # Checked for a string first: an unhashable kind must be refused, not crash the worker.
+    if not isinstance(kind, str) or kind not in HANDLERS:
         return failure(f"unknown request kind {str(kind)[:40]!r}")
-    limits = _limits(request.get("limits") or {})
+    raw = request.get("limits") or {}
+    if not isinstance(raw, dict):
+        return failure("the request's limits are not a mapping")
     try:
-        return HANDLERS[kind](request.get("source"), limits)
+        return HANDLERS[kind](request.get("source"), _limits(raw))
     except ExpressionError as err:
         return {"ok": False, "error": err.to_dict()}
     except Exception as err:  # a bug of ours must still not show a traceback to a visitor

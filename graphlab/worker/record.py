@@ -1,6 +1,6 @@
 """Record a visitor's program for Step Through, in the sandbox worker only.
 
-The worker answers a ``{"record": true}`` request with :func:`record_reply`: the recording as
+The worker answers a ``{"kind": "record"}`` request with :func:`record_reply`: the recording as
 plain data (:func:`graphlab.record.serialize.to_data`), or an error.
 """
 
@@ -29,10 +29,10 @@ def record_program(source: str, limits: Any = None) -> dict[str, Any]:
 
     def start(source: str, limits: Limits) -> Interpreter:
         interpreters.append(Interpreter(source, limits))
-        return interpreters[0]
+        return interpreters[-1]
 
     # Each forward step is stamped with the line the interpreter is running at that moment.
-    with Recorder(line_of=lambda: interpreters[0].line if interpreters else None) as rec:
+    with Recorder(line_of=lambda: interpreters[-1].line if interpreters else None) as rec:
         ev = evaluate(source, limits=limits, interpreter=start)
     output, named = ev.output, dict(ev.tensors)
     note = None
@@ -57,7 +57,7 @@ def record_program(source: str, limits: Any = None) -> dict[str, Any]:
 
 
 def record_reply(source: Any, limits: Any = None) -> dict[str, Any]:
-    """The worker's reply to ``{"source": ..., "record": true}``: `record_program` as data, or
+    """The worker's reply to ``{"kind": "record", "source": ...}``: `record_program` as data, or
     ``{"ok": False, "error": {...}}``."""
     try:
         data = record_program(source, limits)

@@ -183,11 +183,8 @@ def test_hostile_input_is_refused_quickly(source: str) -> None:
     assert before[:3] == after[:3] and torch.equal(before[3], after[3]) and before[4] == after[4]
 
 
-def test_there_are_at_least_forty_hostile_inputs() -> None:
+def test_the_process_still_works_after_forty_or_more_hostile_inputs() -> None:
     assert len(HOSTILE) >= 40
-
-
-def test_the_process_still_works_after_hostile_inputs() -> None:
     for param in HOSTILE:
         with pytest.raises(ExpressionError):
             evaluate(param.values[0])

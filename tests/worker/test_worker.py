@@ -63,6 +63,17 @@ def test_time_limit_kills_and_replaces_the_worker(worker: SandboxWorker) -> None
     assert worker.run("y = torch.ones(3).sum()")["tensors"]["y"]["value"] == 3.0
 
 
+@pytest.mark.parametrize("kind", ["dynamic", "record"])
+def test_dynamic_and_record_requests_run_under_the_same_clock(
+    worker: SandboxWorker, kind: str
+) -> None:
+    restarts = worker.restarts
+    reply = worker.run(SLOW, limits=UNLIMITED, kind=kind)
+    assert reply["ok"] is False and reply["timeout"] is True
+    assert worker.restarts == restarts + 1
+    assert worker.run("x = torch.ones(2, requires_grad=True)\ny = x.sum()", kind=kind)["ok"]
+
+
 def test_memory_cap_turns_a_huge_allocation_into_an_error(worker: SandboxWorker) -> None:
     reply = worker.run("x = torch.ones(2 * 10**9)", limits=UNLIMITED)
     assert reply["ok"] is False and "allocate" in reply["error"]["message"]
