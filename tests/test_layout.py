@@ -66,6 +66,8 @@ def test_the_import_contracts_hold() -> None:
             "graphlab.sandbox.sideways -> graphlab.record",
         ),
         ("models/ui.py", "import streamlit\n", "graphlab.models.ui -> streamlit"),
+        ("core/ui.py", "import widgets.graph_view\n", "graphlab.core.ui -> widgets"),
+        ("lessons/ui.py", "from app_pages import home\n", "graphlab.lessons.ui -> app_pages"),
         ("train/chart.py", "import plotly.express\n", "graphlab.train.chart -> plotly"),
         # The one exception is exactly one import: Graph's display may use render.dot, nothing
         # else in core may, and core.graph may use nothing else in render.
@@ -324,17 +326,7 @@ def test_every_all_names_what_exists_once(name) -> None:
 
 @pytest.mark.parametrize(
     "package",
-    [
-        pytest.param(
-            p,
-            marks=pytest.mark.xfail(
-                strict=True, reason="graphlab.cli binds its function `main` over cli/main.py"
-            ),
-        )
-        if p == "cli"
-        else p
-        for p in PACKAGES
-    ],
+    PACKAGES,
 )
 def test_a_package_api_hides_none_of_its_modules(package) -> None:
     """`import graphlab.render.frames as m` must give the module, not a function of that name

@@ -1,5 +1,5 @@
 """The command line: ``python -m graphlab demo|model|train``."""
 
-from .main import main
+from .commands import main
 
 __all__ = ["main"]

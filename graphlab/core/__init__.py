@@ -20,8 +20,8 @@ from .summary import (
     plan_summary,
     summarize,
 )
-from .tensors import SMALL_TENSOR, plain_number, tensor_stats, tensor_summary
-from .walk import capture, capture_ids, dtype_name, may_hold_tensors
+from .tensors import SMALL_TENSOR, dtype_name, plain_number, tensor_stats, tensor_summary
+from .walk import capture, capture_ids, may_hold_tensors
 
 __all__ = [
     "DEVICES", "EDGE_KINDS", "MAX_NODES", "MODULE_KEY", "NODE_KINDS", "NO_SEQUENCE",

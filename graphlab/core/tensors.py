@@ -11,9 +11,18 @@ from typing import Any
 
 import torch
 
-from .walk import dtype_name
+__all__ = ["SMALL_TENSOR", "dtype_name", "plain_number", "tensor_stats", "tensor_summary"]
 
-__all__ = ["SMALL_TENSOR", "plain_number", "tensor_stats", "tensor_summary"]
+_dtype_names: dict[torch.dtype, str] = {}
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    """`float32` for `torch.float32` (cached: it is asked once per tensor)."""
+    name = _dtype_names.get(dtype)
+    if name is None:
+        name = _dtype_names[dtype] = str(dtype).removeprefix("torch.")
+    return name
+
 
 SMALL_TENSOR = 64  # tensors up to this many elements travel as nested lists
 

@@ -17,15 +17,15 @@ from torch.autograd.graph import get_gradient_edge
 from .gcpause import gc_paused
 from .graph import Edge, Graph, Node
 from .modules import MODULE_KEY, attribute_by_parameters
+from .tensors import dtype_name
 
-__all__ = ["capture", "capture_ids", "dtype_name", "may_hold_tensors"]
+__all__ = ["capture", "capture_ids", "may_hold_tensors"]
 
 MAX_ATTR_CHARS = 50
 _SAVED_PREFIX = "_saved_"
 FREED = "<freed by backward>"
 _op_kinds: dict[type, _OpKind] = {}
 _edge = tuple.__new__  # builds an Edge twice as fast as its NamedTuple constructor
-_dtype_names: dict[torch.dtype, str] = {}
 
 
 def capture(
@@ -275,14 +275,6 @@ def _op_kind(cls: type) -> _OpKind:
         accumulates = cls.__name__ == "AccumulateGrad"
         kind = _op_kinds[cls] = _OpKind(cls.__name__, custom, saved, accumulates)
     return kind
-
-
-def dtype_name(dtype: torch.dtype) -> str:
-    """`float32` for `torch.float32` (cached: it is asked once per tensor)."""
-    name = _dtype_names.get(dtype)
-    if name is None:
-        name = _dtype_names[dtype] = str(dtype).removeprefix("torch.")
-    return name
 
 
 def _text(value: object) -> str:

@@ -19,8 +19,13 @@ from typing import Any
 
 import torch
 
-from graphlab.core.tensors import SMALL_TENSOR, plain_number, tensor_stats, tensor_summary
-from graphlab.core.walk import dtype_name
+from graphlab.core.tensors import (
+    SMALL_TENSOR,
+    dtype_name,
+    plain_number,
+    tensor_stats,
+    tensor_summary,
+)
 
 __all__ = ["MAX_VALUES", "Value", "snapshot", "to_plain"]
 

@@ -14,6 +14,8 @@ True
 
 from __future__ import annotations
 
+from graphlab.core.module_tree import parent
+
 from .palette import cluster_style
 from .text import quote
 
@@ -27,10 +29,10 @@ def cluster_lines(members: dict[str, list[str]], types: dict[str, str]) -> list[
     for p in members:
         while p:
             paths.add(p)
-            p = p.rpartition(".")[0]
+            p = parent(p)
     children: dict[str, list[str]] = {}
     for p in sorted(paths):
-        children.setdefault(p.rpartition(".")[0], []).append(p)
+        children.setdefault(parent(p), []).append(p)
     lines: list[str] = []
     counter = iter(range(len(paths)))
     stack: list[tuple[str, int, bool]] = [(p, 1, False) for p in reversed(children.get("", []))]

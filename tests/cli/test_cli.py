@@ -13,7 +13,7 @@ import torch
 
 import graphlab as gl
 from graphlab import train
-from graphlab.cli.main import main
+from graphlab.cli import main
 from graphlab.cli.train import add_train_parser
 from graphlab.lessons import gallery, recordings
 from graphlab.models import BUILTINS, TRAINABLE, build_model

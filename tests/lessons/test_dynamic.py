@@ -1,0 +1,93 @@
+"""The Dynamic Graphs lesson: line attribution on real sandbox runs, the pair a page shows."""
+
+from __future__ import annotations
+
+from graphlab.core.graph_diff import diff
+from graphlab.lessons import dynamic
+from graphlab.lessons.attribution import Run, attribute, control_flow, differing_controls
+from graphlab.sandbox import Limits
+from graphlab.worker.dynamic import dynamic_reply
+from tests.core.test_diff import chain
+
+SOURCE = "x = torch.tensor(1.0, requires_grad=True)\n" + dynamic.EXAMPLE
+
+
+def test_control_flow_and_what_differed():
+    assert [(c.kind, c.line, c.end) for c in control_flow(SOURCE)] == [
+        ("if", 3, 6), ("for", 7, 8)
+    ]  # fmt: skip
+    a = Run(branches=[[3, True]], loops=[[7, 2]])
+    b = Run(branches=[[3, False]], loops=[[7, 3]])
+    differed = differing_controls(SOURCE, a, b)
+    assert differed[3].startswith("`if` on line 3 went the `if` body in A, the `else` side")
+    assert differed[7] == "`for` on line 7 ran 2 times in A, 3 times in B"
+    assert differing_controls(SOURCE, a, a) == {}
+
+
+def _reply(body: str, x: float) -> dict:
+    return dynamic_reply(dynamic.program(body, x), Limits())
+
+
+def test_each_difference_is_tied_to_the_line_whose_branch_or_loop_differed():
+    body = dynamic.EXAMPLE
+    ra, rb = _reply(body, 1.0), _reply(body, -2.5)
+    assert ra["branches"] == [[3, True]] and rb["branches"] == [[3, False]]
+    assert ra["loops"] == [[7, 2]] and rb["loops"] == [[7, 3]]
+    pair = dynamic.compare(body, ra, rb)
+    assert pair.controls == {
+        2: "`if` on line 2 went the `if` body in A, the `else` side in B",
+        6: "`for` on line 6 ran 2 times in A, 3 times in B",
+    }
+    ops = [(d.kind, d.name, d.line) for d in pair.delta.differences if d.name.endswith("0")]
+    assert sorted(ops) == [
+        ("added", "MulBackward0", 6),      # the extra loop iteration
+        ("added", "SigmoidBackward0", 2),  # the else side
+        ("changed", "MulBackward0", 6),    # the first iteration now reads the sigmoid
+        ("removed", "MulBackward0", 2),    # y * y of the if side
+    ]  # fmt: skip
+    for d in pair.delta.differences:
+        assert d.why
+
+
+def test_same_path_different_values_has_no_structural_difference():
+    body = dynamic.EXAMPLE
+    pair = dynamic.compare(body, _reply(body, 1.0), _reply(body, 1.5))
+    assert pair.controls == {}
+    assert {d.kind for d in pair.delta.differences} <= {"changed"}
+    assert all("values" in d.why or "input" in d.why for d in pair.delta.differences)
+
+
+def test_attribute_works_from_plain_data_only():
+    a, b = chain("SumBackward0", "TanhBackward0"), chain("SumBackward0", "SigmoidBackward0")
+    d = diff(a, b)
+    src = "x = 1\nif x > 0:\n    y = x\nelse:\n    y = x\n"
+    attribute(d, src, Run([[2, True]], [], {"n1": 3}), Run([[2, False]], [], {"n1": 5}))
+    assert {x.kind: x.line for x in d.differences} == {"removed": 2, "added": 2, "changed": 2}
+
+
+def test_failed_runs_report_the_visitors_line():
+    bad = dynamic.compare("y = x.numpy()", {"ok": False, "error": {"message": "no", "line": 2}}, {})
+    assert bad.error == "no" and bad.error_line == 1
+
+
+def test_pair_marks_each_side_and_hides_saved_tensors_on_request():
+    body = dynamic.EXAMPLE
+    pair = dynamic.compare(body, _reply(body, 1.0), _reply(body, -2.5))
+    kinds_a = {n.id: n.kind for n in pair.graph_a.nodes}
+    kinds_b = {n.id: n.kind for n in pair.graph_b.nodes}
+    every = pair.visible(show_saved=True)
+    assert any(kinds_a.get(d.a) == "saved" or kinds_b.get(d.b) == "saved" for d in every)
+    plain = pair.visible(show_saved=False)
+    assert plain and all("saved" not in (kinds_a.get(d.a), kinds_b.get(d.b)) for d in plain)
+    marks_a, marks_b = pair.marks("a", False), pair.marks("b", False)
+    assert set(marks_a.values()) == {"removed", "changed"} and set(marks_a) <= set(kinds_a)
+    assert set(marks_b.values()) == {"added", "changed"} and set(marks_b) <= set(kinds_b)
+    assert "saved" not in {kinds_a[i] for i in marks_a} | {kinds_b[i] for i in marks_b}
+
+
+def test_the_longest_body_the_page_accepts_still_fits_the_sandbox_for_any_input():
+    limits = Limits()
+    body = "y = x\n" * (dynamic.max_body_chars(limits) // 6)
+    body += " " * (dynamic.max_body_chars(limits) - len(body))
+    for x in (0.0, -2.5, -1.2345678901234567e-300, -1.7976931348623157e308):
+        assert len(dynamic.program(body, x)) <= limits.max_source_chars
