@@ -40,9 +40,11 @@ with edit_col:
         lab.show_error(code, reply.get("error", {}))
 
 graph = gl.Graph.from_dict(reply["graph"]) if reply.get("ok") and "graph" in reply else None
+# Keyed by the program, so a stale selection never outlives the graph it belonged to.
+picker = f"lab_{digest(code)}"
 with graph_col:
     if graph is not None:
-        dot = show_graph(graph, key="lab")
+        dot = show_graph(graph, key="lab", picker=f"{picker}_node")
         if reply.get("backward") == "auto" and reply.get("output"):
             st.caption("Gradients below come from `.backward()` on the output, run by the lab.")
     elif reply.get("ok"):
@@ -52,8 +54,6 @@ if graph is not None:
     node_col, check_col = st.columns([3, 2])
     with node_col:
         st.subheader("Nodes")
-        # Keyed by the program, so a stale selection never outlives the graph it belonged to.
-        picker = f"lab_{digest(code)}"
         lab.preselect_first_op(graph, f"{picker}_node")
         node = node_picker(graph, key=picker, names=reply.get("names"))
         if node is not None:

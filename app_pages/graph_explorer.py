@@ -34,7 +34,7 @@ st.info(example.idea)
 
 graph_col, side_col = st.columns([2, 1])
 with graph_col:
-    dot = show_graph(graph, key="explorer")
+    dot = show_graph(graph, key="explorer", picker=f"explorer_{name}_node")
 with side_col:
     with st.expander("Code", expanded=True):
         st.code(gallery.source(name), language="python")

@@ -10,6 +10,7 @@ import streamlit as st
 import graphlab as gl
 from graphlab.core import shape_text
 from graphlab.render import node_label
+from widgets.graph_canvas import clicked, graph_canvas
 
 DIRECTIONS = {"Top to bottom": "TB", "Left to right": "LR", "Bottom to top": "BT"}
 
@@ -29,13 +30,34 @@ def graph_options(key: str) -> dict:
     return {"rankdir": DIRECTIONS.get(direction, "TB"), "show_saved": saved}
 
 
-def show_graph(graph: gl.Graph, key: str, *, highlight=None) -> Callable[[], str]:
-    """Draw `graph` with its options; returns what makes the same DOT with its legend, for a
-    download (drawn only when the visitor asks for it)."""
+def show_graph(
+    graph: gl.Graph, key: str, *, highlight=None, picker: str | None = None
+) -> Callable[[], str]:
+    """Draw `graph` with its options on the canvas; returns what makes the same DOT with its
+    legend, for a download (drawn only when the visitor asks for it).
+
+    `picker`: the key of the `node_picker` this drawing drives: a click on a node selects it
+    there, and the node selected there is outlined here.
+    """
     options = graph_options(key)
-    st.graphviz_chart(gl.to_dot(graph, highlight=highlight, legend=False, **options))
+    dot = gl.to_dot(graph, highlight=highlight, legend=False, **options)
+    canvas = f"{key}_canvas"
+    graph_canvas(
+        dot,
+        canvas,
+        view=f"{_summary(graph)} {options}",
+        selected=st.session_state.get(picker) if picker else None,
+        on_select=(lambda: _pick(graph, canvas, picker)) if picker else None,
+    )
     st.caption(legend_text(options["show_saved"]) + " · " + _summary(graph))
     return lambda: gl.to_dot(graph, highlight=highlight, **options)
+
+
+def _pick(graph: gl.Graph, canvas: str, picker: str) -> None:
+    """Callback of a click on the canvas: the clicked node becomes the picker's choice."""
+    node_id = clicked(canvas)
+    if node_id is not None and any(n.id == node_id for n in graph.nodes):
+        st.session_state[picker] = node_id
 
 
 def legend_text(show_saved: bool) -> str:

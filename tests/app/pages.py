@@ -7,10 +7,13 @@ machine.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from widgets.graph_canvas import NAME as CANVAS
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 60
@@ -28,3 +31,14 @@ def open_page(page: str | None = None, query: Mapping[str, str] | None = None) -
         at.switch_page(page).run()
         assert not at.exception, at.exception
     return at
+
+
+def drawn_dots(at: AppTest) -> list[str]:
+    """The DOT of every graph on the page: Graphviz charts and graph canvases alike."""
+    charts = [chart.proto.spec for chart in at.get("graphviz_chart")]
+    canvases = [
+        json.loads(c.proto.json)["dot"]
+        for c in at.get("bidi_component")
+        if c.proto.component_name == CANVAS
+    ]
+    return charts + canvases

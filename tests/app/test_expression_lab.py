@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from graphlab.lessons.expressions import DEFAULT, EXPRESSION_EXAMPLES
 from graphlab.sandbox.share import encode_program
-from tests.app.pages import open_page
+from tests.app.pages import drawn_dots, open_page
 
 PAGE = "app_pages/expression_lab.py"
 SQUARE = "x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)\ny = (x * x).sum()\n"
@@ -18,9 +18,9 @@ def open_lab(code: str | None = None) -> AppTest:
 
 
 def dot_of(at: AppTest) -> str:
-    charts = at.get("graphviz_chart")
-    assert charts, "no graph drawn"
-    return charts[0].proto.spec
+    dots = drawn_dots(at)
+    assert dots, "no graph drawn"
+    return dots[0]
 
 
 def editor(at: AppTest):
@@ -52,7 +52,7 @@ def test_invalid_program_shows_line_column_and_caret_then_recovers() -> None:
     assert message.startswith("Line 2, column 5: ")
     assert "Traceback" not in message
     assert any(c.value == "   2 | y = x.numpy()\n     |     ^" for c in at.code)
-    assert not at.get("graphviz_chart")
+    assert not drawn_dots(at)
     editor(at).input(SQUARE).run()  # the app still runs: the next program draws
     assert not at.error and "MulBackward0" in dot_of(at)
 

@@ -6,11 +6,11 @@ from streamlit.testing.v1 import AppTest
 
 import graphlab as gl
 from graphlab.lessons import gallery
-from tests.app.pages import open_page
+from tests.app.pages import drawn_dots, open_page
 
 
 def _dots(at: AppTest) -> list[str]:
-    return [chart.proto.spec for chart in at.get("graphviz_chart")]
+    return drawn_dots(at)
 
 
 def test_home_shows_a_live_graph_that_follows_the_branch():

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from graphlab import train
 from graphlab.data import load_mnist
 from graphlab.train.digit import digit_from_pixels
-from tests.app.pages import open_page
+from tests.app.pages import drawn_dots, open_page
 from widgets import training
 
 PAGE = "app_pages/live_training.py"
@@ -87,10 +87,10 @@ def _messages(elements) -> str:
 def test_page_starts_with_instructions_and_the_graph_of_one_step(at):
     assert at.title[0].value == "Live Training"
     assert "Start training" in _messages(at.info)
-    (dot,) = [chart.proto.spec for chart in at.get("graphviz_chart")]
+    (dot,) = drawn_dots(at)
     assert "NllLossBackward0" in dot and "AddmmBackward0" in dot
     at.selectbox(key="train_model").set_value("cnn").run()
-    (dot,) = [chart.proto.spec for chart in at.get("graphviz_chart")]
+    (dot,) = drawn_dots(at)
     assert "ConvolutionBackward0" in dot
 
 

@@ -6,7 +6,7 @@ from graphlab.sandbox.share import encode_program
 
 pytestmark = pytest.mark.browser
 
-GRAPH = '[data-testid="stGraphVizChart"] svg'
+GRAPH = '[data-testid="stGraphVizChart"] svg, .gl-canvas svg'
 
 
 def _wait_for_graph(page, text: str | None = None):

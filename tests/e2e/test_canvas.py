@@ -1,0 +1,88 @@
+"""The graph canvas in Chromium: zoom, pan and fit change the view; a click inspects a node;
+labels are readable at the first view of every gallery example."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphlab.lessons import gallery
+
+pytestmark = pytest.mark.browser
+
+CANVAS = ".gl-canvas"
+
+
+def _view(page) -> list[float]:
+    box = page.locator(f"{CANVAS} svg").first.get_attribute("viewBox")
+    return [float(v) for v in box.split()]
+
+
+def _open_explorer(page, server_url, name: str = "neuron"):
+    page.goto(f"{server_url}/graph_explorer")
+    page.locator(f"{CANVAS} g.node").first.wait_for(state="visible")
+    if name != "neuron":
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="Example").first.click()
+        page.get_by_role("option", name=gallery.EXAMPLES[name].title, exact=True).click()
+    # Drawn: every node but the saved tensors (hidden by default).
+    drawn = sum(n.kind != "saved" for n in gallery.graph(name).nodes)
+    page.wait_for_function(
+        "n => document.querySelector('[data-testid=\"stMain\"]') && [...document.querySelectorAll"
+        "('*')].some(e => e.shadowRoot && e.shadowRoot.querySelectorAll('g.node').length === n)",
+        arg=drawn,
+    )
+
+
+def test_zoom_pan_and_fit_change_the_view(page, server_url):
+    _open_explorer(page, server_url)
+    stage = page.locator(f"{CANVAS} .stage").first
+    box = stage.bounding_box()
+    start = _view(page)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -400)  # zoom in: a smaller part of the graph fills the same box
+    zoomed = _view(page)
+    assert zoomed[2] < start[2] * 0.8 and zoomed[3] < start[3] * 0.8
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 120, box["y"] + box["height"] / 2 + 60, steps=5)
+    page.mouse.up()
+    panned = _view(page)
+    assert panned[0] < zoomed[0] and panned[1] < zoomed[1]  # dragging right shows what is left
+    assert panned[2:] == pytest.approx(zoomed[2:])
+    page.locator(f"{CANVAS} button.zoom-out").first.click()
+    assert _view(page)[2] > panned[2]
+    page.locator(f"{CANVAS} button.fit").first.click()
+    fitted = _view(page)
+    graph_w, graph_h = (
+        float(v)
+        for v in page.locator(f"{CANVAS} svg")
+        .first.evaluate(
+            "svg => svg.querySelector('g.graph').getBBox().width + ' ' + "
+            "svg.querySelector('g.graph').getBBox().height"
+        )
+        .split()
+    )
+    assert fitted[2] >= graph_w - 1 and fitted[3] >= graph_h - 1  # the whole graph is in view
+
+
+def test_clicking_a_node_inspects_it(page, server_url):
+    _open_explorer(page, server_url)
+    node = page.locator(f"{CANVAS} g.node").filter(has_text="SigmoidBackward0").first
+    node.click()
+    # The inspector shows the node, and the drawing outlines it.
+    page.wait_for_function(
+        "() => (document.querySelector('[data-testid=\"stTable\"]') || {}).innerText"
+        "?.includes('SigmoidBackward0')"
+    )
+    selected = page.locator(f"{CANVAS} g.node.gl-selected")
+    selected.filter(has_text="SigmoidBackward0").first.wait_for()
+    assert selected.count() == 1
+    table = page.locator('[data-testid="stTable"]').first.inner_text()
+    assert "SigmoidBackward0" in table and "op" in table
+
+
+@pytest.mark.parametrize("name", list(gallery.EXAMPLES))
+def test_node_labels_are_readable_at_the_first_view(page, server_url, name):
+    _open_explorer(page, server_url, name)
+    heights = page.locator(f"{CANVAS} g.node text").evaluate_all(
+        "texts => texts.map(t => t.getBoundingClientRect().height)"
+    )
+    assert heights and min(heights) >= 10, (name, min(heights))

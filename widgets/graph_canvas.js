@@ -1,0 +1,161 @@
+// The graph canvas: a Graphviz SVG that learners zoom, pan and click.
+// Data from Python: {svg, key, view, selected, min_px, height}. State to Python: {selected: node id}.
+// Zoom and pan change the SVG's viewBox; the view survives reruns while `view` stays the same.
+const MIN_SCALE = 0.05, MAX_SCALE = 8, STEP = 1.25, CLICK_SLOP = 5;
+
+function clean(svgText) {
+  // Graphviz writes this SVG from our escaped DOT; strip anything active all the same.
+  const doc = new DOMParser().parseFromString(svgText, "image/svg+xml");
+  const svg = doc.documentElement;
+  if (svg.nodeName !== "svg") return null;
+  svg.querySelectorAll("script, foreignObject").forEach((e) => e.remove());
+  for (const el of [svg, ...svg.querySelectorAll("*")]) {
+    for (const a of [...el.attributes]) {
+      const name = a.name.toLowerCase();
+      if (name.startsWith("on") || name.endsWith("href")) el.removeAttribute(a.name);
+    }
+  }
+  return document.importNode(svg, true);
+}
+
+function smallestFont(svg) {
+  let least = Infinity;
+  for (const t of svg.querySelectorAll("g.node text")) {
+    const size = parseFloat(t.getAttribute("font-size"));
+    if (size > 0) least = Math.min(least, size);
+  }
+  return isFinite(least) ? least : 14;
+}
+
+export default function (component) {
+  const { parentElement, data, setStateValue } = component;
+  const root = parentElement.querySelector(".gl-canvas");
+  const stage = root.querySelector(".stage");
+  const s = root.__gl || (root.__gl = { key: null, view: null, box: null, vb: null });
+  root.style.height = `${data.height}px`;
+
+  const size = () => [Math.max(stage.clientWidth, 50), Math.max(stage.clientHeight, 50)];
+  const svgEl = () => stage.querySelector("svg");
+  const apply = () => {
+    const svg = svgEl();
+    if (!svg || !s.vb) return;
+    svg.setAttribute("viewBox", `${s.vb.x} ${s.vb.y} ${s.vb.w} ${s.vb.h}`);
+    root.dataset.scale = (size()[0] / s.vb.w).toFixed(4);
+  };
+  const atScale = (scale, cx, cy) => {
+    // Keep the graph point under (cx, cy) (fractions of the stage) where it is.
+    const [w, h] = size();
+    scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, scale));
+    const px = s.vb.x + cx * s.vb.w, py = s.vb.y + cy * s.vb.h;
+    s.vb = { w: w / scale, h: h / scale, x: 0, y: 0 };
+    s.vb.x = px - cx * s.vb.w;
+    s.vb.y = py - cy * s.vb.h;
+    apply();
+  };
+  const scaleNow = () => size()[0] / s.vb.w;
+  const fit = () => {
+    const [w, h] = size();
+    const scale = Math.min(w / s.box.w, h / s.box.h);
+    s.vb = { w: w / scale, h: h / scale, x: 0, y: 0 };
+    s.vb.x = s.box.x - (s.vb.w - s.box.w) / 2;
+    s.vb.y = s.box.y - (s.vb.h - s.box.h) / 2;
+    apply();
+  };
+  const initial = () => {
+    // The whole graph when its labels stay readable; else its start, at a readable size.
+    const [w, h] = size();
+    const fitScale = Math.min(w / s.box.w, h / s.box.h);
+    const readable = data.min_px / smallestFont(svgEl());
+    const scale = fitScale >= readable ? Math.min(fitScale, 1.5) : readable;
+    s.vb = { w: w / scale, h: h / scale, x: 0, y: 0 };
+    s.vb.x = s.vb.w >= s.box.w ? s.box.x - (s.vb.w - s.box.w) / 2 : s.box.x;
+    s.vb.y = s.vb.h >= s.box.h ? s.box.y - (s.vb.h - s.box.h) / 2 : s.box.y;
+    apply();
+  };
+
+  if (s.key !== data.key) {
+    const svg = clean(data.svg);
+    if (!svg) return;
+    const [x, y, w, h] = (svg.getAttribute("viewBox") || "0 0 100 100").split(/[\s,]+/).map(Number);
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    svg.setAttribute("preserveAspectRatio", "xMinYMin meet");
+    stage.replaceChildren(svg);
+    s.box = { x, y, w, h };
+    if (s.view !== data.view || !s.vb) initial(); else apply();
+    s.key = data.key;
+    s.view = data.view;
+  }
+  for (const g of stage.querySelectorAll("g.node")) {
+    const title = g.querySelector("title");
+    g.classList.toggle("gl-selected", !!title && title.textContent === data.selected);
+  }
+
+  if (root.dataset.bound) return;
+  root.dataset.bound = "1";
+  root.querySelector(".zoom-in").addEventListener("click", () => atScale(scaleNow() * STEP, 0.5, 0.5));
+  root.querySelector(".zoom-out").addEventListener("click", () => atScale(scaleNow() / STEP, 0.5, 0.5));
+  root.querySelector(".fit").addEventListener("click", fit);
+  root.querySelector(".readable").addEventListener("click", initial);
+  stage.addEventListener("wheel", (e) => {
+    e.preventDefault();
+    const r = stage.getBoundingClientRect();
+    const factor = Math.exp(-e.deltaY * 0.0015);
+    atScale(scaleNow() * factor, (e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height);
+  }, { passive: false });
+
+  const pointers = new Map();
+  let moved = 0, pinch = null;
+  stage.addEventListener("pointerdown", (e) => {
+    stage.setPointerCapture(e.pointerId);
+    pointers.set(e.pointerId, [e.clientX, e.clientY]);
+    moved = 0;
+    pinch = null;
+  });
+  stage.addEventListener("pointermove", (e) => {
+    const last = pointers.get(e.pointerId);
+    if (!last) return;
+    pointers.set(e.pointerId, [e.clientX, e.clientY]);
+    const [w, h] = size();
+    if (pointers.size === 2) {  // two fingers: pinch to zoom about their midpoint
+      const [a, b] = [...pointers.values()];
+      const dist = Math.hypot(a[0] - b[0], a[1] - b[1]);
+      const r = stage.getBoundingClientRect();
+      if (pinch) atScale(scaleNow() * dist / pinch, ((a[0] + b[0]) / 2 - r.left) / r.width, ((a[1] + b[1]) / 2 - r.top) / r.height);
+      pinch = dist;
+      moved += CLICK_SLOP;
+      return;
+    }
+    const dx = e.clientX - last[0], dy = e.clientY - last[1];
+    moved += Math.abs(dx) + Math.abs(dy);
+    s.vb.x -= dx * s.vb.w / w;
+    s.vb.y -= dy * s.vb.h / h;
+    apply();
+  });
+  const release = (e) => {
+    const wasClick = pointers.size === 1 && moved < CLICK_SLOP;
+    pointers.delete(e.pointerId);
+    if (!wasClick) return;
+    // Inside a shadow root the document only sees the host: ask the root itself.
+    const scope = parentElement.elementFromPoint ? parentElement : document;
+    const target = scope.elementFromPoint(e.clientX, e.clientY) || e.target;
+    const node = target.closest ? target.closest("g.node") : null;
+    const title = node ? node.querySelector("title") : null;
+    if (title) setStateValue("selected", title.textContent);
+  };
+  stage.addEventListener("pointerup", release);
+  stage.addEventListener("pointercancel", (e) => pointers.delete(e.pointerId));
+  root.addEventListener("keydown", (e) => {
+    const [w, h] = size(), step = 60;
+    const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    if (e.key === "+" || e.key === "=") atScale(scaleNow() * STEP, 0.5, 0.5);
+    else if (e.key === "-") atScale(scaleNow() / STEP, 0.5, 0.5);
+    else if (e.key === "0") fit();
+    else if (moves[e.key]) {
+      s.vb.x += moves[e.key][0] * s.vb.w / w;
+      s.vb.y += moves[e.key][1] * s.vb.h / h;
+      apply();
+    } else return;
+    e.preventDefault();
+  });
+}
