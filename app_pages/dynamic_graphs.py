@@ -7,6 +7,7 @@ from graphlab.render import to_dot
 from graphlab.sandbox import Limits
 from graphlab.worker import shared_worker
 from widgets.expression import escape_markdown
+from widgets.graph_canvas import graph_canvas
 from widgets.memo import remembered
 
 CODE, PAIR = "dg_code", "dg_pair"
@@ -51,7 +52,7 @@ for col, title, graph, side in ((left, f"A: x = {x_a:g}", pair.graph_a, "a"),
         st.subheader(title)
         marks = pair.marks(side, saved)
         dot = to_dot(graph, show_saved=saved, highlight=marks, show_shapes=True, legend=False)
-        st.graphviz_chart(dot)
+        graph_canvas(dot, f"dg_{side}_canvas", view=f"{body} {saved}", height=480)
 st.caption(
     ":red-background[removed: only in A] :green-background[added: only in B] "
     ":orange-background[changed: same op, different inputs or values]"

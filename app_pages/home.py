@@ -4,6 +4,7 @@ import streamlit as st
 
 import graphlab as gl
 from graphlab.lessons import gallery
+from widgets.graph_canvas import graph_canvas
 
 st.title("graphlab")
 st.markdown(
@@ -25,7 +26,8 @@ with left:
         "Move x across 0: the graph on the right changes, because the program took the other branch."
     )
 with right:
-    st.graphviz_chart(gl.to_dot(result.graph, rankdir="LR", show_saved=False, legend=False))
+    dot = gl.to_dot(result.graph, rankdir="LR", show_saved=False, legend=False)
+    graph_canvas(dot, "home_canvas", view="home", height=300)
 
 st.subheader("Map of the app")
 MAP = [

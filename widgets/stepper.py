@@ -21,6 +21,7 @@ from graphlab.sandbox import ShareLinkError, decode_program, program_from_link
 from graphlab.worker import shared_worker
 from widgets.expression import LINKED as _LAB_LINK
 from widgets.expression import escape_markdown, format_tensor
+from widgets.graph_canvas import graph_canvas
 from widgets.memo import remembered
 
 POS = "step_pos"  # the slider's key: the frame shown
@@ -170,7 +171,9 @@ def show_frame(data: dict, frame: Frame, position: int, count: int, options: dic
     st.markdown(f"**{position + 1} / {count}** · {_headline(data, frame, graph)}")
     graph_col, info_col = st.columns([3, 2])
     with graph_col:
-        st.graphviz_chart(frame_dot(graph, hl, legend=False, **options))
+        # One view per recording: zoom and pan stay put while the frames play.
+        view = f"{data.get('title')} {data.get('source')} {options}"
+        graph_canvas(frame_dot(graph, hl, legend=False, **options), "step_canvas", view=view)
         st.caption(
             "Filled red: running now (forward: just recorded) · yellow outline: done · red "
             "outline: its gradient has arrived, waiting to run · thick red edges: gradient "

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from graphlab.lessons.recordings import record_example
 from graphlab.render.frames import frames
 from graphlab.sandbox.share import encode_program
-from tests.app.pages import open_page
+from tests.app.pages import drawn_dots, open_page
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,8 @@ def _headline(app: AppTest) -> str:
 
 
 def _dot(app: AppTest) -> str:
-    (chart,) = app.get("graphviz_chart")
-    return chart.proto.spec
+    (dot,) = drawn_dots(app)
+    return dot
 
 
 def _running(app: AppTest) -> list[str]:
