@@ -11,6 +11,8 @@ and the edges that carry gradient, and :func:`frame_dot` draws it.
 ['forward', 'forward', 'forward', 'backward', 'backward', 'backward', 'final']
 >>> highlight(data, frames(data)[4]).roles["n1"], highlight(data, frames(data)[4]).edges
 ('active', [('n2', 'n1'), ('n2', 'n1')])
+>>> sorted(highlight(data, frames(data)[0]).shown)  # forward: only what exists yet
+['n2']
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Frame:
 class Highlight:
     roles: dict[str, str] = field(default_factory=dict)  # node id -> active / done / path
     edges: list[tuple[str, str]] = field(default_factory=list)  # (src, dst) carrying gradient
+    shown: set[str] | None = None  # the nodes that exist yet (None: all of them)
 
 
 def frames(data: dict[str, Any], all_ops: bool = False) -> list[Frame]:
@@ -76,6 +79,8 @@ def highlight(data: dict[str, Any], frame: Frame) -> Highlight:
 
 
 def _forward(data: dict[str, Any], index: int, outputs: dict[str, str]) -> Highlight:
+    """The graph as built so far: what the ops up to `index` made, and what existed before the
+    recording (a model's parameters); the node made by op `index` is the active one."""
     roles: dict[str, str] = {}
     for step in data["forward"][: index + 1]:
         role = "active" if step["index"] == index else "done"
@@ -83,7 +88,12 @@ def _forward(data: dict[str, Any], index: int, outputs: dict[str, str]) -> Highl
     for out, src in outputs.items():
         if src in roles:
             roles[out] = roles[src]
-    return Highlight(roles)
+    later = {nid for step in data["forward"][index + 1 :] for nid in step["nodes"]}
+    graph = data.get("graph") or {"nodes": [], "edges": []}
+    shown = {n["id"] for n in graph["nodes"] if n["kind"] not in ("saved", "output")} - later
+    shown |= {out for out, src in outputs.items() if src in shown}
+    shown |= {e["src"] for e in graph["edges"] if e["kind"] == "saved" and e["dst"] in shown}
+    return Highlight(roles, shown=shown)
 
 
 def _backward(data: dict[str, Any], index: int, outputs: dict[str, str]) -> Highlight:
@@ -106,5 +116,8 @@ def _backward(data: dict[str, Any], index: int, outputs: dict[str, str]) -> High
 
 
 def frame_dot(graph: Graph, hl: Highlight, **options: Any) -> str:
-    """`to_dot(graph)` with this frame's nodes and gradient-carrying edges highlighted."""
+    """`to_dot(graph)` as it stands at this frame (forward: only the nodes made so far), with
+    its nodes and gradient-carrying edges highlighted."""
+    if hl.shown is not None:
+        graph = graph.keep(hl.shown)
     return to_dot(graph, highlight=hl.roles, highlight_edges=hl.edges, **options)
