@@ -21,7 +21,7 @@ st.markdown(
     "Build a model from layers, or start from a built-in one, and see the autograd graph of one "
     "forward pass, **grouped by the module that ran each op**. Big models are summarized: the "
     "deepest modules collapse into one box each and repeated blocks fold into `Block x N`, so "
-    f"at most {MAX_NODES} nodes are drawn. Open any box to look inside."
+    f"at most {MAX_NODES} nodes are drawn. Click a box to open it; drag and scroll to move around."
 )
 
 builder.init()
@@ -52,7 +52,7 @@ if plan is not None:
         opts = model_view.options()
         shown, summary = model_view.view(graph, opts)
         model_view.open_close_controls(shown, summary)
-        dot = model_view.draw(shown, opts, len(graph.nodes))
+        dot = model_view.draw(shown, opts, len(graph.nodes), summary)
         model_view.downloads(shown, dot, spec)
     with st.expander("How the summary works"):
         st.markdown(

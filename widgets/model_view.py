@@ -16,13 +16,16 @@ from graphlab.core.summary import (
     MAX_NODES,
     apply_summary,
     close_module,
+    collapsed_module_at,
     collapsed_modules,
     open_modules,
     plan_summary,
 )
 from graphlab.render import gradient_only, to_dot
+from widgets.graph_canvas import clicked, graph_canvas
 
 OPEN = "mg_open"
+CANVAS = "mg_canvas"
 
 
 def options() -> dict:
@@ -80,12 +83,20 @@ def open_close_controls(shown: gl.Graph, plan) -> None:
             st.rerun()
 
 
+def _open_clicked(shown: gl.Graph, plan) -> None:
+    """Callback of a click on the canvas: open the collapsed module clicked, if it was one."""
+    path = collapsed_module_at(shown, clicked(CANVAS))
+    if path is not None:
+        st.session_state[OPEN] = sorted(plan.open | {path})
+
+
 def _set_open(paths: set[str]) -> None:
     st.session_state[OPEN] = sorted(paths)
     st.rerun()
 
 
-def draw(shown: gl.Graph, opts: dict, total: int) -> str:
+def draw(shown: gl.Graph, opts: dict, total: int, plan) -> str:
+    """The picture on the canvas: a click on a collapsed module opens it."""
     dot = to_dot(
         shown,
         modules=opts["clusters"],
@@ -93,7 +104,8 @@ def draw(shown: gl.Graph, opts: dict, total: int) -> str:
         show_shapes=opts["shapes"],
         legend=False,
     )
-    st.graphviz_chart(dot, width="stretch")
+    view = f"{total} {sorted(plan.open)} {opts}"  # opening a module starts a fresh view
+    graph_canvas(dot, CANVAS, view=view, height=640, on_select=lambda: _open_clicked(shown, plan))
     note = shown.meta.get("summary")
     if note:
         st.info(note)

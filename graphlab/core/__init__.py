@@ -14,6 +14,7 @@ from .summary import (
     Summary,
     apply_summary,
     close_module,
+    collapsed_module_at,
     collapsed_modules,
     module_paths,
     open_modules,
@@ -27,7 +28,7 @@ __all__ = [
     "DEVICES", "EDGE_KINDS", "MAX_NODES", "MODULE_KEY", "NODE_KINDS", "NO_SEQUENCE",
     "SMALL_TENSOR", "Difference", "Edge", "Graph", "GraphDiff", "Node", "Summary",
     "apply_summary", "available_devices", "capture", "capture_ids", "close_module",
-    "collapsed_modules", "diff", "dtype_name", "gc_paused", "may_hold_tensors", "module_paths",
+    "collapsed_module_at", "collapsed_modules", "diff", "dtype_name", "gc_paused", "may_hold_tensors", "module_paths",
     "next_sequence", "open_modules", "pick_device", "plain_number", "plan_summary", "shape_text",
     "summarize", "tag_new_nodes", "tensor_stats", "tensor_summary", "track_modules",
 ]  # fmt: skip

@@ -24,7 +24,8 @@ from .graph import Graph
 from .module_tree import ModuleTree, depth_first, module_paths, parent, sort_key
 
 __all__ = [
-    "MAX_NODES", "Summary", "apply_summary", "close_module", "collapsed_modules", "module_paths",
+    "MAX_NODES", "Summary", "apply_summary", "close_module",
+    "collapsed_module_at", "collapsed_modules", "module_paths",
     "open_modules", "plan_summary", "summarize",
 ]  # fmt: skip
 
@@ -126,6 +127,13 @@ def close_module(opened: Iterable[str], path: str) -> set[str]:
 def collapsed_modules(shown: Graph) -> dict[str, str]:
     """Module path -> box label of each module a summarized graph shows collapsed (can open)."""
     return {n.attrs["path"]: n.name for n in shown.of_kind("module")}
+
+
+def collapsed_module_at(shown: Graph, node_id: str | None) -> str | None:
+    """The module path a summarized graph's node `node_id` stands for, if it is a collapsed
+    module (what a click on it opens); None for any other node or id."""
+    node = next((n for n in shown.nodes if n.id == node_id), None)
+    return node.attrs.get("path") if node is not None and node.kind == "module" else None
 
 
 def open_modules(plan: Summary) -> list[str]:

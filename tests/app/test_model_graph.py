@@ -11,15 +11,15 @@ from streamlit.testing.v1 import AppTest
 
 from graphlab.core.summary import MAX_NODES
 from graphlab.models import BUILTINS, LAYER_TYPES, SpecError, edit, plan, spec_of
-from tests.app.pages import open_page
+from tests.app.pages import drawn_dots, open_page
 
 PAGE = "app_pages/model_graph.py"
 NODE = re.compile(r'^\s*"(?:[^"\\]|\\.)*" \[label=', re.M)
 
 
 def dot_of(at: AppTest) -> str:
-    (chart,) = at.get("graphviz_chart")
-    return chart.proto.spec
+    (dot,) = drawn_dots(at)
+    return dot
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_a_bad_spec_names_the_layer_and_the_fix():
     (error,) = at.error
     message = error.value.replace("\\", "")
     assert "layer 1 (linear)" in message and "add a `flatten`" in message
-    assert not at.get("graphviz_chart")
+    assert not drawn_dots(at)
     at.text_area(key="mg_spec").input("{not json").run()
     assert "not valid JSON" in at.error[0].value
 

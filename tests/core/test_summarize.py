@@ -14,6 +14,7 @@ from graphlab.core.graph import Edge, Graph, Node
 from graphlab.core.summary import (
     MAX_NODES,
     close_module,
+    collapsed_module_at,
     collapsed_modules,
     module_paths,
     open_modules,
@@ -183,3 +184,18 @@ def test_the_open_and_close_menus(graphs):
     assert collapsed_modules(summarize(g, 40)) == {
         f"layer{k}.0": f"layer{k}.0 … 1" for k in (4, 3, 2, 1)
     }
+
+
+def test_a_click_on_a_collapsed_module_names_the_module_it_opens():
+    graph = models.graph(models.spec_of("resnet"))
+    shown = summarize(graph, max_nodes=40)
+    boxes = shown.of_kind("module")
+    assert boxes
+    for box in boxes:
+        assert collapsed_module_at(shown, box.id) == box.attrs["path"]
+        plan = plan_summary(graph, 40, [box.attrs["path"]])
+        assert box.attrs["path"] in plan.open  # what the page opens on that click
+    op = shown.of_kind("op")[0]
+    assert collapsed_module_at(shown, op.id) is None
+    assert collapsed_module_at(shown, "no such node") is None
+    assert collapsed_module_at(shown, None) is None

@@ -3,13 +3,21 @@ labels are readable at the first view of every gallery example."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from graphlab.lessons import gallery
+from graphlab.models import BUILTINS
+from widgets.model_builder import DEFAULT as DEFAULT_MODEL
 
 pytestmark = pytest.mark.browser
 
 CANVAS = ".gl-canvas"
+# Which drawing the first canvas shows (the digest of its DOT), read from the page.
+CANVAS_KEY = """() => { const host = [...document.querySelectorAll('*')]
+  .find(e => e.shadowRoot && e.shadowRoot.querySelector('.gl-canvas'));
+  return host ? host.shadowRoot.querySelector('.gl-canvas').__gl.key : null; }"""
 
 
 def _view(page) -> list[float]:
@@ -82,6 +90,50 @@ def test_clicking_a_node_inspects_it(page, server_url):
 @pytest.mark.parametrize("name", list(gallery.EXAMPLES))
 def test_node_labels_are_readable_at_the_first_view(page, server_url, name):
     _open_explorer(page, server_url, name)
+    heights = page.locator(f"{CANVAS} g.node text").evaluate_all(
+        "texts => texts.map(t => t.getBoundingClientRect().height)"
+    )
+    assert heights and min(heights) >= 10, (name, min(heights))
+
+
+def test_clicking_a_collapsed_module_on_model_graph_opens_it(page, server_url):
+    page.goto(f"{server_url}/model_graph")
+    page.locator(f"{CANVAS} g.node").first.wait_for(state="visible")
+    picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="built-in model").first
+    picker.click()
+    page.get_by_role("option", name="ResNet-style, very deep (~10k nodes)").click()
+    boxes = page.locator(f"{CANVAS} g.node").filter(
+        has=page.locator("title", has_text=re.compile(r"^m\d+$"))
+    )
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('*')].some(e => e.shadowRoot && [...e.shadowRoot"
+        ".querySelectorAll('g.node title')].some(t => /^m\\d+$/.test(t.textContent)))"
+    )
+    box = boxes.first
+    label = box.locator("text").first.text_content()
+    box.click()
+    # The box is gone: the module it stood for is open, its insides drawn in its place.
+    page.wait_for_function(
+        "label => { const host = [...document.querySelectorAll('*')].find(e => e.shadowRoot"
+        " && e.shadowRoot.querySelector('.gl-canvas'));"
+        " return host && ![...host.shadowRoot.querySelectorAll('g.node')]"
+        ".some(g => /^m\\d+$/.test(g.querySelector('title').textContent)"
+        " && g.querySelector('text') && g.querySelector('text').textContent === label); }",
+        arg=label,
+        timeout=60_000,
+    )
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+@pytest.mark.parametrize("name", list(BUILTINS))
+def test_model_graph_labels_are_readable_at_the_first_view(page, server_url, name):
+    page.goto(f"{server_url}/model_graph")
+    page.locator(f"{CANVAS} g.node").first.wait_for(state="visible")
+    if name != DEFAULT_MODEL:
+        before = page.evaluate(CANVAS_KEY)
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="built-in model").first.click()
+        page.get_by_role("option", name=BUILTINS[name].title, exact=True).click()
+        page.wait_for_function(f"k => ({CANVAS_KEY})() !== k", arg=before, timeout=60_000)
     heights = page.locator(f"{CANVAS} g.node text").evaluate_all(
         "texts => texts.map(t => t.getBoundingClientRect().height)"
     )
