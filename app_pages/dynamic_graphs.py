@@ -91,7 +91,7 @@ st.markdown(
 )
 trace_col, result_col = st.columns([3, 2])
 with trace_col:
-    st.code(contrast.source, language="python")
+    st.code(contrast.source, language="python", wrap_lines=True)
 with result_col:
     st.markdown("**Ops the trace recorded:** " + ", ".join(f"`{op}`" for op in contrast.recorded))
     st.markdown(

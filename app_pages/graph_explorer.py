@@ -37,7 +37,7 @@ with graph_col:
     dot = show_graph(graph, key="explorer", picker=f"explorer_{name}_node")
 with side_col:
     with st.expander("Code", expanded=True):
-        st.code(gallery.source(name), language="python")
+        st.code(gallery.source(name), language="python", wrap_lines=True)
     node = node_picker(graph, key=f"explorer_{name}")
     if node is not None:
         node_details(graph, node)

@@ -17,7 +17,7 @@ left, right = st.columns([2, 3])
 with left:
     st.subheader("Try it")
     x_value = st.slider("x", -3.0, 3.0, 1.0, 0.5, key="home_x")
-    st.code(gallery.home_code(x_value), language="python")
+    st.code(gallery.home_code(x_value), language="python", wrap_lines=True)
     result = gallery.home_demo(x_value)
     st.markdown(
         f"`y = {result.value:.4f}`, `x.grad = {result.x_grad:.4f}`, `w.grad = {result.w_grad:.4f}`"

@@ -42,7 +42,7 @@ if source == "Gallery example":
     )
     data, identity = example_recording(name), f"example:{name}"
     with st.expander("Code"):
-        st.code(gallery.source(name), language="python")
+        st.code(gallery.source(name), language="python", wrap_lines=True)
 elif source == "Small model":
     name = st.selectbox("Model", list(MODELS), format_func=MODELS.get, key="step_model")
     st.caption(

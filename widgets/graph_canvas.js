@@ -62,13 +62,14 @@ export default function (component) {
     apply();
   };
   const initial = () => {
-    // The whole graph when its labels stay readable; else its start, at a readable size.
+    // The whole graph when its labels stay readable; else its top, at a readable size.
     const [w, h] = size();
     const fitScale = Math.min(w / s.box.w, h / s.box.h);
     const readable = data.min_px / smallestFont(svgEl());
     const scale = fitScale >= readable ? Math.min(fitScale, 1.5) : readable;
     s.vb = { w: w / scale, h: h / scale, x: 0, y: 0 };
-    s.vb.x = s.vb.w >= s.box.w ? s.box.x - (s.vb.w - s.box.w) / 2 : s.box.x;
+    // Centred across; from the top down when it is too tall (where a graph starts).
+    s.vb.x = s.box.x - (s.vb.w - s.box.w) / 2;
     s.vb.y = s.vb.h >= s.box.h ? s.box.y - (s.vb.h - s.box.h) / 2 : s.box.y;
     apply();
   };

@@ -29,22 +29,21 @@ CANVAS = "mg_canvas"
 
 
 def options() -> dict:
-    cols = st.columns(5)
+    # Two toggles a column, so that no label is cut short beside the picture.
+    left, middle, right = st.columns([2, 2, 1.4])
     return {
-        "saved": cols[0].toggle("Saved tensors", value=False, key="mg_saved"),
-        "grad_only": cols[1].toggle("Hide nodes with no gradient", value=False, key="mg_grad"),
-        "shapes": cols[2].toggle("Shapes on edges", value=True, key="mg_shapes"),
-        "clusters": cols[3].toggle("Group by module", value=True, key="mg_clusters"),
-        "max_nodes": cols[4].number_input(
-            "Node budget",
-            20,
-            MAX_NODES,
-            MAX_NODES,
-            10,
-            key="mg_budget",
+        "saved": left.toggle("Saved tensors", value=False, key="mg_saved"),
+        "shapes": left.toggle("Shapes on edges", value=True, key="mg_shapes"),
+        "grad_only": middle.toggle(
+            "Gradient path only", value=False, key="mg_grad",
+            help="hide the nodes no gradient flows through",
+        ),
+        "clusters": middle.toggle("Group by module", value=True, key="mg_clusters"),
+        "max_nodes": right.number_input(
+            "Node budget", 20, MAX_NODES, MAX_NODES, 10, key="mg_budget",
             help=f"at most {MAX_NODES}",
         ),
-    }
+    }  # fmt: skip
 
 
 def view(graph: gl.Graph, opts: dict) -> tuple[gl.Graph, object]:

@@ -209,7 +209,7 @@ def _forward_info(data: dict, step: dict, graph: gl.Graph) -> None:
     lines = (data.get("source") or "").splitlines()
     if step["line"] and 1 <= step["line"] <= len(lines):
         st.code(f"{step['line']:>3} | {lines[step['line'] - 1]}", language=None)
-    st.code(f"{step['op']}({', '.join(step['args'])})", language=None)
+    st.code(f"{step['op']}({', '.join(step['args'])})", language=None, wrap_lines=True)
     st.table(
         {
             "": [f"t{i}" for i in range(len(step["inputs"]))] + ["output"] * len(step["outputs"]),
