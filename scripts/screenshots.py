@@ -1,0 +1,66 @@
+"""Screenshots of every page at a desktop and a phone size, into assets/screenshots/.
+
+Starts ``streamlit run app.py`` and opens each page in Debian's Chromium at 1440x900 and 390x844,
+waits for its graph to be drawn, and saves ``<page>_<width>x<height>.png``. README shows two.
+
+    .venv/bin/python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.conftest import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    _free_port,
+    _wait_healthy,
+    stop,
+)
+
+OUT = ROOT / "assets" / "screenshots"
+PAGES = ("home", "step_through", "dynamic_graphs", "graph_explorer", "expression_lab",
+         "model_graph", "live_training")  # fmt: skip
+SIZES = ((1440, 900), (390, 844))
+DRAWN = '[data-testid="stGraphVizChart"] svg, .gl-canvas g.node, [data-testid="stButton"]'
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, server)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for width, height in SIZES:
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.set_default_timeout(60_000)
+                for name in PAGES:
+                    page.goto(f"{url}/{'' if name == 'home' else name}")
+                    page.locator(DRAWN).filter(visible=True).first.wait_for()
+                    page.wait_for_load_state("networkidle")
+                    time.sleep(1.5)  # fonts and the canvas's first view settle
+                    path = OUT / f"{name}_{width}x{height}.png"
+                    page.screenshot(path=str(path))
+                    print(path.relative_to(ROOT))
+                page.close()
+            browser.close()
+    finally:
+        stop(server)
+
+
+if __name__ == "__main__":
+    main()
