@@ -55,7 +55,8 @@ if graph is not None:
     with node_col:
         st.subheader("Nodes")
         lab.preselect_first_op(graph, f"{picker}_node")
-        node = node_picker(graph, key=picker, names=reply.get("names"))
+        saved = bool(st.session_state.get("lab_saved"))
+        node = node_picker(graph, key=picker, names=reply.get("names"), show_saved=saved)
         if node is not None:
             values_tab, rule_tab, meta_tab = st.tabs(
                 ["Value and gradient", "Backward rule", "Details"]

@@ -38,7 +38,8 @@ with graph_col:
 with side_col:
     with st.expander("Code", expanded=True):
         st.code(gallery.source(name), language="python", wrap_lines=True)
-    node = node_picker(graph, key=f"explorer_{name}")
+    saved = bool(st.session_state.get("explorer_saved"))
+    node = node_picker(graph, key=f"explorer_{name}", show_saved=saved)
     if node is not None:
         node_details(graph, node)
     st.markdown("**Download**")

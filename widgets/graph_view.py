@@ -10,6 +10,7 @@ import streamlit as st
 import graphlab as gl
 from graphlab.core import shape_text
 from graphlab.render import node_label
+from graphlab.render.text import node_choices
 from widgets.graph_canvas import clicked, graph_canvas
 
 DIRECTIONS = {"Top to bottom": "TB", "Left to right": "LR", "Bottom to top": "BT"}
@@ -73,24 +74,19 @@ def legend_text(show_saved: bool) -> str:
 
 
 def node_picker(
-    graph: gl.Graph, key: str, names: Mapping[str, str] | None = None
+    graph: gl.Graph, key: str, names: Mapping[str, str] | None = None, *, show_saved: bool = False
 ) -> gl.Node | None:
-    """A select box over the graph's nodes; returns the chosen node.
+    """A select box over the nodes drawn (saved tensors with `show_saved`), listed by names a
+    learner recognizes (see `graphlab.render.text.node_choices`); returns the chosen node.
 
     `names` maps node ids to the variable holding that node's tensor, shown after the op name.
     """
-    choices = [n.id for n in graph.nodes]
+    choices = node_choices(graph, names, show_saved=show_saved)
     if not choices:
         return None
-    names = names or {}
-
-    def label(nid: str) -> str:
-        node = graph.node(nid)
-        held = names.get(nid)
-        suffix = f" → {held}" if held and held != node.name else ""
-        return f"{nid} · {node.kind} · {node.name}{suffix}"
-
-    node_id = st.selectbox("Inspect a node", choices, format_func=label, key=f"{key}_node")
+    node_id = st.selectbox(
+        "Inspect a node", list(choices), format_func=choices.__getitem__, key=f"{key}_node"
+    )
     return graph.node(node_id) if node_id in choices else None
 
 

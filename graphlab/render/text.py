@@ -7,9 +7,20 @@ the hosted demo.
 
 from __future__ import annotations
 
-from graphlab.core.graph import Node, shape_text
+from collections.abc import Mapping
 
-__all__ = ["MAX_LABEL", "clip", "module_label", "module_tooltip", "node_label", "quote", "tooltip"]
+from graphlab.core.graph import Graph, Node, shape_text
+
+__all__ = [
+    "MAX_LABEL",
+    "clip",
+    "module_label",
+    "module_tooltip",
+    "node_choices",
+    "node_label",
+    "quote",
+    "tooltip",
+]
 
 MAX_LABEL = 60
 # Graphviz reads `\x` sequences and `&name;` entities inside labels, so both are neutralised;
@@ -72,3 +83,40 @@ def quote(text: str) -> str:
         text = text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
         return '"' + text.replace("\n", "\\n") + '"'
     return '"' + text.translate(_ESCAPES) + '"'
+
+
+def node_choices(
+    graph: Graph, names: Mapping[str, str] | None = None, *, show_saved: bool = True
+) -> dict[str, str]:
+    """Node id -> how an inspector lists it: names a learner recognizes (the variable, the
+    parameter, the module; "h" after an op when `names` says variable h holds its result), never
+    internal ids, and only the nodes drawn (saved tensors only with `show_saved`).
+
+    >>> from graphlab.core.graph import Edge
+    >>> g = Graph([Node("o0", "output", "y"), Node("n1", "op", "MulBackward0"),
+    ...            Node("n2", "leaf", "x"), Node("s0", "saved", "self")],
+    ...           [Edge("n2", "n1"), Edge("n1", "o0"), Edge("s0", "n1", 0, "saved")])
+    >>> node_choices(g, {"n1": "y"})
+    {'o0': 'y (output)', 'n1': 'MulBackward0 → y', 'n2': 'x (leaf)', 's0': 'self, saved by MulBackward0'}
+    """
+    names = names or {}
+    saved_by = {e.src: graph.node(e.dst).name for e in graph.edges if e.kind == "saved"}
+    out: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for n in graph.nodes:
+        if n.kind == "saved" and not show_saved:
+            continue
+        label = _choice(n, names.get(n.id), saved_by.get(n.id, "its op"))
+        seen[label] = seen.get(label, 0) + 1
+        out[n.id] = label if seen[label] == 1 else f"{label} #{seen[label]}"
+    return out
+
+
+def _choice(n: Node, held: str | None, saved_by: str) -> str:
+    name = clip(n.name)
+    if n.kind == "op":
+        return f"{name} → {held}" if held and held != n.name else name
+    if n.kind == "saved":
+        return f"{name}, saved by {saved_by}"
+    kinds = {"leaf": "leaf", "param": "parameter", "output": "output", "module": "module"}
+    return f"{name} ({kinds.get(n.kind, n.kind)})"

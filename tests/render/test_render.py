@@ -206,3 +206,17 @@ def test_hostile_node_ids_are_escaped_in_every_view(modules):
     assert sum(line.startswith("node ") for line in lines) == 4
     assert sum(line.startswith("edge ") for line in lines) == 3
     assert palette.role_style("active") in dot and palette.EDGE_HIGHLIGHT in dot
+
+
+def test_the_inspector_lists_what_is_drawn_by_names_a_learner_knows():
+    from graphlab.lessons import gallery
+    from graphlab.render.text import node_choices
+
+    graph = gallery.graph("shared")  # y = (x * x).sum(): one leaf, two ops, saved tensors
+    plain = node_choices(graph)
+    hidden = node_choices(graph, show_saved=False)
+    assert set(hidden) == {n.id for n in graph.nodes if n.kind != "saved"}
+    assert set(plain) == {n.id for n in graph.nodes}
+    assert len(set(plain.values())) == len(plain)  # two saved `self`s: told apart, not merged
+    assert not any(nid in label for nid, label in plain.items())  # no internal ids
+    assert "x (leaf)" in plain.values()
