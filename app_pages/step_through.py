@@ -34,17 +34,27 @@ st.markdown(
     "it used, and what it sends along each input edge. Leaves add up their `.grad`."
 )
 
-source = st.segmented_control("Source", SOURCES, default=SOURCES[0], key="step_source")
+# One row of choices, so that the graph and its toolbar come up as high as they can.
+source_col, pick_col, view_col = st.columns([4, 4, 1.5], vertical_alignment="bottom")
+source = source_col.segmented_control("Source", SOURCES, default=SOURCES[0], key="step_source")
 source = source or SOURCES[0]
+with view_col.popover("View", icon=":material/tune:", width="stretch"):
+    direction = st.radio("Layout", list(DIRECTIONS), key="step_rankdir")
+    all_ops = st.toggle(
+        "Also ops that built no node",
+        key="step_all_ops",
+        help="Tensor factories, ops under no_grad, on detached tensors or inside a model's setup.",
+    )
+options = {"rankdir": DIRECTIONS.get(direction, "TB"), "show_saved": False}
 if source == "Gallery example":
-    name = st.selectbox(
+    name = pick_col.selectbox(
         "Example", list(EXAMPLES), format_func=lambda n: EXAMPLES[n].title, key="step_example"
     )
     data, identity = example_recording(name), f"example:{name}"
     with st.expander("Code"):
         st.code(gallery.source(name), language="python", wrap_lines=True)
 elif source == "Small model":
-    name = st.selectbox("Model", list(MODELS), format_func=MODELS.get, key="step_model")
+    name = pick_col.selectbox("Model", list(MODELS), format_func=MODELS.get, key="step_model")
     st.caption(
         "A toy MNIST model of the Live Training page, on two random images. Its big weights "
         "show as min / max / mean."
@@ -74,14 +84,4 @@ if data.get("note"):
 if not data.get("graph"):
     st.stop()
 
-left, right = st.columns([3, 2])
-direction = left.radio(
-    "Layout", list(DIRECTIONS), horizontal=True, key="step_rankdir", label_visibility="collapsed"
-)
-all_ops = right.toggle(
-    "Also ops that built no node",
-    key="step_all_ops",
-    help="Tensor factories, ops under no_grad, on detached tensors or inside a model's setup.",
-)
-options = {"rankdir": DIRECTIONS.get(direction, "TB"), "show_saved": False}
 stepper.stepper(data, identity, all_ops, options)

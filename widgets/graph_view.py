@@ -122,7 +122,9 @@ def node_details(graph: gl.Graph, node: gl.Node) -> None:
 def downloads(graph: gl.Graph, dot: Callable[[], str], stem: str) -> None:
     """Export buttons; SVG only when the Graphviz program is installed (else say what to do)."""
     cols = st.columns(3)
-    cols[0].download_button("DOT", dot, f"{stem}.dot", "text/vnd.graphviz", on_click="ignore")
+    # The DOT as text, not a deferred callable: a click that lands while the page is still
+    # updating would ask for the last run's deferred file, which the new run has dropped.
+    cols[0].download_button("DOT", dot(), f"{stem}.dot", "text/vnd.graphviz", on_click="ignore")
     cols[1].download_button(
         "JSON", graph.to_json(indent=1), f"{stem}.json", "application/json", on_click="ignore"
     )

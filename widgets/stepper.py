@@ -27,6 +27,8 @@ from widgets.memo import remembered
 POS = "step_pos"  # the slider's key: the frame shown
 PLAYING = "step_playing"  # plain state (not a widget): the timer runs while True
 _TICK = "step_tick"  # time of the last automatic advance
+_RESTART = "step_restart"  # Play or Pause was pressed: rerun the page to reset the timer
+_SPEED = "step_speed"
 _SHOWN = "step_shown"  # which recording the position belongs to
 CODE = "step_code"
 _REPLY = "step_reply"  # (program, worker reply)
@@ -98,28 +100,11 @@ def _toggle_play(count: int) -> None:
         st.session_state[POS] = 0  # play again from the start
     st.session_state[PLAYING] = playing
     st.session_state[_TICK] = time.monotonic()
-
-
-def play_controls(count: int) -> float | None:
-    """Play/pause and speed; returns seconds per frame while playing, else None."""
-    playing = st.session_state.get(PLAYING, False)
-    left, right = st.columns([1, 3])
-    left.button(
-        "Pause" if playing else "Play",
-        icon=":material/pause:" if playing else ":material/play_arrow:",
-        key="step_play",
-        on_click=_toggle_play,
-        args=(count,),
-        disabled=count < 2,
-    )
-    speed = right.select_slider(
-        "Speed", list(SPEEDS), value="normal", key="step_speed", label_visibility="collapsed"
-    )
-    return SPEEDS[speed] if playing else None
+    st.session_state[_RESTART] = True  # the timer's period is set by the whole page
 
 
 def stepper(data: dict[str, Any], identity: str, all_ops: bool, options: dict) -> None:
-    """The frame controls and the frame itself (run as a fragment that ticks while playing)."""
+    """The frame with its toolbar beside it (a fragment that ticks while playing)."""
     shown = frames(data, all_ops)
     if not shown:
         st.info("Nothing to step through: no op of this program built a graph node.")
@@ -130,7 +115,8 @@ def stepper(data: dict[str, Any], identity: str, all_ops: bool, options: dict) -
         st.session_state[PLAYING] = False
     count = len(shown)
     st.session_state[POS] = min(int(st.session_state.get(POS, 0)), count - 1)
-    interval = play_controls(count)
+    speed = st.session_state.get(_SPEED) or "normal"
+    interval = SPEEDS.get(speed, 1.0) if st.session_state.get(PLAYING, False) else None
     st.fragment(run_every=interval)(_frame_view)(data, shown, options, interval)
 
 
@@ -143,43 +129,59 @@ def _frame_view(data: dict, shown: list[Frame], options: dict, interval: float |
         if not playing:
             st.session_state[PLAYING] = False
             st.rerun()  # stop the timer
-    position = st.session_state[POS]
-    cols = st.columns(4)
-    cols[0].button("First", key="step_first", on_click=_go, args=(0,), disabled=position == 0)
-    cols[1].button(
-        "Previous", key="step_prev", on_click=_go, args=(position - 1,), disabled=position == 0
-    )
+    graph_col, info_col = st.columns([3, 2])
+    with graph_col:
+        _toolbar(count)
+        if st.session_state.pop(_RESTART, False):
+            st.rerun()  # Play or Pause: the whole page sets the timer again
+        position = st.session_state[POS]
+        show_frame(data, shown[position], position, count, options, info_col)
+
+
+def _toolbar(count: int) -> None:
+    """Play, first, previous, next, last, the speed and the frame: one row that wraps."""
+    position, playing = st.session_state[POS], st.session_state.get(PLAYING, False)
     last = position >= count - 1
-    cols[2].button("Next", key="step_next", on_click=_go, args=(position + 1,), disabled=last)
-    cols[3].button("Last", key="step_last", on_click=_go, args=(count - 1,), disabled=last)
+    bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
+    bar.button(
+        "Pause" if playing else "Play",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        key="step_play", on_click=_toggle_play, args=(count,), disabled=count < 2, type="primary",
+    )  # fmt: skip
+    buttons = (("First", "first_page", "step_first", 0, position == 0),
+               ("Previous", "chevron_left", "step_prev", position - 1, position == 0),
+               ("Next", "chevron_right", "step_next", position + 1, last),
+               ("Last", "last_page", "step_last", count - 1, last))  # fmt: skip
+    for label, icon, key, target, off in buttons:
+        bar.button(label, icon=f":material/{icon}:", key=key, on_click=_go, args=(target,),
+                   disabled=off)  # fmt: skip
+    bar.segmented_control("Speed", list(SPEEDS), default="normal", key=_SPEED, required=True)
     if count > 1:
         st.select_slider(  # a select slider, to number the frames from 1 like the headline
             "Frame",
             options=range(count),
             format_func=lambda i: f"{i + 1} / {count}",
             key=POS,
-            label_visibility="collapsed",
         )
-    frame = shown[position]
-    show_frame(data, frame, position, count, options)
 
 
 # -- one frame ---------------------------------------------------------------------------------
-def show_frame(data: dict, frame: Frame, position: int, count: int, options: dict) -> None:
+def show_frame(
+    data: dict, frame: Frame, position: int, count: int, options: dict, info_col
+) -> None:
     graph = gl.Graph.from_dict(data["graph"])
     hl = highlight(data, frame)
-    st.markdown(f"**{position + 1} / {count}** · {_headline(data, frame, graph)}")
-    graph_col, info_col = st.columns([3, 2])
-    with graph_col:
-        # One view per recording: zoom and pan stay put while the frames play.
-        view = f"{data.get('title')} {data.get('source')} {options}"
-        graph_canvas(frame_dot(graph, hl, legend=False, **options), "step_canvas", view=view)
-        st.caption(
-            "Filled red: running now (forward: just recorded) · yellow outline: done · red "
-            "outline: its gradient has arrived, waiting to run · thick red edges: gradient "
-            "flowing now, against the arrows"
-        )
+    # One view per recording: zoom and pan stay put while the frames play.
+    view = f"{data.get('title')} {data.get('source')} {options}"
+    graph_canvas(frame_dot(graph, hl, legend=False, **options), "step_canvas", view=view,
+                 height=480)  # fmt: skip
+    st.caption(
+        "Filled red: running now (forward: just recorded) · yellow outline: done · red "
+        "outline: its gradient has arrived, waiting to run · thick red edges: gradient "
+        "flowing now, against the arrows"
+    )
     with info_col:
+        st.markdown(f"**{position + 1} / {count}** · {_headline(data, frame, graph)}")
         if frame.phase == "forward":
             _forward_info(data, data["forward"][frame.step], graph)
         elif frame.phase == "backward":

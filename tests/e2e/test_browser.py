@@ -47,6 +47,10 @@ def test_pick_a_gallery_example_and_see_its_graph(page, server_url, tmp_path):
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Example").first.click()
     page.get_by_role("option", name="A small CNN").click()
     _wait_for_graph(page, "ConvolutionBackward0")
+    # The drawing comes before the rest of the page: wait for the inspector of this example
+    # (just above the downloads) before pressing a download button of this run, not the last.
+    page.locator('[data-testid="stTable"]').filter(has_text="loss").first.wait_for()
+    page.wait_for_timeout(500)
     page.screenshot(path=str(tmp_path / "explorer.png"), full_page=True)
     # The DOT export is drawn when clicked: the same graph, with its legend.
     with page.expect_download() as download:

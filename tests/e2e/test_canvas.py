@@ -138,3 +138,25 @@ def test_model_graph_labels_are_readable_at_the_first_view(page, server_url, nam
         "texts => texts.map(t => t.getBoundingClientRect().height)"
     )
     assert heights and min(heights) >= 10, (name, min(heights))
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_step_through_controls_stay_in_view_with_the_graph(browser, server_url, size):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{server_url}/step_through")
+        page.locator(f"{CANVAS} g.node").first.wait_for(state="visible")
+        toolbar = page.get_by_role("button", name="Next")
+        if size[0] < 640:  # a phone scrolls to the toolbar; the graph must be right below it
+            page.get_by_role("button", name="Play").evaluate(
+                "e => e.scrollIntoView({block: 'start'})"
+            )
+        bar, canvas = toolbar.bounding_box(), page.locator(CANVAS).first.bounding_box()
+        assert bar["y"] >= 0 and bar["y"] + bar["height"] <= size[1]
+        assert canvas["y"] + 150 <= size[1]  # at least 150 px of the graph in view too
+        toolbar.click()  # and pressing Next changes what is drawn
+        page.get_by_text("2 / ").first.wait_for(state="visible")
+    finally:
+        context.close()
