@@ -6,4 +6,7 @@ bash scripts/setup.sh test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports --no-cache
-.venv/bin/python -m pytest "$@"
+# Browser tests in a process of their own: threads and workers left by the in-process page tests
+# must not slow the server the browser talks to.
+.venv/bin/python -m pytest --ignore=tests/e2e "$@"
+.venv/bin/python -m pytest tests/e2e "$@"

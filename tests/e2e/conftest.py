@@ -97,6 +97,6 @@ def browser():
 def page(browser, server_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)  # a shared 2-core machine: big model graphs take a while
     yield page
     context.close()
