@@ -55,7 +55,7 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def server_url():
+def server_url(tmp_path_factory):
     port = _free_port()
     cmd = [
         sys.executable,
@@ -69,11 +69,20 @@ def server_url():
         "127.0.0.1",
         "--server.headless",
         "true",
+        "--server.fileWatcherType",
+        "none",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The log goes to a file: a pipe nobody reads fills up after 64 KiB of log lines, and then the
+    # server blocks on its next write and stops answering the browser.
+    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc)
+        try:
+            _wait_healthy(url, proc)
+        except RuntimeError as e:
+            raise RuntimeError(f"{e}; its log:\n{log_path.read_text()[-4000:]}") from None
         yield url
     finally:
         stop(proc)
