@@ -7,6 +7,7 @@ milliseconds; one trains on real MNIST when it is available.
 from __future__ import annotations
 
 import pickle
+import threading
 import time
 
 import pytest
@@ -160,6 +161,12 @@ def test_nobody_polling_frees_the_slot():
 
 def test_snapshot_is_a_consistent_private_copy():
     trainer = Trainer(config(epochs=20), data=TOY)
+    # However fast the machine, the run cannot end while the test looks at it: half-way through
+    # it waits until released (the first half trains while the test reads snapshots).
+    half, release = 10 * trainer.batches_per_epoch, threading.Event()
+    trainer.callbacks.append(
+        lambda e: e["event"] == "step" and e["step"] == half and release.wait(60)
+    )
     trainer.start(slots=JobSlots(1))
     try:
         while trainer.snapshot().step < 1:  # a copy taken mid-run, not of the empty start
@@ -170,7 +177,9 @@ def test_snapshot_is_a_consistent_private_copy():
             assert 0.0 <= snap.progress <= 1.0 and snap.device == "cpu"
             trainer.predict(TOY[2][:4])  # the page classifies while the thread trains
     finally:
-        trainer.stop()
+        trainer.stop(timeout=0)
+        release.set()
+        assert trainer.join(30)
     snap = trainer.snapshot()
     snap.history.losses.clear()
     assert len(trainer.history.losses) == snap.step > 0
