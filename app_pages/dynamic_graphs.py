@@ -3,14 +3,16 @@
 import streamlit as st
 
 from graphlab.lessons import dynamic
-from graphlab.render import to_dot
+from graphlab.render import legend_keys, to_dot
 from graphlab.sandbox import Limits
 from graphlab.worker import shared_worker
+from widgets import program_editor as editor
 from widgets.expression import escape_markdown
 from widgets.graph_canvas import graph_canvas
 from widgets.memo import remembered
 
 CODE, PAIR = "dg_code", "dg_pair"
+LIMIT = dynamic.max_body_chars(Limits())
 
 st.title("Dynamic Graphs")
 st.markdown(
@@ -20,10 +22,10 @@ st.markdown(
     "and each difference is tied to the line whose branch or loop count differed."
 )
 
+if CODE not in st.session_state:
+    st.session_state[CODE] = dynamic.EXAMPLE
+body = editor.submitted_program(CODE, limit=LIMIT)  # the program, after the newest Run
 code_col, value_col = st.columns([3, 2])
-with code_col:
-    body = st.text_area("Program (uses x)", dynamic.EXAMPLE, height=210, key=CODE,
-                        max_chars=dynamic.max_body_chars(Limits()))  # fmt: skip
 with value_col:
     x_a = st.slider("x in run A", -3.0, 3.0, 1.0, 0.5, key="dg_a")
     x_b = st.slider("x in run B", -3.0, 3.0, -2.5, 0.5, key="dg_b")
@@ -38,6 +40,9 @@ def run_both() -> dynamic.Pair:
 
 
 pair = remembered(PAIR, (body, x_a, x_b), run_both, "Running both programs...")
+error = {"line": pair.error_line, "col": pair.error_col, "message": pair.error}
+with code_col:
+    editor.program_editor(CODE, limit=LIMIT, label="Program (uses x)", error=error, lines=(9, 18))
 
 if pair.error:
     where = f"Line {pair.error_line}: " if pair.error_line else ""
@@ -51,12 +56,9 @@ for col, title, graph, side in ((left, f"A: x = {x_a:g}", pair.graph_a, "a"),
     with col:
         st.subheader(title)
         marks = pair.marks(side, saved)
-        dot = to_dot(graph, show_saved=saved, highlight=marks, show_shapes=True, legend=False)
-        graph_canvas(dot, f"dg_{side}_canvas", view=f"{body} {saved}", height=480)
-st.caption(
-    ":red-background[removed: only in A] :green-background[added: only in B] "
-    ":orange-background[changed: same op, different inputs or values]"
-)
+        dot = to_dot(graph, show_saved=saved, highlight=marks, legend=False)
+        keys = legend_keys(graph, show_saved=saved, highlight=marks)
+        graph_canvas(dot, f"dg_{side}_canvas", view=f"{body} {saved}", height=480, legend=keys)
 
 st.subheader("What differed, and where")
 if pair.controls:

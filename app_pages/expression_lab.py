@@ -6,10 +6,12 @@ import graphlab as gl
 from graphlab.lessons.expressions import DEFAULT, EXPRESSION_EXAMPLES
 from graphlab.sandbox import Limits
 from widgets import expression as lab
+from widgets import program_editor as editor
 from widgets.graph_view import downloads, node_details, node_picker, show_graph
-from widgets.memo import digest
+from widgets.memo import digest, last_good
 
 CODE = "lab_code"
+LIMIT = Limits().max_source_chars
 
 st.title("Expression Lab")
 st.markdown(
@@ -20,34 +22,35 @@ st.markdown(
 )
 
 lab.init_program(CODE, EXPRESSION_EXAMPLES[DEFAULT].source)
+code = editor.submitted_program(CODE, limit=LIMIT)  # the program, after the newest Run
+lab.keep_in_link(code)
+reply = lab.run_program(code)
+# On an error (or a refused program) the last program that ran stays drawn, marked as stale.
+shown_code, shown = last_good("lab_good", code, reply) or (code, reply)
+stale = shown is not reply or editor.refused(CODE)
 
-edit_col, graph_col = st.columns([2, 3])
+edit_col, graph_col = st.columns([1, 1])
 with edit_col:
     lab.example_menu(CODE, EXPRESSION_EXAMPLES)
-    code = st.text_area(
-        "Program (Ctrl+Enter to run)",
-        key=CODE,
-        height=230,
-        max_chars=Limits().max_source_chars,
-    )
-    lab.keep_in_link(code)
+    editor.program_editor(CODE, limit=LIMIT, error=reply.get("error"), lines=(10, 22))
     st.caption(
         "Allowed: assignments, `if`/`else`, `for i in range(k)`, `with torch.no_grad():`, "
         "`torch.*`, `F.*` and tensor methods. No imports, no functions."
     )
-    reply = lab.run_program(code)
     if not reply.get("ok"):
         lab.show_error(code, reply.get("error", {}))
 
-graph = gl.Graph.from_dict(reply["graph"]) if reply.get("ok") and "graph" in reply else None
+graph = gl.Graph.from_dict(shown["graph"]) if shown.get("ok") and "graph" in shown else None
 # Keyed by the program, so a stale selection never outlives the graph it belonged to.
-picker = f"lab_{digest(code)}"
+picker = f"lab_{digest(shown_code)}"
 with graph_col:
+    if stale and shown.get("ok"):
+        st.warning(editor.STALE, icon=":material/history:")
     if graph is not None:
         dot = show_graph(graph, key="lab", picker=f"{picker}_node")
-        if reply.get("backward") == "auto" and reply.get("output"):
+        if shown.get("backward") == "auto" and shown.get("output"):
             st.caption("Gradients below come from `.backward()` on the output, run by the lab.")
-    elif reply.get("ok"):
+    elif shown.get("ok"):
         st.info("Assign a tensor to a variable to see its graph.")
 
 if graph is not None:
@@ -56,13 +59,13 @@ if graph is not None:
         st.subheader("Nodes")
         lab.preselect_first_op(graph, f"{picker}_node")
         saved = bool(st.session_state.get("lab_saved"))
-        node = node_picker(graph, key=picker, names=reply.get("names"), show_saved=saved)
+        node = node_picker(graph, key=picker, names=shown.get("names"), show_saved=saved)
         if node is not None:
             values_tab, rule_tab, meta_tab = st.tabs(
                 ["Value and gradient", "Backward rule", "Details"]
             )
             with values_tab:
-                lab.node_values(reply, node)
+                lab.node_values(shown, node)
             with rule_tab:
                 lab.backward_rule(node)
             with meta_tab:
@@ -73,8 +76,8 @@ if graph is not None:
             "Re-runs the program in float64 as a function of its leaf tensors and compares "
             "autograd's gradients with finite differences (`torch.autograd.gradcheck`)."
         )
-        lab.gradcheck_panel(code)
+        lab.gradcheck_panel(shown_code)
         st.subheader("Export")
         downloads(graph, dot, stem="expression")
     with st.expander("All variables"):
-        lab.variables_table(reply)
+        lab.variables_table(shown)

@@ -4,6 +4,7 @@ import streamlit as st
 
 import graphlab as gl
 from graphlab.lessons import gallery
+from graphlab.render import legend_keys
 from widgets.graph_canvas import graph_canvas
 
 st.title("graphlab")
@@ -27,7 +28,8 @@ with left:
     )
 with right:
     dot = gl.to_dot(result.graph, rankdir="LR", show_saved=False, legend=False)
-    graph_canvas(dot, "home_canvas", view="home", height=300)
+    keys = legend_keys(result.graph, show_saved=False)
+    graph_canvas(dot, "home_canvas", view="home", height=330, legend=keys)
 
 st.subheader("Map of the app")
 MAP = [

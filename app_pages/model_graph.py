@@ -9,19 +9,14 @@ from graphlab.core.summary import MAX_NODES
 from widgets import model_builder as builder
 from widgets import model_view
 
-
-@st.cache_data(max_entries=16, show_spinner="Building the model and capturing its graph...")
-def model_graph(spec_text: str) -> gl.Graph:
-    # A spec is plain data and the build is seeded: one cached graph serves every visitor.
-    return gl.models.graph(json.loads(spec_text))
-
-
 st.title("Model Graph")
 st.markdown(
     "Build a model from layers, or start from a built-in one, and see the autograd graph of one "
     "forward pass, **grouped by the module that ran each op**. Big models are summarized: the "
     "deepest modules collapse into one box each and repeated blocks fold into `Block x N`, so "
-    f"at most {MAX_NODES} nodes are drawn. Click a box to open it; drag and scroll to move around."
+    "the first view fits the screen (and never more than "
+    f"{MAX_NODES} nodes are drawn). Click a box to open it, an open module's frame to close it; "
+    "drag and scroll to move around."
 )
 
 builder.init()
@@ -47,11 +42,11 @@ if plan is not None:
         st.session_state.pop(model_view.OPEN, None)
     with spec_col:
         builder.layer_table(spec, plan)
-    graph = model_graph(spec_text)
+    graph = model_view.model_graph(spec_text)
     with graph_col:
         opts = model_view.options()
-        shown, summary = model_view.view(graph, opts)
-        model_view.open_close_controls(shown, summary)
+        shown, summary = model_view.view(graph, opts, spec_text)
+        model_view.open_close_controls(graph, shown, summary)
         dot = model_view.draw(shown, opts, len(graph.nodes), summary)
         model_view.downloads(shown, dot, spec)
     with st.expander("How the summary works"):

@@ -6,13 +6,15 @@ from graphlab.lessons import gallery
 from graphlab.lessons.expressions import DEFAULT, EXPRESSION_EXAMPLES
 from graphlab.lessons.recordings import MODELS, record_example, record_model
 from graphlab.sandbox import Limits
+from widgets import program_editor as editor
 from widgets import stepper
 from widgets.expression import show_error
 from widgets.graph_view import DIRECTIONS
-from widgets.memo import digest
+from widgets.memo import digest, last_good
 
 EXAMPLES = gallery.EXAMPLES
 SOURCES = ["Gallery example", "Small model", "Your program"]
+LIMIT = Limits().max_source_chars
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -71,13 +73,19 @@ else:
     )
     lab_col.button("Use the Lab's program", key="step_use_lab", on_click=stepper.load_lab_program)
     stepper.link_problem()
-    code = st.text_area(
-        "Program", key=stepper.CODE, height=180, max_chars=Limits().max_source_chars
-    )
-    data, identity = stepper.record_program(code), f"program:{digest(code)}"
+    code = editor.submitted_program(stepper.CODE, limit=LIMIT)
+    data = stepper.record_program(code)
+    editor.program_editor(stepper.CODE, limit=LIMIT, error=data.get("error"), lines=(6, 16))
+    # On an error (or a refused program) the last program that ran stays, marked as stale.
+    good = last_good("step_good", code, data)
     if not data.get("ok"):
         show_error(code, data.get("error", {}))
-        st.stop()
+        if good is None:
+            st.stop()
+    if good is not None and (good[1] is not data or editor.refused(stepper.CODE)):
+        st.warning(editor.STALE, icon=":material/history:")
+    code, data = good or (code, data)
+    identity = f"program:{digest(code)}"
 
 if data.get("note"):
     st.info(data["note"])

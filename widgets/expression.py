@@ -68,7 +68,11 @@ def keep_in_link(code: str) -> None:
 
 
 def example_menu(key: str, examples: dict[str, ExpressionExample]) -> None:
-    """A menu of starter programs; choosing one puts it into the editor ``key``."""
+    """A menu of starter programs; choosing one puts it into the editor ``key``. Once the
+    program is no longer that example's, the menu names none."""
+    chosen = examples.get(st.session_state.get(_EXAMPLE) or "")
+    if chosen is not None and st.session_state.get(key) != chosen.source:
+        st.session_state[_EXAMPLE] = None  # before the menu is drawn, so it may be reset
     st.selectbox(
         "Examples",
         list(examples),

@@ -1,7 +1,8 @@
 // The graph canvas: a Graphviz SVG that learners zoom, pan and click.
-// Data from Python: {svg, key, view, selected, min_px, height}. State to Python: {selected: node id}.
+// Data from Python: {svg, key, view, selected, min_px, height, legend, report_width, width}.
+// To Python: state {selected: node id, width: px} and the one-off trigger {frame: cluster name}.
 // Zoom and pan change the SVG's viewBox; the view survives reruns while `view` stays the same.
-const MIN_SCALE = 0.05, MAX_SCALE = 8, STEP = 1.25, CLICK_SLOP = 5;
+const MIN_SCALE = 0.05, MAX_SCALE = 8, STEP = 1.25, CLICK_SLOP = 5, TOOLS_PX = 36;
 
 function clean(svgText) {
   // Graphviz writes this SVG from our escaped DOT; strip anything active all the same.
@@ -27,8 +28,24 @@ function smallestFont(svg) {
   return isFinite(least) ? least : 14;
 }
 
+function drawLegend(box, keys) {
+  // Words go in as text, never as markup: node kinds are ours, but keep the habit.
+  const items = (keys || []).map((k) => {
+    const item = document.createElement("span");
+    item.className = "key";
+    const mark = document.createElement("i");
+    mark.className = `mark ${k.mark}`;
+    mark.style.background = k.fill || "transparent";
+    mark.style.borderColor = k.border || "transparent";
+    mark.style.color = k.border || "#000";
+    item.append(mark, document.createTextNode(k.label));
+    return item;
+  });
+  box.replaceChildren(...items);
+}
+
 export default function (component) {
-  const { parentElement, data, setStateValue } = component;
+  const { parentElement, data, setStateValue, setTriggerValue } = component;
   const root = parentElement.querySelector(".gl-canvas");
   const stage = root.querySelector(".stage");
   const s = root.__gl || (root.__gl = { key: null, view: null, box: null, vb: null });
@@ -70,10 +87,34 @@ export default function (component) {
     s.vb = { w: w / scale, h: h / scale, x: 0, y: 0 };
     // Centred across; from the top down when it is too tall (where a graph starts).
     s.vb.x = s.box.x - (s.vb.w - s.box.w) / 2;
-    s.vb.y = s.vb.h >= s.box.h ? s.box.y - (s.vb.h - s.box.h) / 2 : s.box.y;
+    // (leaving room above it for the tool buttons).
+    const room = TOOLS_PX * s.vb.w / w;
+    s.vb.y = s.vb.h >= s.box.h + room ? s.box.y - (s.vb.h - s.box.h) / 2 : s.box.y - room;
+    apply();
+    if (s.vb.w < s.box.w) centreOnTop();
+  };
+  const centreOnTop = () => {
+    // Too wide to show whole: centre on the nodes at the top, not on the whole box (a
+    // staircase layout leaves the top of its box half empty).
+    const r = stage.getBoundingClientRect(), k = s.vb.w / r.width;
+    let least = Infinity, most = -Infinity;
+    for (const g of stage.querySelectorAll("g.node")) {
+      const b = g.getBoundingClientRect();
+      if (b.top - r.top > r.height || b.bottom < r.top) continue;
+      least = Math.min(least, s.vb.x + (b.left - r.left) * k);
+      most = Math.max(most, s.vb.x + (b.right - r.left) * k);
+    }
+    if (!isFinite(least)) return;
+    const x = (least + most) / 2 - s.vb.w / 2;
+    s.vb.x = Math.min(Math.max(x, s.box.x), s.box.x + s.box.w - s.vb.w);
     apply();
   };
 
+  const legendText = JSON.stringify(data.legend || []);
+  if (s.legend !== legendText) {
+    drawLegend(root.querySelector(".legend"), data.legend);
+    s.legend = legendText;
+  }
   if (s.key !== data.key) {
     const svg = clean(data.svg);
     if (!svg) return;
@@ -86,6 +127,11 @@ export default function (component) {
     if (s.view !== data.view || !s.vb) initial(); else apply();
     s.key = data.key;
     s.view = data.view;
+  }
+  // Pages that size their picture to the view (Model Graph) learn the canvas's real width.
+  const width = Math.round(stage.clientWidth);
+  if (data.report_width && width > 0 && Math.abs(width - (data.width || 0)) > 40) {
+    setStateValue("width", width);
   }
   for (const g of stage.querySelectorAll("g.node")) {
     const title = g.querySelector("title");
@@ -137,12 +183,24 @@ export default function (component) {
     const wasClick = pointers.size === 1 && moved < CLICK_SLOP;
     pointers.delete(e.pointerId);
     if (!wasClick) return;
-    // Inside a shadow root the document only sees the host: ask the root itself.
-    const scope = parentElement.elementFromPoint ? parentElement : document;
-    const target = scope.elementFromPoint(e.clientX, e.clientY) || e.target;
-    const node = target.closest ? target.closest("g.node") : null;
+    // Inside a shadow root the document only sees the host: ask the root itself. Everything
+    // under the pointer counts: an edge may run across a node's or a frame's title.
+    const scope = parentElement.elementsFromPoint ? parentElement : document;
+    const hits = scope.elementsFromPoint(e.clientX, e.clientY);
+    const within = (selector) => {
+      for (const el of hits) {
+        const g = el.closest ? el.closest(selector) : null;
+        if (g && stage.contains(g)) return g;
+      }
+      return null;
+    };
+    const node = within("g.node");
     const title = node ? node.querySelector("title") : null;
-    if (title) setStateValue("selected", title.textContent);
+    if (title) return setStateValue("selected", title.textContent);
+    // Not a node: a module's frame, if the click fell inside one (a one-off event).
+    const frame = within("g.cluster");
+    const name = frame ? frame.querySelector(":scope > title") : null;
+    if (name) setTriggerValue("frame", name.textContent);
   };
   stage.addEventListener("pointerup", release);
   stage.addEventListener("pointercancel", (e) => pointers.delete(e.pointerId));

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import streamlit as st
 
-from graphlab.render import GraphvizNotFound, dot_to_svg
+from graphlab.render import GraphvizNotFound, Key, dot_to_svg
 
 NAME = "graphlab.graph_canvas"
 MIN_TEXT_PX = 10  # node labels are never drawn smaller at the first view
@@ -27,13 +27,15 @@ _HTML = """
     <button type="button" class="readable" title="Back to a readable size">Reset</button>
   </div>
   <div class="stage"></div>
+  <div class="legend" aria-label="Legend"></div>
 </div>
 """
 _CSS = """
-.gl-canvas { position: relative; border-radius: 0.5rem; outline: none;
-             border: 1px solid var(--st-border-color, #ddd); background: #fff; overflow: hidden; }
+.gl-canvas { position: relative; border-radius: 0.5rem; outline: none; display: flex;
+             flex-direction: column; border: 1px solid var(--st-border-color, #ddd);
+             background: #fff; overflow: hidden; }
 .gl-canvas:focus-visible { box-shadow: 0 0 0 2px var(--st-primary-color, #e63946); }
-.stage { position: absolute; inset: 0; cursor: grab; touch-action: none; user-select: none; }
+.stage { position: relative; flex: 1; min-height: 0; cursor: grab; touch-action: none; user-select: none; }
 .stage:active { cursor: grabbing; }
 .stage svg { width: 100%; height: 100%; display: block; }
 .stage g.node { cursor: pointer; }
@@ -43,6 +45,23 @@ _CSS = """
 .tools button { font: inherit; font-size: 0.85rem; min-width: 2rem; padding: 0.1rem 0.5rem;
                 border-radius: 0.4rem; border: 1px solid var(--st-border-color, #ccc);
                 background: rgba(255, 255, 255, 0.9); color: #222; cursor: pointer; }
+.legend { display: flex; flex-wrap: wrap; gap: 0.2rem 0.9rem; padding: 0.35rem 0.6rem;
+          border-top: 1px solid var(--st-border-color, #eee); font-size: 0.85rem; color: #222;
+          line-height: 1.3; }
+.legend:empty { display: none; }
+.legend .key { display: inline-flex; align-items: center; gap: 0.35rem; }
+.legend .mark { display: inline-block; width: 1.5rem; height: 0.9rem; box-sizing: border-box;
+                border: 1px solid; border-radius: 0.25rem; }
+.legend .ellipse { border-radius: 50%; }
+.legend .box3d { border-radius: 0; box-shadow: 2px -2px 0 -1px currentColor; }
+.legend .dashed-box { border-style: dashed; }
+.legend .frame { border-radius: 0.3rem; }
+.legend .outline { border-width: 3px; }
+.legend .line, .legend .dashed-line, .legend .dotted-line, .legend .thick-line {
+  height: 0; border-width: 2px 0 0 0; border-radius: 0; }
+.legend .dashed-line { border-top-style: dashed; }
+.legend .dotted-line { border-top-style: dotted; }
+.legend .thick-line { border-top-width: 4px; }
 """
 _JS = (Path(__file__).with_name("graph_canvas.js")).read_text()
 _component = st.components.v2.component(NAME, html=_HTML, css=_CSS, js=_JS)
@@ -62,12 +81,18 @@ def graph_canvas(
     selected: str | None = None,
     on_select: Callable[[], None] | None = None,
     height: int = 560,
+    legend: Sequence[Key] = (),
+    on_frame: Callable[[], None] | None = None,
+    report_width: bool = False,
 ) -> str | None:
     """Draw `dot`; returns the id of the node the visitor last clicked (None before any click).
 
     `view` names what is shown: while it stays the same, zoom and pan survive new drawings (a
     highlight moving along the same graph). `selected` is outlined. `on_select` runs before the
-    rerun that a click causes.
+    rerun that a click causes. `legend`: the keys shown under the picture
+    (`graphlab.render.legend_keys`). `on_frame` runs when a module's frame is clicked
+    (`clicked_frame` says which). With `report_width` the canvas tells the session its width
+    (`canvas_width`), which reruns the page once when it differs from the one assumed.
     """
     try:
         svg = _svg(dot)
@@ -82,15 +107,44 @@ def graph_canvas(
         "selected": selected,
         "min_px": MIN_TEXT_PX,
         "height": height,
+        "legend": [k._asdict() for k in legend],
+        "report_width": report_width,
+        "width": canvas_width(key),
     }
-    result = _component(key=key, data=data, on_selected_change=on_select or (lambda: None))
+    result = _component(
+        key=key,
+        data=data,
+        on_selected_change=on_select or _ignore,
+        on_frame_change=on_frame or _ignore,
+        on_width_change=_ignore,
+    )
     return getattr(result, "selected", None)
 
 
 def clicked(key: str) -> str | None:
     """The node last clicked on canvas `key`, from the session (for callbacks)."""
+    value = _state(key, "selected")
+    return value if isinstance(value, str) else None
+
+
+def clicked_frame(key: str) -> str | None:
+    """The cluster (`cluster_k`) whose frame was just clicked on canvas `key` (for callbacks)."""
+    value = _state(key, "frame")
+    return value if isinstance(value, str) else None
+
+
+def canvas_width(key: str) -> int | None:
+    """The width in px that canvas `key` reported, if it was asked to (`report_width`)."""
+    value = _state(key, "width")
+    return int(value) if isinstance(value, (int, float)) and 50 <= value <= 10_000 else None
+
+
+def _state(key: str, name: str) -> object:
     state = st.session_state.get(key)
     if state is None:
         return None
-    value = state.get("selected") if hasattr(state, "get") else getattr(state, "selected", None)
-    return value if isinstance(value, str) else None
+    return state.get(name) if hasattr(state, "get") else getattr(state, name, None)
+
+
+def _ignore() -> None:
+    """A callback that does nothing: the component reruns the page for each state it sends."""

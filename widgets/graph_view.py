@@ -9,7 +9,7 @@ import streamlit as st
 
 import graphlab as gl
 from graphlab.core import shape_text
-from graphlab.render import node_label
+from graphlab.render import legend_keys, node_label
 from graphlab.render.text import node_choices
 from widgets.graph_canvas import clicked, graph_canvas
 
@@ -49,8 +49,9 @@ def show_graph(
         view=f"{_summary(graph)} {options}",
         selected=st.session_state.get(picker) if picker else None,
         on_select=(lambda: _pick(graph, canvas, picker)) if picker else None,
+        legend=legend_keys(graph, show_saved=options["show_saved"], highlight=highlight),
     )
-    st.caption(legend_text(options["show_saved"]) + " · " + _summary(graph))
+    st.caption(_summary(graph))
     return lambda: gl.to_dot(graph, highlight=highlight, **options)
 
 
@@ -59,18 +60,6 @@ def _pick(graph: gl.Graph, canvas: str, picker: str) -> None:
     node_id = clicked(canvas)
     if node_id is not None and any(n.id == node_id for n in graph.nodes):
         st.session_state[picker] = node_id
-
-
-def legend_text(show_saved: bool) -> str:
-    """The colour key, as a caption (a legend inside the picture would shrink the graph)."""
-    parts = [
-        ":gray-background[op]",
-        ":blue-background[leaf / parameter]",
-        ":green-background[output]",
-    ]
-    if show_saved:
-        parts.append(":orange-background[saved tensor]")
-    return " ".join(parts)
 
 
 def node_picker(

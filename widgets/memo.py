@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -18,6 +18,16 @@ def remembered(state_key: str, key: object, compute: Callable[[], T], spinner: s
         with st.spinner(spinner):
             memo = st.session_state[state_key] = (key, compute())
     return memo[1]
+
+
+def last_good(
+    state_key: str, program: str, reply: dict[str, Any]
+) -> tuple[str, dict[str, Any]] | None:
+    """The last (program, reply) that ran without an error: this one when it did, else the one
+    kept before it (None before the first). A page draws it, marked as stale, over an error."""
+    if reply.get("ok"):
+        st.session_state[state_key] = (program, reply)
+    return st.session_state.get(state_key)
 
 
 def digest(code: str) -> str:

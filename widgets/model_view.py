@@ -18,14 +18,22 @@ from graphlab.core.summary import (
     close_module,
     collapsed_module_at,
     collapsed_modules,
+    module_paths,
     open_modules,
     plan_summary,
 )
-from graphlab.render import gradient_only, to_dot
-from widgets.graph_canvas import clicked, graph_canvas
+from graphlab.render import cluster_paths, fit_budget, gradient_only, legend_keys, to_dot
+from widgets.graph_canvas import (
+    MIN_TEXT_PX,
+    canvas_width,
+    clicked,
+    clicked_frame,
+    graph_canvas,
+)
 
 OPEN = "mg_open"
 CANVAS = "mg_canvas"
+ASSUMED_WIDTH = 680  # the canvas's width beside the spec at 1440 px, until it reports its own
 
 
 def options() -> dict:
@@ -40,28 +48,69 @@ def options() -> dict:
         ),
         "clusters": middle.toggle("Group by module", value=True, key="mg_clusters"),
         "max_nodes": right.number_input(
-            "Node budget", 20, MAX_NODES, MAX_NODES, 10, key="mg_budget",
-            help=f"at most {MAX_NODES}",
+            "Node budget", 10, MAX_NODES, None, 10, key="mg_budget", placeholder="fit the view",
+            help=f"Empty: as many nodes as fit the view across at a readable size. At most "
+            f"{MAX_NODES}.",
         ),
     }  # fmt: skip
 
 
-def view(graph: gl.Graph, opts: dict) -> tuple[gl.Graph, object]:
-    """The graph as drawn (toggles applied, summarized) and the summary plan behind it."""
-    if not opts["saved"]:
-        graph = graph.without({"saved"})
-    if opts["grad_only"]:
-        graph = gradient_only(graph)
-    budget = min(int(opts["max_nodes"]), MAX_NODES)
-    plan = plan_summary(graph, budget, st.session_state.get(OPEN))
+def view(graph: gl.Graph, opts: dict, spec_text: str) -> tuple[gl.Graph, object]:
+    """The graph as drawn (toggles applied, summarized) and the summary plan behind it.
+
+    The budget: the one typed; else everything the visitor opened (up to MAX_NODES); else, the
+    first view of a model, as many nodes as fit the canvas across (`fit_budget`).
+    """
+    graph = _filtered(graph, opts)
+    opened = st.session_state.get(OPEN)
+    if opts["max_nodes"] is not None:
+        budget = min(int(opts["max_nodes"]), MAX_NODES)
+    elif opened is not None:
+        budget = MAX_NODES
+    else:
+        width = canvas_width(CANVAS) or ASSUMED_WIDTH
+        budget = _fitted(spec_text, _drawing(opts), round(width / 40) * 40)
+    plan = plan_summary(graph, budget, opened)
     return apply_summary(graph, plan), plan
 
 
-def open_close_controls(shown: gl.Graph, plan) -> None:
-    """Open a collapsed module, close an open one, or go back to the automatic summary."""
+def _filtered(graph: gl.Graph, opts: dict) -> gl.Graph:
+    if not opts["saved"]:
+        graph = graph.without({"saved"})
+    return gradient_only(graph) if opts["grad_only"] else graph
+
+
+def _drawing(opts: dict) -> tuple[tuple[str, bool], ...]:
+    """The options that change the picture's layout, as a hashable cache key."""
+    keys = ("saved", "shapes", "grad_only", "clusters")
+    return tuple((k, bool(opts[k])) for k in keys)
+
+
+@st.cache_data(max_entries=64, show_spinner="Fitting the model to the view...")
+def _fitted(spec_text: str, drawing: tuple[tuple[str, bool], ...], width: int) -> int:
+    # Plain keys: the spec, the layout options and the width decide it for every visitor.
+    opts = dict(drawing)
+    graph = _filtered(model_graph(spec_text), opts)
+    return fit_budget(graph, width, text_px=MIN_TEXT_PX, **_dot_options(opts))
+
+
+def _dot_options(opts: dict) -> dict:
+    return {"modules": opts["clusters"], "show_saved": opts["saved"],
+            "show_shapes": opts["shapes"], "legend": False}  # fmt: skip
+
+
+@st.cache_data(max_entries=16, show_spinner="Building the model and capturing its graph...")
+def model_graph(spec_text: str) -> gl.Graph:
+    # A spec is plain data and the build is seeded: one cached graph serves every visitor.
+    return gl.models.graph(json.loads(spec_text))
+
+
+def open_close_controls(graph: gl.Graph, shown: gl.Graph, plan) -> None:
+    """Open a collapsed module, close an open one, open or collapse them all, or go back to the
+    automatic view."""
     collapsed = collapsed_modules(shown)
     opened = open_modules(plan)
-    cols = st.columns([3, 3, 2])
+    cols = st.columns(2)
     with cols[0]:
         choice = st.selectbox(
             "Open a module", list(collapsed), index=None, key="mg_to_open",
@@ -75,18 +124,31 @@ def open_close_controls(shown: gl.Graph, plan) -> None:
         )
         if st.button("Close", key="mg_close_btn", disabled=close is None):
             _set_open(close_module(plan.open, close))
-    with cols[2]:
-        st.write("")
-        if st.button("Automatic", key="mg_auto", help="summarize to the budget again"):
-            st.session_state.pop(OPEN, None)
-            st.rerun()
+    bar = st.container(horizontal=True, gap="small")
+    if bar.button("Open all", key="mg_open_all", icon=":material/unfold_more:",
+                  help=f"every module open, as far as {MAX_NODES} nodes allow"):  # fmt: skip
+        _set_open(set(module_paths(graph)))
+    if bar.button("Collapse all", key="mg_collapse_all", icon=":material/unfold_less:",
+                  help="every top-level module as one box"):  # fmt: skip
+        _set_open({""})
+    if bar.button("Automatic", key="mg_auto", icon=":material/fit_screen:",
+                  help="as many nodes as fit the view"):  # fmt: skip
+        st.session_state.pop(OPEN, None)
+        st.rerun()
 
 
 def _open_clicked(shown: gl.Graph, plan) -> None:
-    """Callback of a click on the canvas: open the collapsed module clicked, if it was one."""
+    """Callback of a click on a node: open the collapsed module clicked, if it was one."""
     path = collapsed_module_at(shown, clicked(CANVAS))
     if path is not None:
         st.session_state[OPEN] = sorted(plan.open | {path})
+
+
+def _close_clicked(shown: gl.Graph, plan) -> None:
+    """Callback of a click on a module's frame: close that module."""
+    path = cluster_paths(shown).get(clicked_frame(CANVAS) or "")
+    if path is not None:
+        st.session_state[OPEN] = sorted(close_module(plan.open, path))
 
 
 def _set_open(paths: set[str]) -> None:
@@ -95,20 +157,23 @@ def _set_open(paths: set[str]) -> None:
 
 
 def draw(shown: gl.Graph, opts: dict, total: int, plan) -> str:
-    """The picture on the canvas: a click on a collapsed module opens it."""
-    dot = to_dot(
-        shown,
-        modules=opts["clusters"],
-        show_saved=opts["saved"],
-        show_shapes=opts["shapes"],
-        legend=False,
-    )
+    """The picture on the canvas: a click on a collapsed module opens it, one on the frame of an
+    open module closes it."""
+    dot = to_dot(shown, **_dot_options(opts))
     view = f"{total} {sorted(plan.open)} {opts}"  # opening a module starts a fresh view
-    graph_canvas(dot, CANVAS, view=view, height=640, on_select=lambda: _open_clicked(shown, plan))
+    keys = legend_keys(shown, show_saved=opts["saved"], modules=opts["clusters"])
+    graph_canvas(
+        dot, CANVAS, view=view, height=640, legend=keys, report_width=True,
+        on_select=lambda: _open_clicked(shown, plan),
+        on_frame=lambda: _close_clicked(shown, plan),
+    )  # fmt: skip
     note = shown.meta.get("summary")
     if note:
         st.info(note)
-    st.caption(f"{len(shown.nodes):,} nodes drawn of {total:,} captured.")
+    st.caption(
+        f"{len(shown.nodes):,} nodes drawn of {total:,} captured. Click a box to open it, the "
+        "frame of an open module to close it."
+    )
     return dot
 
 

@@ -16,7 +16,14 @@ import streamlit as st
 
 import graphlab as gl
 from graphlab.record.rules import NOTATION, rule_for
-from graphlab.render.frames import Frame, frame_dot, frames, highlight, next_frame
+from graphlab.render.frames import (
+    Frame,
+    frame_dot,
+    frame_legend,
+    frames,
+    highlight,
+    next_frame,
+)
 from graphlab.sandbox import ShareLinkError, decode_program, program_from_link
 from graphlab.worker import shared_worker
 from widgets.expression import LINKED as _LAB_LINK
@@ -173,13 +180,11 @@ def show_frame(
     hl = highlight(data, frame)
     # One view per recording: zoom and pan stay put while the frames play.
     view = f"{data.get('title')} {data.get('source')} {options}"
+    keys = frame_legend(graph, frame, hl, show_saved=options.get("show_saved", False))
     graph_canvas(frame_dot(graph, hl, legend=False, **options), "step_canvas", view=view,
-                 height=480)  # fmt: skip
-    st.caption(
-        "Filled red: running now (forward: just recorded) · yellow outline: done · red "
-        "outline: its gradient has arrived, waiting to run · thick red edges: gradient "
-        "flowing now, against the arrows"
-    )
+                 height=480, legend=keys)  # fmt: skip
+    if hl.edges:
+        st.caption("Gradients flow against the arrows: from the output back to the leaves.")
     with info_col:
         st.markdown(f"**{position + 1} / {count}** · {_headline(data, frame, graph)}")
         if frame.phase == "forward":

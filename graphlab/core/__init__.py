@@ -22,13 +22,14 @@ from .summary import (
     summarize,
 )
 from .tensors import SMALL_TENSOR, dtype_name, plain_number, tensor_stats, tensor_summary
+from .variables import VARIABLE, name_ops
 from .walk import capture, capture_ids, may_hold_tensors
 
 __all__ = [
     "DEVICES", "EDGE_KINDS", "MAX_NODES", "MODULE_KEY", "NODE_KINDS", "NO_SEQUENCE",
-    "SMALL_TENSOR", "Difference", "Edge", "Graph", "GraphDiff", "Node", "Summary",
+    "SMALL_TENSOR", "VARIABLE", "Difference", "Edge", "Graph", "GraphDiff", "Node", "Summary",
     "apply_summary", "available_devices", "capture", "capture_ids", "close_module",
     "collapsed_module_at", "collapsed_modules", "diff", "dtype_name", "gc_paused", "may_hold_tensors", "module_paths",
-    "next_sequence", "open_modules", "pick_device", "plain_number", "plan_summary", "shape_text",
+    "name_ops", "next_sequence", "open_modules", "pick_device", "plain_number", "plan_summary", "shape_text",
     "summarize", "tag_new_nodes", "tensor_stats", "tensor_summary", "track_modules",
 ]  # fmt: skip

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .graph import Graph, Node, shape_text
+from .variables import VARIABLE
 
 __all__ = ["Difference", "GraphDiff", "diff"]
 
@@ -186,7 +187,7 @@ def _what_changed(m: _Matcher, x: Node, y: Node, new_inputs: list[str]) -> str:
         parts.append(f"shape {shape_text(x.shape)} → {shape_text(y.shape)}")
     if x.dtype != y.dtype:
         parts.append(f"dtype {x.dtype} → {y.dtype}")
-    for k in sorted(set(x.attrs) | set(y.attrs)):
+    for k in sorted((set(x.attrs) | set(y.attrs)) - {VARIABLE}):  # a name is not a change
         if x.attrs.get(k) != y.attrs.get(k):
             parts.append(f"{k} {x.attrs.get(k, '—')} → {y.attrs.get(k, '—')}")
     ins_x = {k[1]: src for k, src in m.ins_a.get(x.id, {}).items() if k[0] == "data"}

@@ -18,6 +18,7 @@ from .gcpause import gc_paused
 from .graph import Edge, Graph, Node
 from .modules import MODULE_KEY, attribute_by_parameters
 from .tensors import dtype_name
+from .variables import name_ops
 
 __all__ = ["capture", "capture_ids", "may_hold_tensors"]
 
@@ -73,6 +74,7 @@ def capture_ids(
             walk.add_output(out, i, len(outputs))
         walk.run()
         walk.link_views()
+    name_ops(walk.graph, walk.ids, params, outputs)
     if model is not None:
         attribute_by_parameters(walk.graph)
     return walk.graph, walk.ids

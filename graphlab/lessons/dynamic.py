@@ -81,6 +81,7 @@ class Pair:
     controls: dict[int, str] = field(default_factory=dict)  # line -> what differed there
     error: str = ""
     error_line: int | None = None
+    error_col: int | None = None  # on `error_line`, 1-based
     run_a: Run | None = None
     run_b: Run | None = None
 
@@ -107,8 +108,9 @@ def compare(body: str, reply_a: dict, reply_b: dict) -> Pair:
     for reply in (reply_a, reply_b):
         if not reply.get("ok"):
             err = reply.get("error") or {}
-            line = err.get("line") or None
-            return Pair(error=str(err.get("message", "the program failed")), error_line=_own(line))
+            line, col = _own(err.get("line") or None), err.get("col") or None
+            message = str(err.get("message", "the program failed"))
+            return Pair(error=message, error_line=line, error_col=col if line else None)
         if not reply.get("graph"):
             return Pair(
                 error="the last tensor assigned does not require grad, so there is no graph"

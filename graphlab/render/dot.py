@@ -191,13 +191,17 @@ def _edge_lines(
     if not (hidden or hot_edges or shapes):  # the common case, kept to one f-string per edge
         return [f'  "{s}" -> "{d}"{tails[k]}' for s, d, k in edges]
     lines = []
+    labelled: set[tuple[str, str]] = set()  # one label per pair of nodes: parallel ones collide
     for s, d, k in edges:
         if hidden and (s in hidden or d in hidden):
             continue
         if k != "data":
             lines.append(f'  "{s}" -> "{d}"{tails[k]}')
             continue
-        label = shapes.get(s) if shapes else None
+        label = None
+        if shapes and (s, d) not in labelled:
+            label = shapes.get(s)
+            labelled.add((s, d))
         hot = hot_edges and (s, d) in hot_edges
         if label is None:
             lines.append(f'  "{s}" -> "{d}"{EDGE_HIGHLIGHT if hot else ""};')

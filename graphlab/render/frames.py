@@ -23,15 +23,29 @@ from typing import Any
 from graphlab.core.graph import Graph
 
 from .dot import to_dot
+from .legend import Key, legend_keys
 
 __all__ = [
+    "PHASE_ROLES",
     "Frame",
     "Highlight",
     "frame_dot",
+    "frame_legend",
     "frames",
     "highlight",
     "next_frame",
 ]
+
+# What each outline means in each phase: the words of a frame's legend.
+PHASE_ROLES = {
+    "forward": {"active": "made by this op", "done": "made earlier"},
+    "backward": {
+        "active": "running backward now",
+        "done": "gradient passed on",
+        "path": "gradient arrived, waiting to run",
+    },
+    "final": {"active": "leaf holding its .grad", "done": "done"},
+}
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,10 @@ class Highlight:
     roles: dict[str, str] = field(default_factory=dict)  # node id -> active / done / path
     edges: list[tuple[str, str]] = field(default_factory=list)  # (src, dst) carrying gradient
     shown: set[str] | None = None  # the nodes that exist yet (None: all of them)
+
+    def drawn(self, graph: Graph) -> Graph:
+        """`graph` as this frame draws it: in a forward frame, only the nodes made so far."""
+        return graph if self.shown is None else graph.keep(self.shown)
 
 
 def frames(data: dict[str, Any], all_ops: bool = False) -> list[Frame]:
@@ -118,6 +136,15 @@ def _backward(data: dict[str, Any], index: int, outputs: dict[str, str]) -> High
 def frame_dot(graph: Graph, hl: Highlight, **options: Any) -> str:
     """`to_dot(graph)` as it stands at this frame (forward: only the nodes made so far), with
     its nodes and gradient-carrying edges highlighted."""
-    if hl.shown is not None:
-        graph = graph.keep(hl.shown)
-    return to_dot(graph, highlight=hl.roles, highlight_edges=hl.edges, **options)
+    return to_dot(hl.drawn(graph), highlight=hl.roles, highlight_edges=hl.edges, **options)
+
+
+def frame_legend(graph: Graph, frame: Frame, hl: Highlight, *, show_saved: bool) -> list[Key]:
+    """The legend of `frame_dot(graph, hl, show_saved=show_saved)`, in the frame's words."""
+    return legend_keys(
+        hl.drawn(graph),
+        show_saved=show_saved,
+        highlight=hl.roles,
+        hot_edges=bool(hl.edges),
+        roles=PHASE_ROLES[frame.phase],
+    )

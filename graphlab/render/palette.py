@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "ACTIVE_FILL", "CLUSTER_BORDER", "CLUSTER_FILLS", "COLORS", "EDGE_COLOR", "EDGE_HIGHLIGHT",
-    "EDGE_STYLES", "HIGHLIGHT", "HOT_EDGE", "LEGEND_TEXT", "SHAPES", "VIEW_COLOR", "cluster_style",
+    "EDGE_STYLES", "HIGHLIGHT", "HOT_EDGE", "LEGEND_TEXT", "NODE_FONT_PT", "SHAPES", "VIEW_COLOR", "cluster_style",
     "header", "kind_style", "role_style",
 ]  # fmt: skip
 
@@ -53,6 +53,7 @@ EDGE_STYLES = {
 # Deeper clusters are darker, so nesting reads at a glance.
 CLUSTER_FILLS = ("#f7f7fb", "#eef1f8", "#e6ebf5", "#dde5f2")
 CLUSTER_BORDER = "#b8c2d8"
+NODE_FONT_PT = 10  # node labels' size: at 1 px per point, the 10 px a canvas keeps them at
 # Dark grey edges let coloured nodes and red highlighted edges stand out.
 EDGE_COLOR = "#555555"
 
@@ -62,7 +63,8 @@ def header(rankdir: str) -> list[str]:
     return [
         "digraph G {",
         f'  graph [rankdir={rankdir} fontname="Helvetica" fontsize=11 nodesep=0.25 ranksep=0.35];',
-        '  node [shape=box style="filled,rounded" fontname="Helvetica" fontsize=10 height=0.3];',
+        '  node [shape=box style="filled,rounded" fontname="Helvetica" '
+        f"fontsize={NODE_FONT_PT} height=0.3];",
         f'  edge [fontname="Helvetica" fontsize=9 arrowsize=0.7 color="{EDGE_COLOR}"];',
     ]
 

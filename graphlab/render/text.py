@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from graphlab.core.graph import Graph, Node, shape_text
+from graphlab.core.variables import VARIABLE
 
 __all__ = [
     "MAX_LABEL",
@@ -40,7 +41,10 @@ _ESCAPES = str.maketrans(
 def node_label(node: Node, shape: str | None = None) -> str:
     """The text shown in a node's box (before escaping); `shape`: its shape text, if known."""
     name = clip(node.name)
-    if node.kind == "op" or node.shape is None:
+    if node.kind == "op":
+        held = node.attrs.get(VARIABLE)
+        return f"{name}\n→ {clip(held, 24)}" if held else name
+    if node.shape is None:
         return name
     return f"{name}\n{shape_text(node.shape) if shape is None else shape}"
 
@@ -106,7 +110,8 @@ def node_choices(
     for n in graph.nodes:
         if n.kind == "saved" and not show_saved:
             continue
-        label = _choice(n, names.get(n.id), saved_by.get(n.id, "its op"))
+        held = names.get(n.id) or n.attrs.get(VARIABLE)
+        label = _choice(n, held, saved_by.get(n.id, "its op"))
         seen[label] = seen.get(label, 0) + 1
         out[n.id] = label if seen[label] == 1 else f"{label} #{seen[label]}"
     return out

@@ -8,6 +8,7 @@ machine.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -42,3 +43,40 @@ def drawn_dots(at: AppTest) -> list[str]:
         if c.proto.component_name == CANVAS
     ]
     return charts + canvases
+
+
+def drawn_legends(at: AppTest) -> list[list[str]]:
+    """The legend's entries (their words) under every graph canvas on the page."""
+    return [
+        [key["label"] for key in json.loads(c.proto.json)["legend"]]
+        for c in at.get("bidi_component")
+        if c.proto.component_name == CANVAS
+    ]
+
+
+def editor_element(at: AppTest, key: str):
+    """The program editor of `key` (a custom component: AppTest sees it as an unknown element)."""
+    (element,) = [
+        e for e in at.get("component_instance") if (e.key or "").startswith(f"{key}__editor_")
+    ]
+    return element
+
+
+def editor_text(at: AppTest, key: str) -> str:
+    """The program the editor `key` was given to show."""
+    return json.loads(editor_element(at, key).proto.json_args)["code"]
+
+
+def editor_marks(at: AppTest, key: str) -> dict[str, list]:
+    """The error marks drawn in the editor `key`: Ace's annotations and markers."""
+    props = json.loads(editor_element(at, key).proto.json_args)["props"]
+    return {"annotations": props.get("annotations", []), "markers": props.get("markers", [])}
+
+
+def run_in_editor(at: AppTest, key: str, program: str) -> AppTest:
+    """Type `program` into the editor `key` and press Run. AppTest cannot type into a component,
+    so this sends what the component sends on Run: a new event id and the editor's text."""
+    event = {"id": uuid.uuid4().hex[:8], "type": "submit", "lang": "python", "text": program,
+             "selected": "", "cursor": {"row": 0, "column": 0}}  # fmt: skip
+    at.session_state[editor_element(at, key).key] = event
+    return at.run()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.pages import drawn_dots, open_page
+from graphlab.lessons.dynamic import EXAMPLE, max_body_chars
+from graphlab.sandbox import Limits
+from tests.app.pages import drawn_dots, editor_marks, editor_text, open_page, run_in_editor
 
 PAGE = "app_pages/dynamic_graphs.py"
 
@@ -20,6 +22,7 @@ def _text(at: AppTest) -> str:
 
 
 def test_two_inputs_two_graphs_and_the_lines_that_differed(page):
+    assert editor_text(page, "dg_code") == EXAMPLE
     a, b = drawn_dots(page)
     assert "MulBackward0" in a and "SigmoidBackward0" not in a
     assert "SigmoidBackward0" in b
@@ -44,7 +47,21 @@ def test_same_path_means_same_structure(page):
 
 
 def test_a_bad_program_shows_its_own_line(page):
-    page.text_area(key="dg_code").input("y = x * 2\nz = y.numpy()").run()
+    run_in_editor(page, "dg_code", "y = x * 2\nz = y.numpy()")
     assert not page.exception
     assert page.error[0].value.startswith("Line 2: ")
     assert not drawn_dots(page)
+    # Marked in the editor on the visitor's own line 2 (the input line is not theirs).
+    (marker,) = editor_marks(page, "dg_code")["markers"]
+    assert (marker["startRow"], marker["startCol"], marker["endCol"]) == (1, 4, 11)
+
+
+def test_a_program_over_the_limit_is_refused_naming_its_limit(page):
+    run_in_editor(page, "dg_code", EXAMPLE)
+    limit = max_body_chars(Limits())
+    run_in_editor(page, "dg_code", "#" * (limit + 1))
+    assert [e.value for e in page.error] == [
+        f"Your program has {limit + 1:,} characters; the limit is {limit:,}. "
+        "It was not run: shorten it, then press Run."
+    ]
+    assert page.session_state["dg_code"] == EXAMPLE and len(drawn_dots(page)) == 2

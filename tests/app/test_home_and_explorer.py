@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 import graphlab as gl
 from graphlab.lessons import gallery
-from tests.app.pages import drawn_dots, open_page
+from tests.app.pages import drawn_dots, drawn_legends, open_page
 
 
 def _dots(at: AppTest) -> list[str]:
@@ -31,6 +31,8 @@ def test_home_shows_a_live_graph_that_follows_the_branch():
     assert shown == gallery.home_code(-1.0)
     assert shown.splitlines()[0] == "x = torch.tensor(-1.0, requires_grad=True)"
     assert "y = torch.tanh(w * x) if x > 0 else torch.sigmoid(w * x)" in shown
+    # One legend under the picture: the kinds it draws, no more.
+    assert drawn_legends(at) == [["op (backward node)", "leaf tensor", "output"]]
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +59,12 @@ def test_layout_and_saved_options_change_the_drawing(explorer):
     explorer.toggle(key="explorer_saved").set_value(False).run()
     (dot,) = _dots(explorer)
     assert "rankdir=LR" in dot and '"s0" [label=' not in dot
-    assert "saved tensor" not in explorer.caption[0].value
+    (legend,) = drawn_legends(explorer)
+    assert "saved tensor" not in legend and "parameter" in legend
     explorer.toggle(key="explorer_saved").set_value(True).run()
     assert '"s0" [label=' in _dots(explorer)[0]
-    assert "saved tensor" in explorer.caption[0].value
+    (legend,) = drawn_legends(explorer)
+    assert "saved tensor" in legend and "saved for backward" in legend
 
 
 def test_node_picker_shows_op_shape_saved_tensors_and_module(explorer):

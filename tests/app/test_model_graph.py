@@ -9,8 +9,8 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from graphlab.core.summary import MAX_NODES
-from graphlab.models import BUILTINS, LAYER_TYPES, SpecError, edit, plan, spec_of
+from graphlab.core.summary import MAX_NODES, module_paths
+from graphlab.models import BUILTINS, LAYER_TYPES, SpecError, edit, graph, plan, spec_of
 from tests.app.pages import drawn_dots, open_page
 
 PAGE = "app_pages/model_graph.py"
@@ -172,3 +172,20 @@ def test_the_layer_table_names_layers_as_the_built_model_does():
     }
     assert rows["layer"] == [name for name, _ in p.model.named_children()]
     assert edit.plan_caption(p) == "Input [2, 8] · 76 parameters · 48 activation values"
+
+
+def test_open_all_and_collapse_all(page):
+    page.selectbox(key="mg_builtin").set_value("transformer").run()
+    first = len(NODE.findall(dot_of(page)))
+    page.button(key="mg_open_all").click().run()
+    assert not page.exception
+    opened = dot_of(page)
+    # Every module open: the whole captured graph (47 nodes once saved tensors are hidden).
+    assert len(NODE.findall(opened)) == 47 > first and "box3d" not in opened
+    page.button(key="mg_collapse_all").click().run()
+    collapsed = dot_of(page)
+    tops = {p for p in module_paths(graph(spec_of("transformer"))) if p and "." not in p}
+    # Only top-level modules are left, each one box (or one frame around its box).
+    assert collapsed.count("box3d") == len(tops) and len(NODE.findall(collapsed)) < first
+    page.button(key="mg_auto").click().run()
+    assert len(NODE.findall(dot_of(page))) == first

@@ -9,8 +9,10 @@ from streamlit.testing.v1 import AppTest
 
 from graphlab.lessons.recordings import record_example
 from graphlab.render.frames import frames
+from graphlab.sandbox import Limits
 from graphlab.sandbox.share import encode_program
-from tests.app.pages import drawn_dots, open_page
+from tests.app.pages import drawn_dots, editor_marks, editor_text, open_page, run_in_editor
+from widgets.program_editor import STALE
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +98,7 @@ def test_a_visitors_program_is_recorded_in_the_worker_and_stepped(at):
         "    c = a * 2\n"
         "y = (a * c).sum()\n"
     )
-    at.text_area(key="step_code").set_value(program).run()
+    run_in_editor(at, "step_code", program)
     assert not at.exception and not at.error
     at.toggle(key="step_all_ops").set_value(True).run()
     at.button(key="step_next").click().run()  # a * 2 under no_grad
@@ -111,16 +113,17 @@ def test_a_share_link_and_a_bad_program(at):
     at.segmented_control(key="step_source").set_value("Your program").run()
     link = "https://example.org/expression_lab?code=eSA9IHRvcmNoLm9uZXMoMykgKyB0b3JjaC5vbmVzKDQpCg"
     at.text_input(key="step_link").input(link).run()
-    assert at.text_area(key="step_code").value == "y = torch.ones(3) + torch.ones(4)\n"
+    assert editor_text(at, "step_code") == "y = torch.ones(3) + torch.ones(4)\n"
     assert at.error and "cannot be broadcast" in at.error[0].value
+    assert editor_marks(at, "step_code")["annotations"][0]["row"] == 0
     at.session_state["lab_linked_code"] = encode_program("x = torch.ones(2) * 3\n")
     at.button(key="step_use_lab").click().run()
-    assert at.text_area(key="step_code").value == "x = torch.ones(2) * 3\n"
+    assert editor_text(at, "step_code") == "x = torch.ones(2) * 3\n"
     assert not at.error and any("no backward pass" in i.value for i in at.info)
     # A broken link says so and leaves the program alone.
     at.text_input(key="step_link").input("https://example.org/lab?code=" + "a" * 20_000).run()
     assert any("This link could not be opened" in w.value for w in at.warning)
-    assert at.text_area(key="step_code").value == "x = torch.ones(2) * 3\n"
+    assert editor_text(at, "step_code") == "x = torch.ones(2) * 3\n"
 
 
 def test_a_small_model(at):
@@ -129,3 +132,32 @@ def test_a_small_model(at):
     assert not at.exception and "Forward" in _headline(at)
     at.button(key="step_last").click().run()
     assert any("equals the sum" in s.value for s in at.success)
+
+
+def test_an_error_keeps_the_last_recording_marked_stale(at):
+    at.segmented_control(key="step_source").set_value("Your program").run()
+    good = "a = torch.tensor([1.0, 2.0], requires_grad=True)\ny = (a * a).sum()\n"
+    run_in_editor(at, "step_code", good)
+    assert not at.error and not at.warning
+    steps = _headline(at).split(" / ")[1].split("**")[0]
+    at.button(key="step_next").click().run()
+    run_in_editor(at, "step_code", good + "z = y.numpy()\n")
+    assert at.error[0].value.startswith("Line 3, column 5: ")
+    assert [w.value for w in at.warning] == [STALE]
+    assert _headline(at).startswith(f"**2 / {steps}**")  # the same recording, where it was
+    assert "MulBackward0" in _dot(at)
+    (marker,) = editor_marks(at, "step_code")["markers"]
+    assert (marker["startRow"], marker["startCol"]) == (2, 4)
+
+
+def test_a_program_over_the_limit_is_refused_naming_the_limit(at):
+    at.segmented_control(key="step_source").set_value("Your program").run()
+    before = at.session_state["step_code"]
+    run_in_editor(at, "step_code", "y = 1\n" * 500)
+    limit = Limits().max_source_chars
+    assert any(
+        e.value.startswith(f"Your program has 3,000 characters; the limit is {limit:,}.")
+        for e in at.error
+    )
+    assert at.session_state["step_code"] == before and STALE in [w.value for w in at.warning]
+    assert drawn_dots(at)

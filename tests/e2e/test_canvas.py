@@ -160,3 +160,68 @@ def test_step_through_controls_stay_in_view_with_the_graph(browser, server_url, 
         page.get_by_text("2 / ").first.wait_for(state="visible")
     finally:
         context.close()
+
+
+# The first module frame whose title is in view on the first canvas: its name and where to click.
+VISIBLE_FRAME = """() => { const host = [...document.querySelectorAll('*')]
+  .find(e => e.shadowRoot && e.shadowRoot.querySelector('.gl-canvas'));
+  if (!host) return null;
+  const stage = host.shadowRoot.querySelector('.stage').getBoundingClientRect();
+  for (const g of host.shadowRoot.querySelectorAll('g.cluster')) {
+    const t = g.querySelector(':scope > text');
+    if (!t) continue;
+    const r = t.getBoundingClientRect();
+    if (r.left >= stage.left && r.right <= stage.right && r.top >= stage.top
+        && r.bottom <= stage.bottom - 10)
+      return {label: t.textContent, x: r.left + r.width / 2, y: r.top + r.height / 2};
+  }
+  return null; }"""
+
+
+def test_clicking_an_open_modules_frame_closes_it(page, server_url):
+    page.goto(f"{server_url}/model_graph")
+    page.locator(f"{CANVAS} g.cluster").first.wait_for(state="attached")
+    page.wait_for_load_state("networkidle")
+    frame = page.evaluate(VISIBLE_FRAME)
+    assert frame is not None, "no module frame in view"
+    module = frame["label"].split(" · ")[0]
+    page.mouse.click(frame["x"], frame["y"])
+    # The frame is gone and a collapsed box for that module took its place.
+    page.wait_for_function(
+        "m => { const host = [...document.querySelectorAll('*')].find(e => e.shadowRoot"
+        " && e.shadowRoot.querySelector('.gl-canvas')); if (!host) return false;"
+        " const r = host.shadowRoot;"
+        " const frames = [...r.querySelectorAll('g.cluster > text')].map(t => t.textContent);"
+        " const boxes = [...r.querySelectorAll('g.node')].filter(g => /^m\\d+$/.test("
+        "g.querySelector('title').textContent)).map(g => g.querySelector('text').textContent);"
+        " return !frames.some(f => f.split(' · ')[0] === m) && boxes.includes(m); }",
+        arg=module,
+        timeout=60_000,
+    )
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+# How much of the picture's width the first canvas shows, as a fraction.
+SHOWN_ACROSS = """() => { const host = [...document.querySelectorAll('*')]
+  .find(e => e.shadowRoot && e.shadowRoot.querySelector('.gl-canvas'));
+  const s = host.shadowRoot.querySelector('.gl-canvas').__gl;
+  return Math.min(1, s.vb.w / s.box.w); }"""
+
+
+@pytest.mark.parametrize("name", list(BUILTINS))
+def test_model_graphs_first_view_shows_the_model_across(page, server_url, name):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{server_url}/model_graph")
+    page.locator(f"{CANVAS} g.node").first.wait_for(state="visible")
+    if name != DEFAULT_MODEL:
+        before = page.evaluate(CANVAS_KEY)
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="built-in model").first.click()
+        page.get_by_role("option", name=BUILTINS[name].title, exact=True).click()
+        page.wait_for_function(f"k => ({CANVAS_KEY})() !== k", arg=before, timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    # Within the slack the budget allows (1.2x the view), at a readable size.
+    assert page.evaluate(SHOWN_ACROSS) >= 0.8, name
+    heights = page.locator(f"{CANVAS} g.node text").evaluate_all(
+        "texts => texts.map(t => t.getBoundingClientRect().height)"
+    )
+    assert min(heights) >= 10, (name, min(heights))

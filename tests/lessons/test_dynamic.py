@@ -68,6 +68,13 @@ def test_attribute_works_from_plain_data_only():
 def test_failed_runs_report_the_visitors_line():
     bad = dynamic.compare("y = x.numpy()", {"ok": False, "error": {"message": "no", "line": 2}}, {})
     assert bad.error == "no" and bad.error_line == 1
+    assert bad.error_col is None
+    error = {"message": "no", "line": 2, "col": 5}
+    bad = dynamic.compare("y = x.numpy()", {"ok": False, "error": error}, {})
+    assert (bad.error_line, bad.error_col) == (1, 5)  # the column stays: the line was shifted
+    error = {"message": "no", "line": 1, "col": 3}  # the input line is not the visitor's
+    bad = dynamic.compare("y = x.numpy()", {"ok": False, "error": error}, {})
+    assert (bad.error_line, bad.error_col) == (None, None)
 
 
 def test_pair_marks_each_side_and_hides_saved_tensors_on_request():

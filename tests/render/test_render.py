@@ -220,3 +220,13 @@ def test_the_inspector_lists_what_is_drawn_by_names_a_learner_knows():
     assert len(set(plain.values())) == len(plain)  # two saved `self`s: told apart, not merged
     assert not any(nid in label for nid, label in plain.items())  # no internal ids
     assert "x (leaf)" in plain.values()
+
+
+def test_parallel_edges_carry_one_shape_label_so_labels_never_overlap():
+    x = torch.ones(3, requires_grad=True)
+    graph = gl.capture((x * x).sum(), params={"x": x})
+    dot = gl.to_dot(graph, show_shapes=True)
+    mul = next(n.id for n in graph.nodes if n.name == "MulBackward0")
+    into_mul = [line for line in dot.splitlines() if f'-> "{mul}"' in line and "style" not in line]
+    assert len(into_mul) == 2  # x feeds both inputs of x * x
+    assert sum("label=" in line for line in into_mul) == 1
