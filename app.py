@@ -6,7 +6,7 @@ this router (no sections, no wide layout) on a fresh server.
 
 import streamlit as st
 
-st.set_page_config(page_title="graphlab", page_icon=":material/hub:", layout="wide")
+st.set_page_config(page_title="graphlab", page_icon="🕸️", layout="wide")
 
 PAGES = {
     "Learn": [
