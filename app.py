@@ -6,26 +6,42 @@ this router (no sections, no wide layout) on a fresh server.
 
 import streamlit as st
 
+from widgets.i18n import _, language_switch
+from widgets.lesson import lesson_links
+
 st.set_page_config(page_title="graphlab", page_icon="🕸️", layout="wide")
 
+language_switch()
+COURSE = st.Page("app_pages/course.py", title=_("Course"), icon=":material/school:")
 PAGES = {
-    "Learn": [
-        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("app_pages/step_through.py", title="Step Through", icon=":material/footprint:"),
-        st.Page("app_pages/dynamic_graphs.py", title="Dynamic Graphs", icon=":material/alt_route:"),
-    ],
-    "Tools": [
+    _("Learn"): [
+        st.Page("app_pages/home.py", title=_("Home"), icon=":material/home:", default=True),
+        COURSE,
+        st.Page("app_pages/step_through.py", title=_("Step Through"), icon=":material/footprint:"),
         st.Page(
-            "app_pages/graph_explorer.py", title="Graph Explorer", icon=":material/account_tree:"
+            "app_pages/dynamic_graphs.py", title=_("Dynamic Graphs"), icon=":material/alt_route:"
         ),
-        st.Page("app_pages/expression_lab.py", title="Expression Lab", icon=":material/science:"),
-        st.Page("app_pages/model_graph.py", title="Model Graph", icon=":material/schema:"),
     ],
-    "Train": [
+    _("Tools"): [
         st.Page(
-            "app_pages/live_training.py", title="Live Training", icon=":material/model_training:"
+            "app_pages/graph_explorer.py", title=_("Graph Explorer"), icon=":material/account_tree:"
+        ),
+        st.Page(
+            "app_pages/expression_lab.py", title=_("Expression Lab"), icon=":material/science:"
+        ),
+        st.Page("app_pages/model_graph.py", title=_("Model Graph"), icon=":material/schema:"),
+    ],
+    _("Train"): [
+        st.Page(
+            "app_pages/live_training.py", title=_("Live Training"), icon=":material/model_training:"
         ),
     ],
 }
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+course_list = st.sidebar.container()
+try:
+    page.run()
+finally:  # after the page, so a lesson finished in this run is marked; also after st.stop()
+    with course_list:
+        lesson_links(COURSE)

@@ -5,6 +5,7 @@ import streamlit as st
 import graphlab as gl
 from graphlab.lessons import gallery
 from widgets.graph_view import downloads, node_details, node_picker, show_graph
+from widgets.i18n import _
 
 EXAMPLES = gallery.EXAMPLES
 
@@ -15,15 +16,17 @@ def example_graph(name: str) -> gl.Graph:
     return gallery.graph(name)
 
 
-st.title("Graph Explorer")
+st.title(_("Graph Explorer"))
 st.markdown(
-    "Pick an example. Grey boxes are **backward nodes** (one per differentiable op), blue ones "
-    "are **tensors that receive gradients**, orange ones are **tensors saved for backward**, "
-    "the green ellipse is the **output**. Hover a box for details."
+    _(
+        "Pick an example. Grey boxes are **backward nodes** (one per differentiable op), blue ones "
+        "are **tensors that receive gradients**, orange ones are **tensors saved for backward**, "
+        "the green ellipse is the **output**. Hover a box for details."
+    )
 )
 
 name = st.selectbox(
-    "Example",
+    _("Example"),
     list(EXAMPLES),
     format_func=lambda n: EXAMPLES[n].title,
     key="explorer_example",
@@ -36,11 +39,11 @@ graph_col, side_col = st.columns([2, 1])
 with graph_col:
     dot = show_graph(graph, key="explorer", picker=f"explorer_{name}_node")
 with side_col:
-    with st.expander("Code", expanded=True):
+    with st.expander(_("Code"), expanded=True):
         st.code(gallery.source(name), language="python", wrap_lines=True)
     saved = bool(st.session_state.get("explorer_saved"))
     node = node_picker(graph, key=f"explorer_{name}", show_saved=saved)
     if node is not None:
         node_details(graph, node)
-    st.markdown("**Download**")
+    st.markdown(_("**Download**"))
     downloads(graph, dot, stem=name)

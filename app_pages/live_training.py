@@ -6,6 +6,7 @@ from graphlab import train
 from graphlab.train.graph import step_graph
 from widgets import training
 from widgets.graph_view import show_graph
+from widgets.i18n import _
 from widgets.training_digit import digit_panel
 from widgets.training_results import checkpoints, confusion, predictions
 
@@ -19,12 +20,14 @@ def training_step_graph(model: str):
 # Process-wide: concurrent jobs share the cores instead of each claiming all of them.
 train.cap_torch_threads()
 
-st.title("Live Training")
+st.title(_("Live Training"))
 st.markdown(
-    "Train a small network on **MNIST** (28x28 pictures of handwritten digits) and watch it "
-    "learn: every step takes one batch, computes the **cross-entropy loss**, runs "
-    "`loss.backward()` through the autograd graph below and lets the **optimizer** nudge the "
-    "weights. The loss falls; after each epoch the model is tested on images it never saw."
+    _(
+        "Train a small network on **MNIST** (28x28 pictures of handwritten digits) and watch it "
+        "learn: every step takes one batch, computes the **cross-entropy loss**, runs "
+        "`loss.backward()` through the autograd graph below and lets the **optimizer** nudge the "
+        "weights. The loss falls; after each epoch the model is tested on images it never saw."
+    )
 )
 
 job = training.trainer()
@@ -35,8 +38,10 @@ with st.container(border=True):
 
 if job is None:
     st.info(
-        "Choose the settings and press **Start training**. A quick run (5,000 images, "
-        "1 epoch) takes a few seconds; you can pause, resume or stop it at any time."
+        _(
+            "Choose the settings and press **Start training**. A quick run (5,000 images, "
+            "1 epoch) takes a few seconds; you can pause, resume or stop it at any time."
+        )
     )
 else:
     # The results below show this many epochs; the live panel reruns the page when it changes.
@@ -44,7 +49,13 @@ else:
     training.live_panel(job)
 
 tabs = st.tabs(
-    ["Predictions", "Confusion matrix", "One training step", "Try a digit", "Checkpoint"],
+    [
+        _("Predictions"),
+        _("Confusion matrix"),
+        _("One training step"),
+        _("Try a digit"),
+        _("Checkpoint"),
+    ],  # fmt: skip
     key="train_tabs",
 )
 with tabs[0]:
@@ -56,9 +67,13 @@ with tabs[2]:
     if model not in train.MODELS:
         model = train.MODELS[0]
     st.markdown(
-        f"The autograd graph of one training step of the **{model}**: a batch of 4 images "
-        "through the model, then `F.cross_entropy`. Each box is one backward node; "
-        "`loss.backward()` walks it from the loss (top) to the weights."
+        _(
+            "The autograd graph of one training step of the **{model}**: a batch of 4 images "
+            "through the model, then `F.cross_entropy`. Grey boxes are backward nodes, blue boxes "
+            "the model's parameters (weights and biases), the green ellipse the output, the loss "
+            "(orange boxes, with *Saved tensors* on, are what backward reads). `loss.backward()` "
+            "walks the graph from the loss to the parameters."
+        ).format(model=model)
     )
     show_graph(training_step_graph(model), key="train_graph")
 with tabs[3]:

@@ -8,15 +8,18 @@ import graphlab as gl
 from graphlab.core.summary import MAX_NODES
 from widgets import model_builder as builder
 from widgets import model_view
+from widgets.i18n import _
 
-st.title("Model Graph")
+st.title(_("Model Graph"))
 st.markdown(
-    "Build a model from layers, or start from a built-in one, and see the autograd graph of one "
-    "forward pass, **grouped by the module that ran each op**. Big models are summarized: the "
-    "deepest modules collapse into one box each and repeated blocks fold into `Block x N`, so "
-    "the first view fits the screen (and never more than "
-    f"{MAX_NODES} nodes are drawn). Click a box to open it, an open module's frame to close it; "
-    "drag and scroll to move around."
+    _(
+        "Build a model from layers, or start from a built-in one, and see the autograd graph of "
+        "one forward pass, **grouped by the module that ran each op**. Big models are summarized: "
+        "the deepest modules collapse into one box each and repeated blocks fold into "
+        "`Block x N`, so the first view fits the screen (and never more than {max_nodes} nodes "
+        "are drawn). Click a box to open it, an open module's frame to close it; drag and scroll "
+        "to move around."
+    ).format(max_nodes=MAX_NODES)
 )
 
 builder.init()
@@ -24,7 +27,7 @@ spec_col, graph_col = st.columns([2, 5])
 with spec_col:
     builder.builtin_picker()
     spec = builder.spec_editor()
-    with st.expander("Add a layer"):
+    with st.expander(_("Add a layer")):
         builder.add_layer_form()
 
 plan = None
@@ -49,13 +52,15 @@ if plan is not None:
         model_view.open_close_controls(graph, shown, summary)
         dot = model_view.draw(shown, opts, len(graph.nodes), summary)
         model_view.downloads(shown, dot, spec)
-    with st.expander("How the summary works"):
+    with st.expander(_("How the summary works")):
         st.markdown(
-            "Every op is tagged with the module whose `forward` created it (forward hooks, "
-            "`gl.track_modules`). When the graph is bigger than the budget, whole levels of "
-            "modules collapse, deepest first, until it fits; consecutive numbered blocks with "
-            "the same structure fold into one box. A collapsed box shows its parameter count; "
-            "hover it for its input and output shapes. The same is available in Python as "
-            f"`gl.summarize(graph, max_nodes={MAX_NODES})` and on the command line as "
-            f"`python -m graphlab model resnet_deep --max-nodes {MAX_NODES} -o out.svg`."
+            _(
+                "Every op is tagged with the module whose `forward` created it (forward hooks, "
+                "`gl.track_modules`). When the graph is bigger than the budget, whole levels of "
+                "modules collapse, deepest first, until it fits; consecutive numbered blocks with "
+                "the same structure fold into one box. A collapsed box shows its parameter count; "
+                "hover it for its input and output shapes. The same is available in Python as "
+                "`gl.summarize(graph, max_nodes={max_nodes})` and on the command line as "
+                "`python -m graphlab model resnet_deep --max-nodes {max_nodes} -o out.svg`."
+            ).format(max_nodes=MAX_NODES)
         )

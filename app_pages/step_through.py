@@ -10,10 +10,11 @@ from widgets import program_editor as editor
 from widgets import stepper
 from widgets.expression import show_error
 from widgets.graph_view import DIRECTIONS
+from widgets.i18n import N_, _, translator
 from widgets.memo import digest, last_good
 
 EXAMPLES = gallery.EXAMPLES
-SOURCES = ["Gallery example", "Small model", "Your program"]
+SOURCES = [N_("Gallery example"), N_("Small model"), N_("Your program")]  # shown through _()
 LIMIT = Limits().max_source_chars
 
 
@@ -28,50 +29,66 @@ def model_recording(name: str) -> dict:
     return record_model(name)
 
 
-st.title("Step Through")
+st.title(_("Step Through"))
 st.markdown(
-    "Watch PyTorch run. **Forward**: each op as it executes, and the graph nodes it records. "
-    "**Backward**: each node in the order the autograd engine *really* ran it (recorded with "
-    "hooks on every node), the gradient that arrives, the local derivative with the numbers "
-    "it used, and what it sends along each input edge. Leaves add up their `.grad`."
+    _(
+        "Watch PyTorch run. **Forward**: each op as it executes, and the graph nodes it records. "
+        "**Backward**: each node in the order the autograd engine *really* ran it (recorded with "
+        "hooks on every node), the gradient that arrives, the local derivative with the numbers "
+        "it used, and what it sends along each input edge. Leaves add up their `.grad`."
+    )
 )
 
 # One row of choices, so that the graph and its toolbar come up as high as they can.
 source_col, pick_col, view_col = st.columns([4, 4, 1.5], vertical_alignment="bottom")
-source = source_col.segmented_control("Source", SOURCES, default=SOURCES[0], key="step_source")
+source = source_col.segmented_control(
+    _("Source"), SOURCES, default=SOURCES[0], format_func=translator(), key="step_source"
+)
 source = source or SOURCES[0]
-with view_col.popover("View", icon=":material/tune:", width="stretch"):
-    direction = st.radio("Layout", list(DIRECTIONS), key="step_rankdir")
+with view_col.popover(_("View"), icon=":material/tune:", width="stretch"):
+    direction = st.radio(
+        _("Layout"), list(DIRECTIONS), format_func=translator(), key="step_rankdir"
+    )
     all_ops = st.toggle(
-        "Also ops that built no node",
+        _("Also ops with no node in the graph"),
         key="step_all_ops",
-        help="Tensor factories, ops under no_grad, on detached tensors or inside a model's setup.",
+        help=_(
+            "Ops with no node in the graph drawn: tensor factories; ops run with grad mode off "
+            "(`torch.no_grad()`, as in a model's setup); ops with no input that requires grad "
+            "(constants, detached tensors); ops with integer or bool outputs (`x > 0`, "
+            "`argmax`); ops that cut the graph (`detach`, `zeros_like`) or return their input "
+            "as it was; ops whose node is not on the path back from the output."
+        ),
     )
 options = {"rankdir": DIRECTIONS.get(direction, "TB"), "show_saved": False}
 if source == "Gallery example":
     name = pick_col.selectbox(
-        "Example", list(EXAMPLES), format_func=lambda n: EXAMPLES[n].title, key="step_example"
+        _("Example"), list(EXAMPLES), format_func=lambda n: EXAMPLES[n].title, key="step_example"
     )
     data, identity = example_recording(name), f"example:{name}"
-    with st.expander("Code"):
+    with st.expander(_("Code")):
         st.code(gallery.source(name), language="python", wrap_lines=True)
 elif source == "Small model":
-    name = pick_col.selectbox("Model", list(MODELS), format_func=MODELS.get, key="step_model")
+    name = pick_col.selectbox(_("Model"), list(MODELS), format_func=MODELS.get, key="step_model")
     st.caption(
-        "A toy MNIST model of the Live Training page, on two random images. Its big weights "
-        "show as min / max / mean."
+        _(
+            "A toy MNIST model of the Live Training page, on two random images. Its big weights "
+            "show as min / max / mean."
+        )
     )
     data, identity = model_recording(name), f"model:{name}"
 else:
     stepper.init_program(EXPRESSION_EXAMPLES[DEFAULT].source)
     link_col, lab_col = st.columns([3, 1])
     link_col.text_input(
-        "Paste an Expression Lab share link",
+        _("Paste an Expression Lab share link"),
         key="step_link",
         on_change=stepper.load_link,
         placeholder="https://.../expression_lab?code=...",
     )
-    lab_col.button("Use the Lab's program", key="step_use_lab", on_click=stepper.load_lab_program)
+    lab_col.button(
+        _("Use the Lab's program"), key="step_use_lab", on_click=stepper.load_lab_program
+    )
     stepper.link_problem()
     code = editor.submitted_program(stepper.CODE, limit=LIMIT)
     data = stepper.record_program(code)
@@ -83,7 +100,7 @@ else:
         if good is None:
             st.stop()
     if good is not None and (good[1] is not data or editor.refused(stepper.CODE)):
-        st.warning(editor.STALE, icon=":material/history:")
+        st.warning(_(editor.STALE), icon=":material/history:")
     code, data = good or (code, data)
     identity = f"program:{digest(code)}"
 

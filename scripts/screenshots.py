@@ -27,6 +27,9 @@ from tests.e2e.conftest import (  # noqa: E402
 OUT = ROOT / "assets" / "screenshots"
 PAGES = ("home", "step_through", "dynamic_graphs", "graph_explorer", "expression_lab",
          "model_graph", "live_training")  # fmt: skip
+# Lessons, one per language: (file name, address).
+LESSONS = (("lesson_tensors_en", "course?lesson=tensors&step=3&lang=en"),
+           ("lesson_graph_zh", "course?lesson=graph&step=3&lang=zh"))  # fmt: skip
 SIZES = ((1440, 900), (390, 844))
 DRAWN = '[data-testid="stGraphVizChart"] svg, .gl-canvas g.node, [data-testid="stButton"]'
 
@@ -48,8 +51,9 @@ def main() -> None:
             for width, height in SIZES:
                 page = browser.new_page(viewport={"width": width, "height": height})
                 page.set_default_timeout(60_000)
-                for name in PAGES:
-                    page.goto(f"{url}/{'' if name == 'home' else name}")
+                shots = [(n, "" if n == "home" else n) for n in PAGES] + list(LESSONS)
+                for name, address in shots:
+                    page.goto(f"{url}/{address}")
                     page.locator(DRAWN).filter(visible=True).first.wait_for()
                     page.wait_for_load_state("networkidle")
                     time.sleep(1.5)  # fonts and the canvas's first view settle

@@ -2,6 +2,7 @@
 # Idempotent set-up on a fresh Debian/Ubuntu machine (or any machine with Python >= 3.10):
 #   bash scripts/setup.sh        the app: Graphviz, a virtualenv in .venv, CPU torch, graphlab
 #   bash scripts/setup.sh test   also the test tools and Debian's Chromium for browser tests
+#   Both compile the translations (locale/, Babel) every time: it takes a fraction of a second.
 # Re-running is fast: each step checks whether it is already done.
 # GPU users: GRAPHLAB_TORCH="torch" bash scripts/setup.sh   (PyPI's Linux torch is the CUDA build)
 set -euo pipefail
@@ -15,6 +16,8 @@ apt_install() {
   command -v dot >/dev/null || missing+=(graphviz)
   if [ "$mode" = test ]; then
     command -v chromium >/dev/null || missing+=(chromium fonts-dejavu-core)
+    # Chinese text in screenshots and browser tests (a learner's browser brings its own fonts).
+    fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
   fi
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -43,6 +46,13 @@ pip_install() {
   echo "$want" >"$stamp"
 }
 
+compile_catalogs() {
+  # The app's translations (locale/*/LC_MESSAGES/messages.po -> .mo): build outputs, not in git.
+  [ -d locale ] && .venv/bin/pybabel -q compile -d locale -D messages
+  return 0
+}
+
 apt_install
 pip_install
+compile_catalogs
 echo "setup: done ($mode)"

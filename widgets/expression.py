@@ -17,6 +17,7 @@ from graphlab.lessons.expressions import ExpressionExample
 from graphlab.record.rules import NOTATION, rule_for
 from graphlab.sandbox.share import ShareLinkError, decode_program, encode_program
 from graphlab.worker import shared_worker
+from widgets.i18n import _
 from widgets.memo import remembered
 
 _EXAMPLE = "lab_example"
@@ -54,7 +55,11 @@ def init_program(key: str, default: str) -> None:
             st.session_state[key] = decode_program(link)
             return
         except ShareLinkError as err:
-            st.warning(f"The program in this link could not be opened: {escape_markdown(str(err))}")
+            st.warning(
+                _("The program in this link could not be opened: {error}").format(
+                    error=escape_markdown(str(err))
+                )
+            )
     if key not in st.session_state:
         st.session_state[key] = default
 
@@ -74,10 +79,10 @@ def example_menu(key: str, examples: dict[str, ExpressionExample]) -> None:
     if chosen is not None and st.session_state.get(key) != chosen.source:
         st.session_state[_EXAMPLE] = None  # before the menu is drawn, so it may be reset
     st.selectbox(
-        "Examples",
+        _("Examples"),
         list(examples),
         index=None,
-        placeholder="Load an example...",
+        placeholder=_("Load an example..."),
         format_func=lambda name: examples[name].title,
         key=_EXAMPLE,
         on_change=_load_example,
@@ -99,18 +104,19 @@ def _load_example(key: str, examples: dict[str, ExpressionExample]) -> None:
 def run_program(code: str) -> dict[str, Any]:
     """The worker's reply for ``code``; kept per visitor so other widgets' reruns reuse it."""
     return remembered(
-        _REPLY, code, lambda: shared_worker().run(code), "Running your program in the sandbox..."
+        _REPLY, code, lambda: shared_worker().run(code), _("Running your program in the sandbox...")
     )
 
 
 def show_error(code: str, error: dict[str, Any]) -> None:
     """The error in place: position and message, then the offending line with a caret."""
     line, col = int(error.get("line") or 0), int(error.get("col") or 0)
-    where = f"Line {line}, column {col}: " if line else ""
-    st.error(
-        where + message_markdown(str(error.get("message", "unknown error"))),
-        icon=":material/error:",
-    )
+    message = message_markdown(str(error.get("message") or _("unknown error")))
+    if line:
+        message = _("Line {line}, column {col}: {message}").format(
+            line=line, col=col, message=message
+        )
+    st.error(message, icon=":material/error:")
     lines = code.splitlines()
     if 1 <= line <= len(lines):
         text = lines[line - 1].replace("\t", " ")
@@ -133,12 +139,12 @@ def node_values(reply: dict[str, Any], node: gl.Node) -> None:
     if name is None and node.kind in ("leaf", "param") and node.name in tensors:
         name = node.name
     if name is None or name not in tensors:
-        st.caption("No variable holds this tensor: assign it to a name to see its value.")
+        st.caption(_("No variable holds this tensor: assign it to a name to see its value."))
         return
     info = tensors[name]
-    st.markdown("**Value** of the variable")
+    st.markdown(_("**Value** of the variable"))
     st.code(f"{name} = {format_tensor(info)}", language=None)
-    st.markdown("**Gradient**")
+    st.markdown(_("**Gradient**"))
     if "grad" in info:
         st.code(f"{name}.grad = {format_tensor(info['grad'])}", language=None)
     else:
@@ -147,22 +153,24 @@ def node_values(reply: dict[str, Any], node: gl.Node) -> None:
 
 def _why_no_grad(info: dict[str, Any], backward: str | None) -> str:
     if not info.get("requires_grad"):
-        return "None: this tensor does not require grad."
+        return _("None: this tensor does not require grad.")
     if backward is None:
-        return "None: no backward pass ran (the output is not a scalar that requires grad)."
+        return _("None: no backward pass ran (the output is not a scalar that requires grad).")
     if not info.get("is_leaf"):
-        return "None: only leaves keep .grad; call .retain_grad() on this tensor to keep it."
-    return "None: no gradient reached this tensor."
+        return _("None: only leaves keep .grad; call .retain_grad() on this tensor to keep it.")
+    return _("None: no gradient reached this tensor.")
 
 
 def format_tensor(info: dict[str, Any]) -> str:
     """Short text for a tensor summary from the worker (values, or min/max/mean)."""
-    shape = "×".join(map(str, info.get("shape", []))) or "scalar"
+    shape = "×".join(map(str, info.get("shape", []))) or _("scalar")
     if "value" in info:
         return f"{_numbers(info['value'])}  ({shape}, {info.get('dtype')})"
     stats = info.get("summary", {})
     text = ", ".join(f"{k} {_numbers(v)}" for k, v in stats.items())
-    return f"tensor of {shape} {info.get('dtype')}: {text or 'empty'}"
+    return _("tensor of {shape} {dtype}: {stats}").format(
+        shape=shape, dtype=info.get("dtype"), stats=text or _("empty")
+    )
 
 
 def _numbers(value: Any) -> str:
@@ -175,11 +183,11 @@ def _numbers(value: Any) -> str:
 
 def backward_rule(node: gl.Node) -> None:
     """The node's backward rule as formulas and a sentence; unknown ops say so plainly."""
-    st.markdown("**Backward rule**")
+    st.markdown(_("**Backward rule**"))
     rule = rule_for(node.name, node.kind)
     if rule is None:
         st.info(
-            "graphlab has no written rule for this op yet; PyTorch still computes its gradient."
+            _("graphlab has no written rule for this op yet; PyTorch still computes its gradient.")
         )
         st.code(node.name, language=None)
         return
@@ -194,9 +202,9 @@ def variables_table(reply: dict[str, Any]) -> None:
     tensors, lines = reply.get("tensors", {}), reply.get("lines", {})
     st.table(
         {
-            "variable": list(tensors),
-            "line": [lines.get(n, "") for n in tensors],
-            "value": [format_tensor(t) for t in tensors.values()],
+            _("variable"): list(tensors),
+            _("line"): [lines.get(n, "") for n in tensors],
+            _("value"): [format_tensor(t) for t in tensors.values()],
             "grad": [format_tensor(t["grad"]) if "grad" in t else "—" for t in tensors.values()],
         }
     )
@@ -205,8 +213,9 @@ def variables_table(reply: dict[str, Any]) -> None:
 # -- gradient check ----------------------------------------------------------------------------
 def gradcheck_panel(code: str) -> None:
     """A button that checks gradients in the worker, and the last result for this program."""
-    if st.button("Check gradients", key="lab_check", help="torch.autograd.gradcheck in float64"):
-        with st.spinner("Comparing autograd with finite differences..."):
+    help_text = _("`torch.autograd.gradcheck` in float64")
+    if st.button(_("Check gradients"), key="lab_check", help=help_text):
+        with st.spinner(_("Comparing autograd with finite differences...")):
             st.session_state[_GRADCHECK] = (code, shared_worker().run(code, kind="gradcheck"))
     memo = st.session_state.get(_GRADCHECK)
     if memo is None or memo[0] != code:
@@ -220,12 +229,20 @@ def gradcheck_panel(code: str) -> None:
     if result["passed"] is None:
         st.info(escape_markdown(result["message"]))
     elif result["passed"]:
-        mode = "full Jacobian" if result["mode"] == "full" else "fast mode, random directions"
-        st.success(f"{escape_markdown(result['message'])} Inputs: {names} ({mode}).")
+        full = result["mode"] == "full"
+        mode = _("full Jacobian") if full else _("fast mode, random directions")
+        message = escape_markdown(result["message"])
+        st.success(
+            _("{message} Inputs: {names} ({mode}).").format(message=message, names=names, mode=mode)
+        )
     else:
-        st.warning(f"Autograd and finite differences disagree (inputs: {names}).")
+        st.warning(
+            _("Autograd and finite differences disagree (inputs: {names}).").format(names=names)
+        )
         st.code(result["message"], language=None)
         st.caption(
-            "Expected where the program cuts the graph (no_grad, detach) or at a kink "
-            "(relu or abs at 0); otherwise a sign of a precision problem (float32 casts)."
+            _(
+                "Expected where the program cuts the graph (`no_grad`, `detach`) or at a kink "
+                "(`relu` or `abs` at 0); otherwise a sign of a precision problem (float32 casts)."
+            )
         )

@@ -1,5 +1,6 @@
 // The graph canvas: a Graphviz SVG that learners zoom, pan and click.
-// Data from Python: {svg, key, view, selected, min_px, height, legend, report_width, width}.
+// Data from Python: {svg, key, view, selected, min_px, height, legend, report_width, width,
+// words} (words: the buttons' text and tooltips in the visitor's language).
 // To Python: state {selected: node id, width: px} and the one-off trigger {frame: cluster name}.
 // Zoom and pan change the SVG's viewBox; the view survives reruns while `view` stays the same.
 const MIN_SCALE = 0.05, MAX_SCALE = 8, STEP = 1.25, CLICK_SLOP = 5, TOOLS_PX = 36;
@@ -44,12 +45,29 @@ function drawLegend(box, keys) {
   box.replaceChildren(...items);
 }
 
+function useWords(root, words) {
+  const set = (selector, attr, text) => {
+    const el = selector ? root.querySelector(selector) : root;
+    if (!el || !text) return;
+    if (attr) el.setAttribute(attr, text); else el.textContent = text;
+  };
+  set(null, "aria-label", words.canvas);
+  set(".zoom-in", "title", words.zoom_in);
+  set(".zoom-out", "title", words.zoom_out);
+  set(".fit", "title", words.fit_title);
+  set(".fit", null, words.fit);
+  set(".readable", "title", words.reset_title);
+  set(".readable", null, words.reset);
+  set(".legend", "aria-label", words.legend);
+}
+
 export default function (component) {
   const { parentElement, data, setStateValue, setTriggerValue } = component;
   const root = parentElement.querySelector(".gl-canvas");
   const stage = root.querySelector(".stage");
   const s = root.__gl || (root.__gl = { key: null, view: null, box: null, vb: null });
   root.style.height = `${data.height}px`;
+  useWords(root, data.words || {});
 
   const size = () => [Math.max(stage.clientWidth, 50), Math.max(stage.clientHeight, 50)];
   const svgEl = () => stage.querySelector("svg");

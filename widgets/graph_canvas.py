@@ -15,6 +15,8 @@ from pathlib import Path
 import streamlit as st
 
 from graphlab.render import GraphvizNotFound, Key, dot_to_svg
+from widgets.i18n import _
+from widgets.legend_words import translated
 
 NAME = "graphlab.graph_canvas"
 MIN_TEXT_PX = 10  # node labels are never drawn smaller at the first view
@@ -107,9 +109,10 @@ def graph_canvas(
         "selected": selected,
         "min_px": MIN_TEXT_PX,
         "height": height,
-        "legend": [k._asdict() for k in legend],
+        "legend": [k._asdict() for k in translated(legend)],
         "report_width": report_width,
         "width": canvas_width(key),
+        "words": _words(),
     }
     result = _component(
         key=key,
@@ -119,6 +122,20 @@ def graph_canvas(
         on_width_change=_ignore,
     )
     return getattr(result, "selected", None)
+
+
+def _words() -> dict[str, str]:
+    """The canvas's own words (buttons, their tooltips, labels for screen readers), translated."""
+    return {
+        "canvas": _("Graph: drag to pan, wheel or +/- to zoom, 0 to fit"),
+        "zoom_in": _("Zoom in (+)"),
+        "zoom_out": _("Zoom out (-)"),
+        "fit": _("Fit"),
+        "fit_title": _("The whole graph (0)"),
+        "reset": _("Reset"),
+        "reset_title": _("Back to a readable size"),
+        "legend": _("Legend"),
+    }
 
 
 def clicked(key: str) -> str | None:

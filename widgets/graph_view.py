@@ -12,22 +12,24 @@ from graphlab.core import shape_text
 from graphlab.render import legend_keys, node_label
 from graphlab.render.text import node_choices
 from widgets.graph_canvas import clicked, graph_canvas
+from widgets.i18n import N_, _, translator
 
-DIRECTIONS = {"Top to bottom": "TB", "Left to right": "LR", "Bottom to top": "BT"}
+DIRECTIONS = {N_("Top to bottom"): "TB", N_("Left to right"): "LR", N_("Bottom to top"): "BT"}
 
 
 def graph_options(key: str) -> dict:
     """Layout direction and saved-tensor toggle; returns keyword arguments for `gl.to_dot`."""
     left, right = st.columns([2, 1])
     direction = left.radio(
-        "Layout",
+        _("Layout"),
         list(DIRECTIONS),
+        format_func=translator(),
         horizontal=True,
         key=f"{key}_rankdir",
         label_visibility="collapsed",
     )
     # Off by default: saved tensors double the node count; the inspector lists them per node.
-    saved = right.toggle("Saved tensors", value=False, key=f"{key}_saved")
+    saved = right.toggle(_("Saved tensors"), value=False, key=f"{key}_saved")
     return {"rankdir": DIRECTIONS.get(direction, "TB"), "show_saved": saved}
 
 
@@ -74,7 +76,7 @@ def node_picker(
     if not choices:
         return None
     node_id = st.selectbox(
-        "Inspect a node", list(choices), format_func=choices.__getitem__, key=f"{key}_node"
+        _("Inspect a node"), list(choices), format_func=choices.__getitem__, key=f"{key}_node"
     )
     return graph.node(node_id) if node_id in choices else None
 
@@ -82,30 +84,31 @@ def node_picker(
 def node_details(graph: gl.Graph, node: gl.Node) -> None:
     """Everything captured about one node, as text (names are shown literally, never as markup)."""
     rows = {
-        "kind": node.kind,
-        "name": node.name,
-        "shape": shape_text(node.shape),
+        _("kind"): node.kind,
+        _("name"): node.name,
+        _("shape"): shape_text(node.shape),
         "dtype": node.dtype or "—",
-        "device": node.device or "—",
-        "module": "(root)" if node.module == "" else (node.module or "—"),
+        _("device"): node.device or "—",
+        _("module"): _("(root)") if node.module == "" else (node.module or "—"),
     }
-    st.table({"field": list(rows), "value": list(rows.values())})
+    st.table({_("field"): list(rows), _("value"): list(rows.values())})
     saved = graph.saved(node.id)
     if saved:
-        st.markdown("**Saved for backward**")
+        st.markdown(_("**Saved for backward**"))
         st.table(
             {
-                "attribute": [s.name for s in saved],
-                "shape": [shape_text(s.shape) for s in saved],
+                _("attribute"): [s.name for s in saved],
+                _("shape"): [shape_text(s.shape) for s in saved],
                 "dtype": [s.dtype for s in saved],
             }
         )
     if node.attrs:
-        st.markdown("**Attributes**")
-        st.table({"attribute": list(node.attrs), "value": list(node.attrs.values())})
+        st.markdown(_("**Attributes**"))
+        st.table({_("attribute"): list(node.attrs), _("value"): list(node.attrs.values())})
     inputs = [graph.node(e.src) for e in graph.inputs(node.id)]
     if inputs:
-        st.caption("Inputs: " + ", ".join(node_label(n).replace("\n", " ") for n in inputs))
+        names = ", ".join(node_label(n).replace("\n", " ") for n in inputs)
+        st.caption(_("Inputs: {names}").format(names=names))
 
 
 def downloads(graph: gl.Graph, dot: Callable[[], str], stem: str) -> None:
@@ -122,10 +125,12 @@ def downloads(graph: gl.Graph, dot: Callable[[], str], stem: str) -> None:
             "SVG", lambda: gl.to_svg(graph), f"{stem}.svg", "image/svg+xml", on_click="ignore"
         )
     else:
-        cols[2].info("SVG export needs Graphviz: `apt-get install graphviz`.")
+        cols[2].info(_("SVG export needs Graphviz: `apt-get install graphviz`."))
 
 
 def _summary(graph: gl.Graph) -> str:
     counts = {k: len(graph.of_kind(k)) for k in gl.core.NODE_KINDS}
     parts = [f"{v} {k}" for k, v in counts.items() if v]
-    return f"{len(graph.nodes)} nodes ({', '.join(parts)}), {len(graph.edges)} edges"
+    return _("{nodes} nodes ({kinds}), {edges} edges").format(
+        nodes=len(graph.nodes), kinds=", ".join(parts), edges=len(graph.edges)
+    )

@@ -13,11 +13,14 @@ import streamlit as st
 import graphlab as gl
 from graphlab.models import BUILTINS, LAYER_TYPES, edit
 from widgets.expression import escape_markdown, message_markdown
+from widgets.i18n import N_, _
 
 SPEC = "mg_spec"
 BUILTIN = "mg_builtin"
 ADD_TYPE = "mg_add_type"
 DEFAULT = "cnn"
+# The headings of `edit.layer_rows`, shown through _().
+HEADINGS = (N_("layer"), N_("type"), N_("repeat"), N_("output shape"))
 
 
 def init(default: str = DEFAULT) -> None:
@@ -27,10 +30,10 @@ def init(default: str = DEFAULT) -> None:
 
 def builtin_picker() -> None:
     st.selectbox(
-        "Start from a built-in model",
+        _("Start from a built-in model"),
         list(BUILTINS),
         index=None,
-        placeholder="Choose a model...",
+        placeholder=_("Choose a model..."),
         format_func=lambda n: BUILTINS[n].title,
         key=BUILTIN,
         on_change=_load_builtin,
@@ -39,7 +42,7 @@ def builtin_picker() -> None:
 
 def spec_editor() -> object | None:
     """The JSON editor; returns the parsed spec, or None (after showing why) when not JSON."""
-    text = st.text_area("Model spec (JSON)", key=SPEC, height=260, max_chars=edit.MAX_SPEC_CHARS)
+    text = st.text_area(_("Model spec (JSON)"), key=SPEC, height=260, max_chars=edit.MAX_SPEC_CHARS)
     try:
         return edit.parse_spec(text)
     except gl.models.SpecError as err:
@@ -50,7 +53,7 @@ def spec_editor() -> object | None:
 def add_layer_form() -> None:
     """Pick a layer type, set its settings, append it to the spec."""
     kind = st.selectbox(
-        "Layer type", list(LAYER_TYPES), format_func=lambda k: LAYER_TYPES[k].title, key=ADD_TYPE
+        _("Layer type"), list(LAYER_TYPES), format_func=lambda k: LAYER_TYPES[k].title, key=ADD_TYPE
     )
     for name, s in LAYER_TYPES[kind].settings.items():
         key, value = _key(kind, name), edit.form_default(s)
@@ -61,14 +64,18 @@ def add_layer_form() -> None:
         else:
             st.number_input(name, float(s.lo), float(s.hi), value, 0.05, key=key)
     cols = st.columns(2)
-    cols[0].button("Add layer", on_click=_append, args=(kind,), key="mg_add")
-    cols[1].button("Remove last layer", on_click=_pop, key="mg_pop")
+    cols[0].button(_("Add layer"), on_click=_append, args=(kind,), key="mg_add")
+    cols[1].button(_("Remove last layer"), on_click=_pop, key="mg_pop")
 
 
 def layer_table(spec: dict, plan: gl.models.Plan) -> None:
     """Each layer with its output shape, as a table of plain text."""
-    st.table(edit.layer_rows(spec, plan))
-    st.caption(edit.plan_caption(plan))
+    st.table({_(heading): column for heading, column in edit.layer_rows(spec, plan).items()})
+    st.caption(
+        _("Input {shape} · {params} parameters · {activations} activation values").format(
+            shape=list(plan.input), params=f"{plan.params:,}", activations=f"{plan.activations:,}"
+        )
+    )
 
 
 def show_spec_error(err: gl.models.SpecError) -> None:

@@ -30,6 +30,7 @@ from widgets.graph_canvas import (
     clicked_frame,
     graph_canvas,
 )
+from widgets.i18n import _
 
 OPEN = "mg_open"
 CANVAS = "mg_canvas"
@@ -40,17 +41,18 @@ def options() -> dict:
     # Two toggles a column, so that no label is cut short beside the picture.
     left, middle, right = st.columns([2, 2, 1.4])
     return {
-        "saved": left.toggle("Saved tensors", value=False, key="mg_saved"),
-        "shapes": left.toggle("Shapes on edges", value=True, key="mg_shapes"),
+        "saved": left.toggle(_("Saved tensors"), value=False, key="mg_saved"),
+        "shapes": left.toggle(_("Shapes on edges"), value=True, key="mg_shapes"),
         "grad_only": middle.toggle(
-            "Gradient path only", value=False, key="mg_grad",
-            help="hide the nodes no gradient flows through",
+            _("Gradient path only"), value=False, key="mg_grad",
+            help=_("hide the nodes no gradient flows through"),
         ),
-        "clusters": middle.toggle("Group by module", value=True, key="mg_clusters"),
+        "clusters": middle.toggle(_("Group by module"), value=True, key="mg_clusters"),
         "max_nodes": right.number_input(
-            "Node budget", 10, MAX_NODES, None, 10, key="mg_budget", placeholder="fit the view",
-            help=f"Empty: as many nodes as fit the view across at a readable size. At most "
-            f"{MAX_NODES}.",
+            _("Node budget"), 10, MAX_NODES, None, 10, key="mg_budget",
+            placeholder=_("fit the view"),
+            help=_("Empty: as many nodes as fit the view across at a readable size. At most "
+                   "{max_nodes}.").format(max_nodes=MAX_NODES),
         ),
     }  # fmt: skip
 
@@ -69,7 +71,8 @@ def view(graph: gl.Graph, opts: dict, spec_text: str) -> tuple[gl.Graph, object]
         budget = MAX_NODES
     else:
         width = canvas_width(CANVAS) or ASSUMED_WIDTH
-        budget = _fitted(spec_text, _drawing(opts), round(width / 40) * 40)
+        with st.spinner(_("Fitting the model to the view...")):
+            budget = _fitted(spec_text, _drawing(opts), round(width / 40) * 40)
     plan = plan_summary(graph, budget, opened)
     return apply_summary(graph, plan), plan
 
@@ -86,11 +89,11 @@ def _drawing(opts: dict) -> tuple[tuple[str, bool], ...]:
     return tuple((k, bool(opts[k])) for k in keys)
 
 
-@st.cache_data(max_entries=64, show_spinner="Fitting the model to the view...")
+@st.cache_data(max_entries=64, show_spinner=False)
 def _fitted(spec_text: str, drawing: tuple[tuple[str, bool], ...], width: int) -> int:
     # Plain keys: the spec, the layout options and the width decide it for every visitor.
     opts = dict(drawing)
-    graph = _filtered(model_graph(spec_text), opts)
+    graph = _filtered(_captured(spec_text), opts)
     return fit_budget(graph, width, text_px=MIN_TEXT_PX, **_dot_options(opts))
 
 
@@ -99,8 +102,14 @@ def _dot_options(opts: dict) -> dict:
             "show_shapes": opts["shapes"], "legend": False}  # fmt: skip
 
 
-@st.cache_data(max_entries=16, show_spinner="Building the model and capturing its graph...")
 def model_graph(spec_text: str) -> gl.Graph:
+    """The graph of one forward pass of the model `spec_text` describes (cached)."""
+    with st.spinner(_("Building the model and capturing its graph...")):
+        return _captured(spec_text)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _captured(spec_text: str) -> gl.Graph:
     # A spec is plain data and the build is seeded: one cached graph serves every visitor.
     return gl.models.graph(json.loads(spec_text))
 
@@ -113,26 +122,32 @@ def open_close_controls(graph: gl.Graph, shown: gl.Graph, plan) -> None:
     cols = st.columns(2)
     with cols[0]:
         choice = st.selectbox(
-            "Open a module", list(collapsed), index=None, key="mg_to_open",
-            format_func=lambda p: collapsed[p] or "(whole model)", placeholder="Collapsed modules",
+            _("Open a module"), list(collapsed), index=None, key="mg_to_open",
+            format_func=lambda p: collapsed[p] or _("(whole model)"),
+            placeholder=_("Collapsed modules"),
         )  # fmt: skip
-        if st.button("Open", key="mg_open_btn", disabled=choice is None):
+        if st.button(_("Open"), key="mg_open_btn", disabled=choice is None):
             _set_open(plan.open | {choice})
     with cols[1]:
         close = st.selectbox(
-            "Close a module", opened, index=None, key="mg_to_close", placeholder="Open modules"
+            _("Close a module"),
+            opened,
+            index=None,
+            key="mg_to_close",
+            placeholder=_("Open modules"),
         )
-        if st.button("Close", key="mg_close_btn", disabled=close is None):
+        if st.button(_("Close"), key="mg_close_btn", disabled=close is None):
             _set_open(close_module(plan.open, close))
     bar = st.container(horizontal=True, gap="small")
-    if bar.button("Open all", key="mg_open_all", icon=":material/unfold_more:",
-                  help=f"every module open, as far as {MAX_NODES} nodes allow"):  # fmt: skip
+    if bar.button(_("Open all"), key="mg_open_all", icon=":material/unfold_more:",
+                  help=_("every module open, as far as {max_nodes} nodes allow").format(
+                      max_nodes=MAX_NODES)):  # fmt: skip
         _set_open(set(module_paths(graph)))
-    if bar.button("Collapse all", key="mg_collapse_all", icon=":material/unfold_less:",
-                  help="every top-level module as one box"):  # fmt: skip
+    if bar.button(_("Collapse all"), key="mg_collapse_all", icon=":material/unfold_less:",
+                  help=_("every top-level module as one box")):  # fmt: skip
         _set_open({""})
-    if bar.button("Automatic", key="mg_auto", icon=":material/fit_screen:",
-                  help="as many nodes as fit the view"):  # fmt: skip
+    if bar.button(_("Automatic"), key="mg_auto", icon=":material/fit_screen:",
+                  help=_("as many nodes as fit the view")):  # fmt: skip
         st.session_state.pop(OPEN, None)
         st.rerun()
 
@@ -171,8 +186,10 @@ def draw(shown: gl.Graph, opts: dict, total: int, plan) -> str:
     if note:
         st.info(note)
     st.caption(
-        f"{len(shown.nodes):,} nodes drawn of {total:,} captured. Click a box to open it, the "
-        "frame of an open module to close it."
+        _(
+            "{drawn} nodes drawn of {total} captured. Click a box to open it, the frame of an "
+            "open module to close it."
+        ).format(drawn=f"{len(shown.nodes):,}", total=f"{total:,}")
     )
     return dot
 
@@ -181,10 +198,10 @@ def downloads(shown: gl.Graph, dot: str, spec: dict) -> None:
     cols = st.columns(3)
     cols[0].download_button("DOT", dot, "model.dot", "text/vnd.graphviz", on_click="ignore")
     cols[1].download_button(
-        "Graph JSON", shown.to_json(indent=1), "model_graph.json", "application/json",
+        _("Graph JSON"), shown.to_json(indent=1), "model_graph.json", "application/json",
         on_click="ignore",
     )  # fmt: skip
     cols[2].download_button(
-        "Spec JSON", json.dumps(spec, indent=1), "model_spec.json", "application/json",
+        _("Spec JSON"), json.dumps(spec, indent=1), "model_spec.json", "application/json",
         on_click="ignore",
     )  # fmt: skip

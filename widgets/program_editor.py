@@ -29,8 +29,10 @@ from code_editor import code_editor
 
 from graphlab.sandbox import editor_event, error_marks, length_problem
 from graphlab.sandbox.editor import MARK_CLASS
+from widgets.i18n import N_, _
 
-STALE = "Showing the last program that ran; fix the error in your program to update it."
+# English, marked for translation: show it with _(STALE).
+STALE = N_("Showing the last program that ran; fix the error in your program to update it.")
 _FONT = 'ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace'
 _CSS = f"""
 body {{ margin: 0; }}
@@ -96,12 +98,13 @@ def program_editor(
     key: str,
     *,
     limit: int,
-    label: str = "Program",
+    label: str | None = None,
     error: Mapping[str, object] | None = None,
     lines: tuple[int, int] = (8, 20),
 ) -> None:
     """The editor showing ``st.session_state[key]``; ``error`` (the sandbox's ``{"line", "col",
-    "message"}`` for that program) is marked in it; a refused program is named below it."""
+    "message"}`` for that program) is marked in it; a refused program is named below it.
+    ``label`` defaults to "Program" in the visitor's language."""
     program = st.session_state[key]
     shown = _state(key, "shown")
     if st.session_state.get(shown) != program:  # written from outside: show it in a new editor
@@ -111,12 +114,13 @@ def program_editor(
         st.session_state.pop(_state(key, "refused"), None)
     problem = st.session_state.get(_state(key, "refused"))
     marks = error_marks(None if problem else error, program)
-    st.markdown(f"**{label}**")
+    title = label or _("Program")  # outside the f-string: Babel does not look inside one
+    st.markdown(f"**{title}**")
     code_editor(
         program,
         lang="python",
         height=list(lines),
-        buttons=[_RUN],
+        buttons=[{**_RUN, "name": _("Run")}],
         info={"name": "gl-editor-bar", "info": [{"name": _hint(limit)}]},
         options={
             "showLineNumbers": True,
@@ -148,4 +152,6 @@ def program_editor(
 
 
 def _hint(limit: int) -> str:
-    return f"Ctrl+Enter runs · Tab indents · {limit:,} characters at most"
+    return _("Ctrl+Enter runs · Tab indents · {limit} characters at most").format(
+        limit=f"{limit:,}"
+    )

@@ -29,7 +29,9 @@ from graphlab.worker import shared_worker
 from widgets.expression import LINKED as _LAB_LINK
 from widgets.expression import escape_markdown, format_tensor
 from widgets.graph_canvas import graph_canvas
+from widgets.i18n import N_, _, pgettext, translator
 from widgets.memo import remembered
+from widgets.step_reasons import no_node_sentence
 
 POS = "step_pos"  # the slider's key: the frame shown
 PLAYING = "step_playing"  # plain state (not a widget): the timer runs while True
@@ -41,6 +43,7 @@ CODE = "step_code"
 _REPLY = "step_reply"  # (program, worker reply)
 _LINK_PROBLEM = "step_link_problem"  # why the last pasted link or Lab program did not load
 SPEEDS = {"slow": 2.0, "normal": 1.0, "fast": 0.4}  # seconds per frame
+SPEED_WORDS = (N_("slow"), N_("normal"), N_("fast"))  # SPEEDS' keys, shown through _()
 
 
 # -- the visitor's program ---------------------------------------------------------------------
@@ -63,20 +66,22 @@ def load_link() -> None:
     """Callback of the share-link box: put the link's program into the editor."""
     text = st.session_state.get("step_link") or ""
     if text.strip():
-        _load(text, "This link", program_from_link)
+        _load(text, N_("This link could not be opened: {reason}"), program_from_link)
 
 
 def load_lab_program() -> None:
-    _load(st.session_state.get(_LAB_LINK), "The Expression Lab's program", decode_program)
+    problem = N_("The Expression Lab's program could not be opened: {reason}")
+    _load(st.session_state.get(_LAB_LINK), problem, decode_program)
 
 
-def _load(code: Any, what: str, decode: Callable[[Any], str]) -> None:
+def _load(code: Any, problem: str, decode: Callable[[Any], str]) -> None:
+    """Decode `code` into the editor, or keep `problem` (a template with `{reason}`) to show."""
     try:
         if not code:
-            raise ShareLinkError("there is none yet: open the Expression Lab and write one")
+            raise ShareLinkError(_("there is none yet: open the Expression Lab and write one"))
         st.session_state[CODE] = decode(code)
     except ShareLinkError as err:
-        st.session_state[_LINK_PROBLEM] = f"{what} could not be opened: {err}"
+        st.session_state[_LINK_PROBLEM] = _(problem).format(reason=err)
 
 
 def link_problem() -> None:
@@ -92,7 +97,7 @@ def record_program(code: str) -> dict[str, Any]:
         _REPLY,
         code,
         lambda: shared_worker().run(code, kind="record"),
-        "Running your program in the sandbox...",
+        _("Running your program in the sandbox..."),
     )
 
 
@@ -114,7 +119,7 @@ def stepper(data: dict[str, Any], identity: str, all_ops: bool, options: dict) -
     """The frame with its toolbar beside it (a fragment that ticks while playing)."""
     shown = frames(data, all_ops)
     if not shown:
-        st.info("Nothing to step through: no op of this program built a graph node.")
+        st.info(_("Nothing to step through: no op built a node of the output's graph."))
         return
     if st.session_state.get(_SHOWN) != identity:  # another recording: start from its beginning
         st.session_state[_SHOWN] = identity
@@ -151,21 +156,22 @@ def _toolbar(count: int) -> None:
     last = position >= count - 1
     bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
     bar.button(
-        "Pause" if playing else "Play",
+        _("Pause") if playing else pgettext("player", "Play"),
         icon=":material/pause:" if playing else ":material/play_arrow:",
         key="step_play", on_click=_toggle_play, args=(count,), disabled=count < 2, type="primary",
     )  # fmt: skip
-    buttons = (("First", "first_page", "step_first", 0, position == 0),
-               ("Previous", "chevron_left", "step_prev", position - 1, position == 0),
-               ("Next", "chevron_right", "step_next", position + 1, last),
-               ("Last", "last_page", "step_last", count - 1, last))  # fmt: skip
+    buttons = ((_("First"), "first_page", "step_first", 0, position == 0),
+               (_("Previous"), "chevron_left", "step_prev", position - 1, position == 0),
+               (_("Next"), "chevron_right", "step_next", position + 1, last),
+               (_("Last"), "last_page", "step_last", count - 1, last))  # fmt: skip
     for label, icon, key, target, off in buttons:
         bar.button(label, icon=f":material/{icon}:", key=key, on_click=_go, args=(target,),
                    disabled=off)  # fmt: skip
-    bar.segmented_control("Speed", list(SPEEDS), default="normal", key=_SPEED, required=True)
+    bar.segmented_control(_("Speed"), list(SPEEDS), default="normal", key=_SPEED, required=True,
+                          format_func=translator())  # fmt: skip
     if count > 1:
         st.select_slider(  # a select slider, to number the frames from 1 like the headline
-            "Frame",
+            _("Frame"),
             options=range(count),
             format_func=lambda i: f"{i + 1} / {count}",
             key=POS,
@@ -184,7 +190,7 @@ def show_frame(
     graph_canvas(frame_dot(graph, hl, legend=False, **options), "step_canvas", view=view,
                  height=480, legend=keys)  # fmt: skip
     if hl.edges:
-        st.caption("Gradients flow against the arrows: from the output back to the leaves.")
+        st.caption(_("Gradients flow against the arrows: from the output back to the leaves."))
     with info_col:
         st.markdown(f"**{position + 1} / {count}** · {_headline(data, frame, graph)}")
         if frame.phase == "forward":
@@ -198,11 +204,11 @@ def show_frame(
 def _headline(data: dict, frame: Frame, graph: gl.Graph) -> str:
     if frame.phase == "forward":
         step = data["forward"][frame.step]
-        return f"Forward: `{step['op']}`"
+        return _("Forward: `{op}`").format(op=step["op"])
     if frame.phase == "backward":
         step = data["backward"][frame.step]
-        return f"Backward: `{step['name']}` runs"
-    return "Done: the leaf gradients"
+        return _("Backward: `{node}` runs").format(node=step["name"])
+    return _("Done: the leaf gradients")
 
 
 def _name(graph: gl.Graph, node_id: str | None) -> str:
@@ -219,27 +225,26 @@ def _forward_info(data: dict, step: dict, graph: gl.Graph) -> None:
     st.code(f"{step['op']}({', '.join(step['args'])})", language=None, wrap_lines=True)
     st.table(
         {
-            "": [f"t{i}" for i in range(len(step["inputs"]))] + ["output"] * len(step["outputs"]),
-            "value": [format_tensor(v) for v in step["inputs"] + step["outputs"]],
+            "": [f"t{i}" for i in range(len(step["inputs"]))]
+            + [_("output")] * len(step["outputs"]),
+            _("value"): [format_tensor(v) for v in step["inputs"] + step["outputs"]],
         }
     )
     if step["nodes"]:
-        st.markdown("**Graph nodes made:**")
+        st.markdown(_("**Graph nodes made:**"))
         st.text(", ".join(_name(graph, n) for n in step["nodes"]))
-    elif not step["grad_enabled"]:
-        st.info("Ran under `torch.no_grad()`: no graph node was recorded.")
     else:
-        st.info("No input requires grad (or it was detached): this op added nothing to the graph.")
+        st.info(no_node_sentence(step))
 
 
 def _backward_info(step: dict, graph: gl.Graph) -> None:
     node = graph.node(step["node"])
-    st.markdown("**Arrives** (`grad_output`)")
+    st.markdown(_("**Arrives** (`grad_output`)"))
     st.code(
         "\n".join(format_tensor(g) if g else "None" for g in step["grad_outputs"]), language=None
     )
     rule = rule_for(node.name, node.kind) or rule_for(step["name"])
-    st.markdown("**Local derivative**")
+    st.markdown(_("**Local derivative**"))
     if rule is not None:
         st.latex(rule.backward)
         st.caption(rule.words)
@@ -248,19 +253,19 @@ def _backward_info(step: dict, graph: gl.Graph) -> None:
     if rule is not None:
         st.caption(NOTATION)
     if step["grad_inputs"]:
-        st.markdown("**Leaves** (`grad_inputs`, one per input edge)")
+        st.markdown(_("**Sends along each input edge** (`grad_inputs`), to the node at its end"))
         st.table(
             {
-                "to": [_name(graph, t) for t in step["targets"]],
-                "gradient": [format_tensor(g) if g else "None" for g in step["grad_inputs"]],
+                _("to"): [_name(graph, t) for t in step["targets"]],
+                _("gradient"): [format_tensor(g) if g else "None" for g in step["grad_inputs"]],
             }
         )
     if step["grad"] is not None:
-        st.markdown("**`.grad` accumulates**")
+        st.markdown(_("**`.grad` accumulates**"))
         st.table(
             {
-                "from": [_name(graph, c["node"]) for c in step["contributions"]],
-                "contribution": [format_tensor(c["value"]) for c in step["contributions"]],
+                _("from"): [_name(graph, c["node"]) for c in step["contributions"]],
+                _("contribution"): [format_tensor(c["value"]) for c in step["contributions"]],
             }
         )
         st.code(f".grad = {format_tensor(step['grad'])}", language=None)
@@ -270,14 +275,18 @@ def _final_info(data: dict) -> None:
     leaves = data.get("leaves", [])
     st.table(
         {
-            "leaf": [leaf["name"] for leaf in leaves],
-            "sum of the steps": [format_tensor(leaf["from_steps"]) for leaf in leaves],
+            _("leaf"): [leaf["name"] for leaf in leaves],
+            _("sum of the steps"): [format_tensor(leaf["from_steps"]) for leaf in leaves],
             ".grad": [format_tensor(leaf["grad"]) for leaf in leaves],
-            "equal": ["✓" if leaf["equal"] else "✗" for leaf in leaves],
+            _("equal"): ["✓" if leaf["equal"] else "✗" for leaf in leaves],
         }
     )
     if leaves and all(leaf["equal"] for leaf in leaves):
-        st.success("Every leaf's `.grad` equals the sum of the gradients the steps delivered.")
+        st.success(_("Every leaf's `.grad` equals the sum of the gradients the steps delivered."))
     elif leaves:
         names = escape_markdown(", ".join(leaf["name"] for leaf in leaves if not leaf["equal"]))
-        st.warning(f"Not all equal (large tensors are compared by their summaries): {names}")
+        st.warning(
+            _("Not all equal (large tensors are compared by their summaries): {names}").format(
+                names=names
+            )
+        )

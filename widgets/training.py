@@ -16,6 +16,7 @@ from graphlab.data import MnistNotFoundError
 from graphlab.train import form
 from graphlab.train.plots import ZOOM, accuracy_chart, loss_chart, progress_text
 from widgets.expression import message_markdown
+from widgets.i18n import N_, _
 
 TRAINER = "train_trainer"  # session_state key of the visitor's Trainer
 NOTICE = "train_notice"  # (kind, text) left by a button for the next run to show
@@ -24,6 +25,11 @@ DRAWN = "train_epochs_drawn"  # how many epochs the results below the fragment s
 POLL_S = 0.5
 # Hidden tabs poll at most once a minute in Chrome, so allow more than that before giving up.
 ABANDON_AFTER_S = 90.0
+# A run's status (graphlab.train: plain English identifiers), as the badge shows it.
+STATUS_WORDS = {
+    "idle": N_("idle"), "running": N_("running"), "paused": N_("paused"), "done": N_("done"),
+    "stopped": N_("stopped"), "failed": N_("failed"), "diverged": N_("diverged"),
+}  # fmt: skip
 
 
 def trainer() -> train.Trainer | None:
@@ -47,40 +53,40 @@ def settings(disabled: bool) -> dict:
     """The run settings; returns the raw widget values (``form.config_from_values`` checks them)."""
     cols = st.columns(4)
     default = form.DEFAULTS
-    for col, label, name, options in ((cols[0], "Model", "model", train.MODELS),
-                                      (cols[1], "Optimizer", "optimizer", train.OPTIMIZERS),
-                                      (cols[3], "Schedule", "schedule", train.SCHEDULES)):  # fmt: skip
+    for col, label, name, options in ((cols[0], _("Model"), "model", train.MODELS),
+                                      (cols[1], _("Optimizer"), "optimizer", train.OPTIMIZERS),
+                                      (cols[3], _("Schedule"), "schedule", train.SCHEDULES)):  # fmt: skip
         col.selectbox(label, options, options.index(default[name]), key=KEYS[name],
                       disabled=disabled)  # fmt: skip
     cols[2].text_input(
-        "Learning rate",
+        _("Learning rate"),
         key=KEYS["lr"],
-        placeholder="default",
+        placeholder=_("default"),
         disabled=disabled,
-        help="Blank: the optimizer's default ("
-        + ", ".join(f"{k} {v:g}" for k, v in train.DEFAULT_LR.items())
-        + "). Try a huge one to watch the loss diverge.",
+        help=_(
+            "Blank: the optimizer's default ({defaults}). Try a huge one to watch the loss diverge."
+        ).format(defaults=", ".join(f"{k} {v:g}" for k, v in train.DEFAULT_LR.items())),
     )
     cols[0].select_slider(
-        "Batch size",
+        _("Batch size"),
         form.BATCH_SIZES,
         value=default["batch_size"],
         key=KEYS["batch_size"],
         disabled=disabled,
     )
     cols[1].number_input(
-        "Epochs", 1, form.MAX_EPOCHS, default["epochs"], key=KEYS["epochs"], disabled=disabled
+        _("Epochs"), 1, form.MAX_EPOCHS, default["epochs"], key=KEYS["epochs"], disabled=disabled
     )
     cols[2].select_slider(
-        "Training images",
+        _("Training images"),
         form.TRAIN_SIZES,
         value=default["train_size"],
         format_func=lambda n: f"{n:,}",
         key=KEYS["train_size"],
         disabled=disabled,
-        help="Fewer images make a quick run; 50,000 is the whole MNIST training split.",
+        help=_("Fewer images make a quick run; 50,000 is the whole MNIST training split."),
     )
-    cols[3].selectbox("Device", available_devices(), key=KEYS["device"], disabled=disabled)
+    cols[3].selectbox(_("Device"), available_devices(), key=KEYS["device"], disabled=disabled)
     return current_values()
 
 
@@ -100,7 +106,7 @@ def _launch(job: train.Trainer) -> bool:
     try:
         job.start(slots=train.JOB_SLOTS, abandon_after=ABANDON_AFTER_S)
     except train.BusyError as exc:
-        _notify("warning", f"The server is busy: {exc}.")
+        _notify("warning", _("The server is busy: {reason}.").format(reason=exc))
         return False
     return True
 
@@ -110,7 +116,7 @@ def start_new() -> None:
     try:
         config = form.config_from_values(current_values())
     except ValueError as exc:
-        _notify("error", f"Not started: {exc}")
+        _notify("error", _("Not started: {reason}").format(reason=exc))
         return
     old = trainer()
     if old is not None:
@@ -118,10 +124,10 @@ def start_new() -> None:
     try:
         job = train.Trainer(config)
     except MnistNotFoundError as exc:
-        _notify("error", f"The MNIST data is not available on this server.\n\n{exc}")
+        _notify("error", _("The MNIST data is not available on this server.") + f"\n\n{exc}")
         return
     except ValueError as exc:  # e.g. a device that is not there
-        _notify("error", f"Not started: {exc}")
+        _notify("error", _("Not started: {reason}").format(reason=exc))
         return
     st.session_state[TRAINER] = job
     _launch(job)
@@ -155,7 +161,7 @@ def controls() -> None:
     running = job is not None and job.running
     row = st.container(horizontal=True)
     row.button(
-        "Start training",
+        _("Start training"),
         type="primary",
         icon=":material/play_arrow:",
         on_click=start_new,
@@ -163,21 +169,21 @@ def controls() -> None:
         key="train_start",
     )
     if status == "paused":
-        row.button("Resume", icon=":material/play_circle:", on_click=_resume, key="train_resume")
+        row.button(_("Resume"), icon=":material/play_circle:", on_click=_resume, key="train_resume")
     else:
         row.button(
-            "Pause",
+            _("Pause"),
             icon=":material/pause:",
             on_click=_pause,
             disabled=status != "running",
             key="train_pause",
         )
     row.button(
-        "Stop", icon=":material/stop:", on_click=_stop, disabled=not running, key="train_stop"
+        _("Stop"), icon=":material/stop:", on_click=_stop, disabled=not running, key="train_stop"
     )
     if status == "stopped" and not running:
         row.button(
-            "Continue", icon=":material/skip_next:", on_click=_continue, key="train_continue"
+            _("Continue"), icon=":material/skip_next:", on_click=_continue, key="train_continue"
         )
     notice = st.session_state.pop(NOTICE, None)
     if notice:  # it may quote a visitor's file name, typed text or checkpoint: show it literally
@@ -198,16 +204,17 @@ def _live_body(job: train.Trainer, polling: bool) -> None:
         st.rerun()  # the whole page: results, buttons, and (if it ended) no more polling
     colors = {"running": "blue", "paused": "orange", "done": "green", "stopped": "gray"}
     row = st.container(horizontal=True, vertical_alignment="center")
-    row.badge(snap.status, color=colors.get(snap.status, "red"))
+    status = STATUS_WORDS.get(snap.status)
+    row.badge(_(status) if status else snap.status, color=colors.get(snap.status, "red"))
     row.text(snap.message)
     st.progress(min(max(snap.progress, 0.0), 1.0), text=progress_text(snap, job.config.epochs))
     cols = st.columns(4)
     losses = snap.history.smoothed
-    cols[0].metric("Loss (smoothed)", f"{losses[-1]:.3f}" if losses else "—")
+    cols[0].metric(_("Loss (smoothed)"), f"{losses[-1]:.3f}" if losses else "—")
     acc = snap.test_acc
-    cols[1].metric("Test accuracy", f"{100 * acc:.1f}%" if acc is not None else "—")
-    cols[2].metric("Samples / s", f"{snap.samples_per_s:,.0f}")
-    cols[3].metric("Device", snap.device)
+    cols[1].metric(_("Test accuracy"), f"{100 * acc:.1f}%" if acc is not None else "—")
+    cols[2].metric(_("Samples / s"), f"{snap.samples_per_s:,.0f}")
+    cols[3].metric(_("Device"), snap.device)
     # A keyed chart whose zoom is an activated selection keeps one identity while its data change,
     # and Streamlit clears only selections that are not activated: the visitor's zoom and pan
     # survive the redraws. (A zoom reruns this fragment, which is harmless.)
@@ -216,4 +223,4 @@ def _live_body(job: train.Trainer, polling: bool) -> None:
         column.altair_chart(
             chart(snap.history), width="stretch", key=key, on_select="rerun", selection_mode=ZOOM
         )
-    st.caption("Scroll on a chart to zoom, drag to pan, double-click to reset.")
+    st.caption(_("Scroll on a chart to zoom, drag to pan, double-click to reset."))

@@ -15,10 +15,11 @@ from graphlab.data import MnistNotFoundError, load_mnist
 from graphlab.train.digit import digit_from_bytes, digit_from_pixels, prepare_digit
 from graphlab.train.plots import probability_figure
 from widgets.expression import message_markdown
+from widgets.i18n import N_, _, translator
 
 CANVAS_SIDE = 64  # the canvas is sent to Python at this resolution
 MAX_IMAGE_MB = 1
-SOURCES = ("Draw", "Upload an image", "Pick a test image")
+SOURCES = (N_("Draw"), N_("Upload an image"), N_("Pick a test image"))  # shown through _()
 
 _HTML = """
 <div class="pad">
@@ -35,8 +36,11 @@ button { font: inherit; padding: 0.2rem 0.8rem; border-radius: 0.5rem; cursor: p
 """
 _JS = """
 export default function (component) {
-  const { parentElement, setStateValue } = component;
+  const { parentElement, data, setStateValue } = component;
   const canvas = parentElement.querySelector("canvas");
+  const words = data || {};
+  if (words.label) canvas.setAttribute("aria-label", words.label);
+  if (words.clear) parentElement.querySelector("button").textContent = words.clear;
   if (canvas.dataset.ready) return;  // called again on a rerun: keep the drawing
   canvas.dataset.ready = "1";
   const ctx = canvas.getContext("2d");
@@ -88,26 +92,28 @@ def _redraw() -> None:
 
 
 def _drawn() -> tuple[torch.Tensor | None, str]:
-    result = _canvas(key="train_canvas", on_pixels_change=_redraw, height=280)
+    words = {"label": _("Draw a digit here"), "clear": _("Clear")}
+    result = _canvas(key="train_canvas", data=words, on_pixels_change=_redraw, height=280)
     picture = digit_from_pixels(getattr(result, "pixels", None), CANVAS_SIDE)
     if picture is None or float(picture.max()) == 0.0:
-        return None, "Draw a digit with the mouse (or a finger), white on black."
+        return None, _("Draw a digit with the mouse (or a finger), white on black.")
     return prepare_digit(picture, invert=False), ""
 
 
 def _uploaded() -> tuple[torch.Tensor | None, str]:
     upload = st.file_uploader(
-        "A picture of one digit (PNG or JPEG)",
+        _("A picture of one digit (PNG or JPEG)"),
         type=["png", "jpg", "jpeg"],
         max_upload_size=MAX_IMAGE_MB,
         key="train_digit_upload",
     )
     if upload is None:
-        return None, "Upload a picture: dark ink on light paper or light on dark both work."
+        return None, _("Upload a picture: dark ink on light paper or light on dark both work.")
     try:
         return digit_from_bytes(upload.getvalue()), ""
     except ValueError as exc:
-        st.error(message_markdown(f"Could not use {upload.name}: {exc}"))
+        text = _("Could not use {name}: {reason}").format(name=upload.name, reason=exc)
+        st.error(message_markdown(text))
         return None, ""
 
 
@@ -115,28 +121,35 @@ def _picked() -> tuple[torch.Tensor | None, str]:
     try:
         images, labels = load_mnist("test", copy=False)
     except MnistNotFoundError:
-        return None, "The MNIST test images are not available on this server."
-    index = st.number_input("Test image", 0, len(labels) - 1, 0, key="train_digit_index")
-    st.caption(f"Its true label is **{int(labels[index])}**.")
+        return None, _("The MNIST test images are not available on this server.")
+    index = st.number_input(_("Test image"), 0, len(labels) - 1, 0, key="train_digit_index")
+    st.caption(_("Its true label is **{label}**.").format(label=int(labels[index])))
     return images[index, 0], ""
 
 
 def digit_panel(job: train.Trainer | None) -> None:
     """Pick a source, show the 28x28 image the model sees and its class probabilities."""
     source = st.segmented_control(
-        "Digit", SOURCES, default=SOURCES[0], required=True, key="train_digit_source"
+        _("Digit"),
+        SOURCES,
+        default=SOURCES[0],
+        required=True,
+        format_func=translator(),
+        key="train_digit_source",
     )
     left, right = st.columns([1, 2])
     with left:
         maker = {SOURCES[1]: _uploaded, SOURCES[2]: _picked}.get(source, _drawn)
         digit, hint = maker()
         if digit is not None:
-            st.image(digit.numpy(), caption="What the model sees (28x28)", width=112, clamp=True)
+            st.image(digit.numpy(), caption=_("What the model sees (28x28)"), width=112, clamp=True)
     with right:
         if hint:
             st.info(hint)
         elif digit is not None and job is None:
-            st.info("Train a model (or load a checkpoint) first; then it will classify this digit.")
+            st.info(
+                _("Train a model (or load a checkpoint) first; then it will classify this digit.")
+            )
         elif digit is not None:
             probabilities = job.predict(digit)[0]  # (10,)
             st.plotly_chart(probability_figure(probabilities), width="stretch", key="train_probs")

@@ -7,7 +7,8 @@ import streamlit as st
 from graphlab import train
 from graphlab.train.form import trainer_from_upload
 from graphlab.train.plots import confusion_figure, predictions_figure
-from widgets.training import NOTICE, TRAINER, trainer
+from widgets.i18n import _
+from widgets.training import NOTICE, STATUS_WORDS, TRAINER, trainer
 
 MAX_CHECKPOINT_MB = 8  # the MLP with Adam state is about 6 MB
 
@@ -16,7 +17,7 @@ def predictions(job: train.Trainer | None) -> None:
     """A grid of test images with the model's guesses; half of them mistakes when there are."""
     sample = job.predictions_sample(n=24) if job is not None else None
     if sample is None:
-        st.info("The grid of test predictions appears when the first epoch ends.")
+        st.info(_("The grid of test predictions appears when the first epoch ends."))
         return
     st.plotly_chart(predictions_figure(sample), width="stretch", key="train_predictions")
 
@@ -25,10 +26,12 @@ def confusion(job: train.Trainer | None) -> None:
     """The confusion matrix over the test images after the last finished epoch."""
     matrix = job.confusion_matrix() if job is not None else None
     if matrix is None:
-        st.info("The confusion matrix appears when the first epoch ends.")
+        st.info(_("The confusion matrix appears when the first epoch ends."))
         return
     st.plotly_chart(confusion_figure(matrix), width="stretch", key="train_confusion")
-    st.caption("Off-diagonal cells are mistakes: the row is the true digit, the column the guess.")
+    st.caption(
+        _("Off-diagonal cells are mistakes: the row is the true digit, the column the guess.")
+    )
 
 
 def _load_upload() -> None:
@@ -38,30 +41,36 @@ def _load_upload() -> None:
     try:
         job = trainer_from_upload(upload.getvalue(), st.session_state.get("train_device", "auto"))
     except Exception as exc:  # anything a visitor's file can cause is explained, never raised
-        st.session_state[NOTICE] = ("error", f"Could not load {upload.name}: {str(exc)[:300]}")
+        text = _("Could not load {name}: {reason}").format(name=upload.name, reason=str(exc)[:300])
+        st.session_state[NOTICE] = ("error", text)
         return
     old = trainer()
     if old is not None:
         old.stop()
     st.session_state[TRAINER] = job
     snap = job.snapshot()
-    st.session_state[NOTICE] = (
-        "success",
-        f"Loaded {upload.name}: {job.config.model}, step {snap.step}, status {snap.status}. "
-        + ("Press Continue to train on." if snap.status == "stopped" else ""),
+    status = STATUS_WORDS.get(snap.status)
+    text = _("Loaded {name}: {model}, step {step}, status {status}.").format(
+        name=upload.name,
+        model=job.config.model,
+        step=snap.step,
+        status=_(status) if status else snap.status,
     )
+    if snap.status == "stopped":
+        text += " " + _("Press Continue to train on.")
+    st.session_state[NOTICE] = ("success", text)
 
 
 def checkpoints(job: train.Trainer | None) -> None:
     """Download the visitor's run; upload one to continue it (loaded with weights_only=True)."""
     left, right = st.columns(2)
     with left:
-        st.markdown("**Save** model, optimizer, history and position")
+        st.markdown(_("**Save** model, optimizer, history and position"))
         if job is None:
-            st.caption("Start a run first.")
+            st.caption(_("Start a run first."))
         else:
             st.download_button(
-                "Download checkpoint",
+                _("Download checkpoint"),
                 job.to_bytes,  # called on the click; safe while the job runs
                 f"graphlab-{job.config.model}.pt",
                 "application/octet-stream",
@@ -71,7 +80,7 @@ def checkpoints(job: train.Trainer | None) -> None:
             )
     with right:
         st.file_uploader(
-            "Load a checkpoint (.pt) to continue it or to classify digits",
+            _("Load a checkpoint (.pt) to continue it or to classify digits"),
             type=["pt"],
             max_upload_size=MAX_CHECKPOINT_MB,
             on_change=_load_upload,

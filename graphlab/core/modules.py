@@ -74,10 +74,13 @@ def tag_new_nodes(tensors, start: int, key: str, value: object) -> None:
 
 
 def next_sequence() -> int:
-    """The sequence number the next autograd node of this thread will get."""
-    with torch.enable_grad():
+    """The sequence number the next autograd node of this thread will get.
+
+    The probe is graphlab's bookkeeping, not the learner's code: it runs with torch-function
+    modes off, so a `Recorder` watching the forward pass never lists it as a step."""
+    with torch.enable_grad(), torch._C.DisableTorchFunction():
         probe = torch.zeros((), requires_grad=True) * 1
-    return probe.grad_fn._sequence_nr() + 1
+        return probe.grad_fn._sequence_nr() + 1
 
 
 def _tensors(value) -> Iterator[torch.Tensor]:

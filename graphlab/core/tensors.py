@@ -62,6 +62,8 @@ def tensor_summary(tensor: torch.Tensor) -> dict[str, Any]:
         "dtype": dtype_name(data.dtype),
         "requires_grad": tensor.requires_grad,
         "is_leaf": tensor.is_leaf,
+        # The op that made it, as autograd names it: None for leaves and for what needs no grad.
+        "grad_fn": type(tensor.grad_fn).__name__ if tensor.grad_fn is not None else None,
     }
     if data.numel() <= SMALL_TENSOR:
         info["value"] = _nested(data.tolist())

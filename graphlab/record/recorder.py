@@ -48,6 +48,7 @@ from graphlab.core.walk import capture_ids, may_hold_tensors
 
 from .backward import HookedPass
 from .ops import arg_texts, op_name, op_names, short, tensors_in
+from .reasons import OFF_PATH, no_node_reason
 from .steps import BackwardStep, ForwardStep, LeafGrad, leaf_totals, root_grads
 from .values import MAX_VALUES, Value, snapshot
 
@@ -135,7 +136,10 @@ class Recorder(TorchFunctionMode):
             self.line_of() if self.line_of is not None else None,
         )
         self.forward.append(step)
-        self._primary.append(self._made_by(index, name, results, tensors[0] if tensors else None))
+        primary = self._made_by(index, name, results, tensors[0] if tensors else None)
+        self._primary.append(primary)
+        if primary is None:
+            step.reason = no_node_reason(step.grad_enabled, tensors, results)
         return out
 
     def _made_by(self, index: int, name: str, results: list, first: torch.Tensor | None):
@@ -247,6 +251,8 @@ class Recorder(TorchFunctionMode):
             step.node = self.ids.get(fn) if fn is not None else None
             if step.node is None and step.nodes:
                 step.node = step.nodes[0]
+            if fn is not None:  # it made a node: in the graph, or off the output's path
+                step.reason = None if step.nodes else OFF_PATH
         return self.graph
 
     # -- backward -----------------------------------------------------------------------------
@@ -261,8 +267,11 @@ class Recorder(TorchFunctionMode):
         """Run backward from `outputs` with every node hooked; return the steps in the engine's
         order (also kept in `self.backward_steps`, leaf totals in `self.leaves`).
 
-        Outputs that are not scalars get a gradient of ones unless `grad_outputs` says
-        otherwise, as if their sum were the loss.
+        Each output that `grad_outputs` leaves None starts from `torch.ones_like(output)`,
+        passed here as a learner would pass it: for a scalar that is the 1 `.backward()`
+        implies, but PyTorch's own `.backward()` on an output that is not a scalar raises
+        unless it is given a `gradient`. With ones, the leaves get the gradients of
+        `output.sum()`.
         """
         roots = [
             (o, g)

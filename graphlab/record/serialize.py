@@ -47,6 +47,7 @@ def _forward(s: ForwardStep) -> dict[str, Any]:
         "nodes": list(s.nodes),
         "line": s.line,
         "grad_enabled": s.grad_enabled,
+        "reason": s.reason,
         "args": s.args,
         "inputs": [to_plain(v) for v in s.inputs],
         "outputs": [to_plain(v) for v in s.outputs],

@@ -28,10 +28,11 @@ __all__ = [
 @dataclass(slots=True)
 class ForwardStep:
     """One forward op. `node` is the id in `Recorder.graph` of the node this op created for its
-    output (None when it created none: no input required grad, `no_grad`, `detach`, ...);
-    `nodes` every node it created (a fused op such as cross_entropy creates several, and a
-    leaf made with requires_grad=True counts as its leaf node). `line` is the line of the
-    `gl.evaluate` program that ran it."""
+    output, `nodes` every node it created that is in the graph (a fused op such as
+    cross_entropy creates several, and a leaf made with requires_grad=True counts as its leaf
+    node). Where there is none, `reason` says why (see `graphlab.record.reasons`: grad mode
+    off, no input requiring grad, an integer or bool output, ... or a node made off the path
+    back from the output). `line` is the line of the `gl.evaluate` program that ran it."""
 
     index: int
     op: str
@@ -42,6 +43,7 @@ class ForwardStep:
     line: int | None = None
     node: str | None = None
     nodes: Sequence[str] = ()  # filled in by `Recorder.capture`
+    reason: str | None = None  # why `nodes` is empty; OFF_PATH is set by `Recorder.capture`
 
 
 @dataclass(slots=True)

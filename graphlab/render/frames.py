@@ -68,7 +68,7 @@ class Highlight:
 
 
 def frames(data: dict[str, Any], all_ops: bool = False) -> list[Frame]:
-    """The frames to step through; forward ops that built no graph node only with `all_ops`."""
+    """The frames to step through; forward ops with no node in the graph only with `all_ops`."""
     out = [Frame("forward", s["index"]) for s in data.get("forward", []) if all_ops or s["nodes"]]
     backward = data.get("backward", [])
     out.extend(Frame("backward", s["index"]) for s in backward)

@@ -52,7 +52,11 @@ def record_program(source: str, limits: Any = None) -> dict[str, Any]:
             note = f"Backward failed: {str(err).splitlines()[0][:200]}"
         else:
             if output.numel() != 1:
-                note = "The output is not a scalar: backward starts from a gradient of ones."
+                note = (
+                    "The output is not a scalar, and `.backward()` on it alone would raise: "
+                    "Step Through passes `gradient=torch.ones_like(output)` itself, as you would "
+                    "have to, so the leaves get the gradients of `output.sum()`."
+                )
     return to_data(rec, source=source, note=note)
 
 

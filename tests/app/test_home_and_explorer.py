@@ -35,6 +35,21 @@ def test_home_shows_a_live_graph_that_follows_the_branch():
     assert drawn_legends(at) == [["op (backward node)", "leaf tensor", "output"]]
 
 
+def test_home_says_which_operations_record_a_node():
+    at = open_page()
+    (opening,) = [m.value for m in at.markdown if "computation graph" in m.value]
+    # torch: an op on a tensor that requires grad records no node with grad mode off ...
+    x = torch.tensor([1.0, -2.0], requires_grad=True)
+    with torch.no_grad():
+        assert (x * 2).grad_fn is None
+    # ... nor when it is not differentiable (an integer or bool output) ...
+    assert (x > 0).grad_fn is None and x.argmax().grad_fn is None
+    # ... and does record one otherwise: the sentence names both conditions.
+    assert (x * 2).grad_fn is not None
+    assert "every differentiable operation on a tensor that requires a gradient" in opening
+    assert "while grad mode is on" in opening
+
+
 @pytest.fixture(scope="module")
 def explorer() -> AppTest:
     return open_page("app_pages/graph_explorer.py")

@@ -18,7 +18,9 @@ from streamlit.testing.v1 import AppTest
 
 from graphlab import train
 from graphlab.data import load_mnist
+from graphlab.render import COLORS
 from graphlab.train.digit import digit_from_pixels
+from graphlab.train.graph import step_graph
 from tests.app.pages import drawn_dots, open_page
 from widgets import training
 
@@ -92,6 +94,28 @@ def test_page_starts_with_instructions_and_the_graph_of_one_step(at):
     at.selectbox(key="train_model").set_value("cnn").run()
     (dot,) = drawn_dots(at)
     assert "ConvolutionBackward0" in dot
+
+
+@pytest.mark.parametrize("model", train.MODELS)
+def test_the_step_graphs_caption_names_every_kind_of_box_drawn(at, model):
+    at.selectbox(key="train_model").set_value(model).run()
+    (caption,) = [m.value for m in at.markdown if "autograd graph of one training step" in m.value]
+    (dot,) = drawn_dots(at)
+    graph = step_graph(model)
+    kinds = {n.kind for n in graph.nodes if f'"{n.id}" [' in dot}
+    assert kinds == {"op", "param", "output"}  # not only backward nodes
+    assert "Each box is one backward node" not in caption
+    words = {"op": "Grey boxes are backward nodes", "param": "blue boxes the model's parameters",
+             "output": "the green ellipse the output, the loss"}  # fmt: skip
+    for kind, said in words.items():
+        assert said in caption
+        (line,) = [ln for ln in dot.splitlines() if ln.startswith(f'  "{_first(graph, kind)}" [')]
+        assert COLORS[kind] in line and ("ellipse" in line) == (kind == "output")
+    assert "*Saved tensors* on" in caption and graph.of_kind("saved")
+
+
+def _first(graph, kind: str) -> str:
+    return next(n.id for n in graph.nodes if n.kind == kind)
 
 
 def test_a_short_run_updates_the_charts_then_shows_results(at):

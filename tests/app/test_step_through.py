@@ -5,14 +5,17 @@ tested with the other frame logic in test_record_data.py.
 """
 
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 from graphlab.lessons.recordings import record_example
+from graphlab.record import reasons
 from graphlab.render.frames import frames
 from graphlab.sandbox import Limits
 from graphlab.sandbox.share import encode_program
 from tests.app.pages import drawn_dots, editor_marks, editor_text, open_page, run_in_editor
 from widgets.program_editor import STALE
+from widgets.step_reasons import SENTENCES
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +164,63 @@ def test_a_program_over_the_limit_is_refused_naming_the_limit(at):
     )
     assert at.session_state["step_code"] == before and STALE in [w.value for w in at.warning]
     assert drawn_dots(at)
+
+
+REASONS_PROGRAM = """x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+m = x > 0
+i = x.argmax()
+d = x.detach()
+c = d * 2
+with torch.no_grad():
+    s = x * 2
+u = x * 3
+y = (x * c + s).sum()
+"""
+
+
+def test_each_op_without_a_node_says_why(at):
+    # The reasons themselves are checked against torch in tests/record/test_reasons.py.
+    at.segmented_control(key="step_source").set_value("Your program").run()
+    run_in_editor(at, "step_code", REASONS_PROGRAM)
+    assert not at.exception and not at.error
+    at.toggle(key="step_all_ops").set_value(True).run()
+    expected = [
+        ("Tensor.gt", reasons.NOT_DIFFERENTIABLE),  # x > 0: a bool output
+        ("Tensor.argmax", reasons.NOT_DIFFERENTIABLE),  # an integer output
+        ("Tensor.detach", reasons.CUT),
+        ("Tensor.mul", reasons.NO_INPUT),  # d * 2, d detached
+        ("Tensor.mul", reasons.NO_GRAD),
+        ("Tensor.mul", reasons.OFF_PATH),  # u = x * 3, not used by y
+    ]
+    for op, reason in expected:
+        at.button(key="step_next").click().run()
+        assert f"Forward: `{op}`" in _headline(at)
+        infos = [i.value for i in at.info]
+        assert SENTENCES[reason] in infos, (op, infos)
+        assert not any("No input requires grad" in i for i in infos if reason != reasons.NO_INPUT)
+    at.toggle(key="step_all_ops").set_value(False).run()
+
+
+def test_nothing_to_step_through_when_no_node_is_in_the_outputs_graph(at):
+    at.segmented_control(key="step_source").set_value("Your program").run()
+    program = "x = torch.ones(2, requires_grad=True)\nu = x * 2\ny = torch.ones(2) * 3\n"
+    run_in_editor(at, "step_code", program)
+    x = torch.ones(2, requires_grad=True)
+    assert (x * 2).grad_fn is not None and (torch.ones(2) * 3).grad_fn is None  # torch
+    assert any("no op built a node of the output's graph" in i.value for i in at.info)
+
+
+def test_what_a_node_sends_goes_to_the_node_at_each_input_edge(at):
+    at.segmented_control(key="step_source").set_value("Gallery example").run()
+    at.selectbox(key="step_example").set_value("neuron").run()
+    data = record_example("neuron")
+    kinds = {n["id"]: n["kind"] for n in data["graph"]["nodes"]}
+    names = {n["id"]: n["name"] for n in data["graph"]["nodes"]}
+    position = [f.phase for f in frames(data)].index("backward")
+    at.select_slider(key="step_pos").set_value(position).run()
+    step = data["backward"][0]
+    assert kinds[step["targets"][0]] == "op"  # SigmoidBackward0 sends to an op, not a leaf
+    assert any(m.value.startswith("**Sends along each input edge**") for m in at.markdown)
+    assert not any(m.value.startswith("**Leaves**") for m in at.markdown)
+    shown = [t.value for t in at.table if "to" in t.value.columns]
+    assert shown and list(shown[0]["to"]) == [f"{names[t]} ({t})" for t in step["targets"]]

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import torch
 
 import graphlab as gl
@@ -124,3 +125,19 @@ def test_program_recording_explains_what_it_cannot_step_through():
     assert "ran backward itself" in done["note"] and done["backward"] == []
     bad = record_reply("y = torch.ones(3) + torch.ones(4)")
     assert not bad["ok"] and bad["error"]["line"] == 1
+
+
+def test_a_vector_output_starts_from_ones_that_step_through_passes_itself():
+    # torch: .backward() on a vector refuses to make up a gradient ...
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar"):
+        (x * 3).backward()
+    # ... so the note and Recorder.backward say that ones are passed, as a learner must.
+    (x * 3).backward(gradient=torch.ones(2))
+    data = record_reply("x = torch.tensor([1.0, 2.0], requires_grad=True)\ny = x * 3\n")
+    assert "`gradient=torch.ones_like(output)`" in data["note"]
+    assert "would raise" in data["note"]
+    (leaf,) = data["leaves"]
+    assert leaf["grad"]["value"] == x.grad.tolist() == [3.0, 3.0]
+    assert data["backward"][0]["grad_outputs"][0]["value"] == [1.0, 1.0]
+    assert "torch.ones_like(output)" in " ".join(Recorder.backward.__doc__.split())

@@ -157,3 +157,23 @@ def test_mul_saves_an_input_only_when_the_other_needs_a_gradient() -> None:
     assert filled(mul) == [
         rf"\bar a = \bar z \cdot b = [1, 1, 1] \cdot {tex(mul.saved['other'])} = [2, -1, 4]"
     ]
+
+
+@pytest.mark.parametrize("needs", [("a",), ("b",), ("a", "b")])
+def test_mul_saves_each_factor_only_for_the_other_ones_gradient(needs) -> None:
+    """torch 2.13: an unsaved factor reads as None on the node; the rule's words say the same."""
+    with Recorder() as rec:
+        a = torch.tensor(A, requires_grad="a" in needs)
+        b = torch.tensor(B, requires_grad="b" in needs)
+        z = a * b
+    fn = z.grad_fn
+    assert fn.name() == "MulBackward0"
+    # torch: self (a) is kept only when b needs a gradient, other (b) only when a does.
+    assert (fn._saved_self is not None) == b.requires_grad
+    assert (fn._saved_other is not None) == a.requires_grad
+    (mul,) = [s for s in rec.backward(z.sum()) if s.name == "MulBackward0"]
+    kept = {"self": b.requires_grad, "other": a.requires_grad}
+    assert set(mul.saved) == {name for name, keep in kept.items() if keep}
+    assert "saved for backward only when the other one needs a gradient" in (
+        RULES["MulBackward0"].words
+    )

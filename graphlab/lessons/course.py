@@ -1,0 +1,54 @@
+"""The course: lessons in order, each a fixed walk through the same stages.
+
+Every lesson goes Why -> Predict -> Play -> What you saw -> Check -> Plain PyTorch, then on to
+the next. A lesson is data: its slug (the `?lesson=` of its address), the widget its Play stage
+shows (a name the app's lesson page knows), its prediction and its questions (answers computed
+by torch, `graphlab.lessons.checks`); its words are markdown per language
+(`graphlab.lessons.prose`).
+
+>>> [lesson.slug for lesson in LESSONS]
+['tensors', 'graph']
+>>> STAGES[lesson("graph").stage_index("check")]
+'check'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import lesson_graph, lesson_tensors
+from .checks import Question
+
+__all__ = ["LESSONS", "STAGES", "Lesson", "lesson"]
+
+STAGES = ("why", "predict", "play", "saw", "check", "code")
+
+
+@dataclass(frozen=True)
+class Lesson:
+    slug: str
+    widget: str  # which live widget the Play stage shows
+    predict: Question
+    questions: tuple[Question, ...]
+
+    def stage_index(self, stage: str) -> int:
+        return STAGES.index(stage)
+
+    def question(self, qid: str) -> Question:
+        if qid == self.predict.id:
+            return self.predict
+        return next(q for q in self.questions if q.id == qid)
+
+
+LESSONS = (
+    Lesson("tensors", "broadcast", lesson_tensors.PREDICT, lesson_tensors.QUESTIONS),
+    Lesson("graph", "sandbox_graph", lesson_graph.PREDICT, lesson_graph.QUESTIONS),
+)
+
+
+def lesson(slug: str) -> Lesson:
+    """The lesson called `slug`; KeyError naming the lessons there are."""
+    for item in LESSONS:
+        if item.slug == slug:
+            return item
+    raise KeyError(f"no lesson {slug!r}; there are {', '.join(x.slug for x in LESSONS)}")
