@@ -17,6 +17,7 @@ PAGES = {
     _("Learn"): [
         st.Page("app_pages/home.py", title=_("Home"), icon=":material/home:", default=True),
         COURSE,
+        st.Page("app_pages/glossary.py", title=_("Glossary"), icon=":material/translate:"),
         st.Page("app_pages/step_through.py", title=_("Step Through"), icon=":material/footprint:"),
         st.Page(
             "app_pages/dynamic_graphs.py", title=_("Dynamic Graphs"), icon=":material/alt_route:"

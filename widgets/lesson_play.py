@@ -18,6 +18,11 @@ from widgets import program_editor as editor
 from widgets.expression import format_tensor, run_program, show_error
 from widgets.graph_canvas import graph_canvas
 from widgets.i18n import _
+from widgets.lesson_play_accumulate import accumulate
+from widgets.lesson_play_chainrule import chain_rule
+from widgets.lesson_play_descent import descent
+from widgets.lesson_play_dynamic import dynamic
+from widgets.lesson_play_nograd import nograd
 
 
 def broadcast(state_only: bool = False) -> dict[str, str]:
@@ -96,4 +101,9 @@ def sandbox_graph(state_only: bool = False) -> dict[str, str]:
 PLAYS: dict[str, Callable[..., dict[str, str]]] = {
     "broadcast": broadcast,
     "sandbox_graph": sandbox_graph,
+    "chain_rule": chain_rule,
+    "accumulate": accumulate,
+    "nograd": nograd,
+    "descent": descent,
+    "dynamic": dynamic,
 }

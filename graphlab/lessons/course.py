@@ -7,7 +7,7 @@ by torch, `graphlab.lessons.checks`); its words are markdown per language
 (`graphlab.lessons.prose`).
 
 >>> [lesson.slug for lesson in LESSONS]
-['tensors', 'graph']
+['tensors', 'graph', 'chainrule', 'accumulate', 'nograd', 'descent', 'dynamic']
 >>> STAGES[lesson("graph").stage_index("check")]
 'check'
 """
@@ -16,7 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import lesson_graph, lesson_tensors
+from . import (
+    lesson_accumulate,
+    lesson_chainrule,
+    lesson_descent,
+    lesson_dynamic,
+    lesson_graph,
+    lesson_nograd,
+    lesson_tensors,
+)
 from .checks import Question
 
 __all__ = ["LESSONS", "STAGES", "Lesson", "lesson"]
@@ -43,6 +51,11 @@ class Lesson:
 LESSONS = (
     Lesson("tensors", "broadcast", lesson_tensors.PREDICT, lesson_tensors.QUESTIONS),
     Lesson("graph", "sandbox_graph", lesson_graph.PREDICT, lesson_graph.QUESTIONS),
+    Lesson("chainrule", "chain_rule", lesson_chainrule.PREDICT, lesson_chainrule.QUESTIONS),
+    Lesson("accumulate", "accumulate", lesson_accumulate.PREDICT, lesson_accumulate.QUESTIONS),
+    Lesson("nograd", "nograd", lesson_nograd.PREDICT, lesson_nograd.QUESTIONS),
+    Lesson("descent", "descent", lesson_descent.PREDICT, lesson_descent.QUESTIONS),
+    Lesson("dynamic", "dynamic", lesson_dynamic.PREDICT, lesson_dynamic.QUESTIONS),
 )
 
 

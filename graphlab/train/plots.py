@@ -14,6 +14,7 @@ rest are Plotly figures. The loss curve thins a long history to
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import altair as alt
@@ -28,6 +29,8 @@ __all__ = [
     "ZOOM",
     "accuracy_chart",
     "confusion_figure",
+    "descent_chart",
+    "descent_loss_chart",
     "loss_chart",
     "predictions_figure",
     "probability_figure",
@@ -255,3 +258,43 @@ def progress_text(snapshot: Snapshot, epochs: int) -> str:
         f"epoch {epoch} of {epochs} · step {snapshot.step} of {snapshot.total_steps} · "
         f"{snapshot.samples_per_s:,.0f} samples/s on {snapshot.device}"
     )
+
+
+def descent_chart(surface, path, best=None, title: str = "", height: int = 360) -> alt.LayerChart:
+    """A loss surface ``(ws, bs, grid)``, ``grid[i][j]`` at ``(ws[i], bs[j])``, as a heat map (log
+    colour); a descent's ``path`` of ``(w, b)`` on it (nan/inf left out); ``best``, a cross.
+
+    >>> c = descent_chart(([0.0, 1.0], [0.0, 2.0], [[1.0, 2.0], [3.0, 4.0]]), [(0, 0), (1, 2)])
+    >>> c.layer[0].data.iloc[1].to_dict(), len(c.layer[1].data)
+    ({'w': -0.5, 'w2': 0.5, 'b': 1.0, 'b2': 3.0, 'loss': 2.0}, 2)
+    """
+    ws, bs, grid = surface
+    dw, db = (ws[1] - ws[0]) / 2, (bs[1] - bs[0]) / 2
+    cells = pd.DataFrame([{"w": w - dw, "w2": w + dw, "b": b - db, "b2": b + db, "loss": grid[i][j]}
+                          for i, w in enumerate(ws) for j, b in enumerate(bs)])  # fmt: skip
+    steps = pd.DataFrame([(k, w, b) for k, (w, b) in enumerate(path) if math.isfinite(w + b)],
+                         columns=["step", "w", "b"])  # fmt: skip
+    x = alt.X("w:Q", title="w", scale=alt.Scale(domain=[ws[0] - dw, ws[-1] + dw], nice=False))
+    y = alt.Y("b:Q", title="b", scale=alt.Scale(domain=[bs[0] - db, bs[-1] + db], nice=False))
+    log = alt.Color("loss:Q", scale=alt.Scale(type="log", scheme="viridis"))
+    spot = pd.DataFrame([best] if best is not None else [], columns=["w", "b"])
+    layers = [alt.Chart(cells).mark_rect().encode(x=x, x2="w2", y=y, y2="b2", color=log,
+                                                  tooltip=["w", "b", "loss"]),
+              alt.Chart(steps).mark_line(point={"color": WRONG}, clip=True, color=WRONG)
+              .encode(x=x, y=y, order="step:Q", tooltip=["step", "w", "b"]),
+              alt.Chart(spot).mark_point(shape="cross", size=160, color="white", filled=True)
+              .encode(x=x, y=y)]  # fmt: skip
+    return alt.layer(*layers).properties(title=title, height=height)
+
+
+def descent_loss_chart(losses: Sequence[float], title: str = "", height: int = 360) -> alt.Chart:
+    """The loss at each step of a descent on a log scale (nan/inf left out).
+
+    >>> descent_loss_chart([4.0, 1.0, float("nan")]).data.to_dict("records")
+    [{'step': 0, 'loss': 4.0}, {'step': 1, 'loss': 1.0}]
+    """
+    rows = [(k, v) for k, v in enumerate(losses) if math.isfinite(v) and v > 0]
+    y = alt.Y("loss:Q", title="loss", scale=alt.Scale(type="log"))
+    return (alt.Chart(pd.DataFrame(rows, columns=["step", "loss"])).mark_line(point=True, color=LINE)
+            .encode(x=alt.X("step:Q", title="step"), y=y, tooltip=["step", "loss"])
+            .properties(title=title, height=height))  # fmt: skip

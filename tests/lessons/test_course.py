@@ -12,7 +12,7 @@ import torch
 
 from graphlab.lessons import LESSONS, STAGES, lesson, lesson_graph, lesson_tensors
 from graphlab.lessons.checks import grade
-from graphlab.lessons.prose import LANGS, load, placeholders
+from graphlab.lessons.prose import LANGS, PROSE_DIR, load, placeholders
 
 SLUGS = [x.slug for x in LESSONS]
 CODE = re.compile(r"```python\n(.*?)```", re.S)
@@ -91,10 +91,17 @@ def test_code_blocks_print_what_their_comments_say(slug, lang):
     (code,) = CODE.findall(load(lang, slug)["code"])
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(code, f"{lang}/{slug}.md", "exec"), {})  # our own lesson file, not input
+        # Our own lesson file, not input; run as a script runs (torch.jit.trace needs a module
+        # name for the functions it traces).
+        exec(compile(code, f"{lang}/{slug}.md", "exec"), {"__name__": "__main__"})
     printed = out.getvalue().splitlines()
     calls = [line for line in code.splitlines() if line.strip().startswith("print(")]
     assert len(calls) == len(printed)
     for line, shown in zip(calls, printed, strict=True):
         if "#" in line:
             assert shown == line.split("#", 1)[1].strip(), (line, shown)
+
+
+def test_every_lesson_file_exists_in_both_languages():
+    en, zh = ({p.name for p in (PROSE_DIR / lang).glob("*.md")} for lang in LANGS)
+    assert en == zh and en >= {f"{slug}.md" for slug in SLUGS}
