@@ -5,7 +5,7 @@ import streamlit as st
 import graphlab as gl
 from graphlab.lessons import gallery
 from widgets.graph_view import downloads, node_details, node_picker, show_graph
-from widgets.i18n import _
+from widgets.i18n import _, translator
 
 EXAMPLES = gallery.EXAMPLES
 
@@ -25,15 +25,16 @@ st.markdown(
     )
 )
 
+tr = translator()  # the titles are the library's English; the options stay the names
 name = st.selectbox(
     _("Example"),
     list(EXAMPLES),
-    format_func=lambda n: EXAMPLES[n].title,
+    format_func=lambda n: tr(EXAMPLES[n].title),
     key="explorer_example",
 )
 example = EXAMPLES[name]
 graph = example_graph(name)
-st.info(example.idea)
+st.info(_(example.idea))
 
 graph_col, side_col = st.columns([2, 1])
 with graph_col:

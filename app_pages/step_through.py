@@ -62,14 +62,21 @@ with view_col.popover(_("View"), icon=":material/tune:", width="stretch"):
     )
 options = {"rankdir": DIRECTIONS.get(direction, "TB"), "show_saved": False}
 if source == "Gallery example":
+    tr = translator()  # the titles are the library's English (widgets/content_words.py)
     name = pick_col.selectbox(
-        _("Example"), list(EXAMPLES), format_func=lambda n: EXAMPLES[n].title, key="step_example"
+        _("Example"),
+        list(EXAMPLES),
+        format_func=lambda n: tr(EXAMPLES[n].title),
+        key="step_example",
     )
     data, identity = example_recording(name), f"example:{name}"
     with st.expander(_("Code")):
         st.code(gallery.source(name), language="python", wrap_lines=True)
 elif source == "Small model":
-    name = pick_col.selectbox(_("Model"), list(MODELS), format_func=MODELS.get, key="step_model")
+    tr = translator()
+    name = pick_col.selectbox(
+        _("Model"), list(MODELS), format_func=lambda n: tr(MODELS[n]), key="step_model"
+    )
     st.caption(
         _(
             "A toy MNIST model of the Live Training page, on two random images. Its big weights "

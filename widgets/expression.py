@@ -17,7 +17,7 @@ from graphlab.lessons.expressions import ExpressionExample
 from graphlab.record.rules import NOTATION, rule_for
 from graphlab.sandbox.share import ShareLinkError, decode_program, encode_program
 from graphlab.worker import shared_worker
-from widgets.i18n import _
+from widgets.i18n import _, translator
 from widgets.memo import remembered
 
 _EXAMPLE = "lab_example"
@@ -78,19 +78,20 @@ def example_menu(key: str, examples: dict[str, ExpressionExample]) -> None:
     chosen = examples.get(st.session_state.get(_EXAMPLE) or "")
     if chosen is not None and st.session_state.get(key) != chosen.source:
         st.session_state[_EXAMPLE] = None  # before the menu is drawn, so it may be reset
+    tr = translator()
     st.selectbox(
         _("Examples"),
         list(examples),
         index=None,
         placeholder=_("Load an example..."),
-        format_func=lambda name: examples[name].title,
+        format_func=lambda name: tr(examples[name].title),
         key=_EXAMPLE,
         on_change=_load_example,
         args=(key, examples),
     )
     example = examples.get(st.session_state.get(_EXAMPLE) or "")
     if example is not None and st.session_state.get(key) == example.source:
-        st.caption(example.idea)
+        st.caption(_(example.idea))
 
 
 def _load_example(key: str, examples: dict[str, ExpressionExample]) -> None:

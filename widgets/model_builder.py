@@ -13,7 +13,7 @@ import streamlit as st
 import graphlab as gl
 from graphlab.models import BUILTINS, LAYER_TYPES, edit
 from widgets.expression import escape_markdown, message_markdown
-from widgets.i18n import N_, _
+from widgets.i18n import N_, _, translator
 
 SPEC = "mg_spec"
 BUILTIN = "mg_builtin"
@@ -29,12 +29,13 @@ def init(default: str = DEFAULT) -> None:
 
 
 def builtin_picker() -> None:
+    tr = translator()  # the titles are the library's English (widgets/content_words.py)
     st.selectbox(
         _("Start from a built-in model"),
         list(BUILTINS),
         index=None,
         placeholder=_("Choose a model..."),
-        format_func=lambda n: BUILTINS[n].title,
+        format_func=lambda n: tr(BUILTINS[n].title),
         key=BUILTIN,
         on_change=_load_builtin,
     )
@@ -52,15 +53,21 @@ def spec_editor() -> object | None:
 
 def add_layer_form() -> None:
     """Pick a layer type, set its settings, append it to the spec."""
+    tr = translator()
     kind = st.selectbox(
-        _("Layer type"), list(LAYER_TYPES), format_func=lambda k: LAYER_TYPES[k].title, key=ADD_TYPE
+        _("Layer type"),
+        list(LAYER_TYPES),
+        format_func=lambda k: tr(LAYER_TYPES[k].title),
+        key=ADD_TYPE,
     )
     for name, s in LAYER_TYPES[kind].settings.items():
         key, value = _key(kind, name), edit.form_default(s)
         if s.type == "bool":
             st.checkbox(name, value=value, key=key)
         elif s.type == "int":
-            st.number_input(name, int(s.lo), int(s.hi), value, 1, key=key, help=s.help or None)
+            st.number_input(
+                name, int(s.lo), int(s.hi), value, 1, key=key, help=_(s.help) if s.help else None
+            )
         else:
             st.number_input(name, float(s.lo), float(s.hi), value, 0.05, key=key)
     cols = st.columns(2)
@@ -70,7 +77,9 @@ def add_layer_form() -> None:
 
 def layer_table(spec: dict, plan: gl.models.Plan) -> None:
     """Each layer with its output shape, as a table of plain text."""
-    st.table({_(heading): column for heading, column in edit.layer_rows(spec, plan).items()})
+    rows = edit.layer_rows(spec, plan)
+    rows["type"] = [_(title) for title in rows["type"]]  # LAYER_TYPES titles (content_words)
+    st.table({_(heading): column for heading, column in rows.items()})
     st.caption(
         _("Input {shape} · {params} parameters · {activations} activation values").format(
             shape=list(plan.input), params=f"{plan.params:,}", activations=f"{plan.activations:,}"

@@ -20,8 +20,13 @@ from babel.messages.pofile import read_po
 from streamlit.testing.v1 import AppTest
 
 from graphlab.lessons import i18n
+from graphlab.lessons.expressions import EXPRESSION_EXAMPLES
+from graphlab.lessons.gallery import EXAMPLES
+from graphlab.lessons.recordings import MODELS
+from graphlab.models import BUILTINS, LAYER_TYPES
 from graphlab.render import frames, legend, palette
 from tests.app.pages import APP, drawn_legends, open_page
+from widgets import content_words
 from widgets.legend_words import WORDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,6 +117,15 @@ def test_every_legend_word_the_library_can_say_is_marked_for_translation():
     assert said - set(WORDS) == set()
 
 
+def test_every_title_and_idea_the_library_shows_is_marked_for_translation():
+    said = {text for ex in EXAMPLES.values() for text in (ex.title, ex.idea)}
+    said |= {text for ex in EXPRESSION_EXAMPLES.values() for text in (ex.title, ex.idea)}
+    said |= {b.title for b in BUILTINS.values()} | set(MODELS.values())
+    said |= {t.title for t in LAYER_TYPES.values()}
+    said |= {s.help for t in LAYER_TYPES.values() for s in t.settings.values() if s.help}
+    assert said - set(content_words.WORDS) == set()
+
+
 # -- the app in Chinese ------------------------------------------------------------------------
 
 
@@ -162,6 +176,19 @@ def test_each_page_runs_in_chinese(zh, page):
     assert any(CJK.search(m.value) for m in at.markdown)
     for words in drawn_legends(at):
         assert all(CJK.search(w) for w in words), words
+
+
+def test_the_library_examples_and_models_read_in_chinese(zh):
+    at = open_page("app_pages/graph_explorer.py", query={"lang": "zh"})
+    at.run()  # AppTest reads the options back through their format_func
+    examples = at.selectbox(key="explorer_example")
+    assert examples.value == next(iter(EXAMPLES))  # the value stays the English key
+    assert all(CJK.search(option) for option in examples.options), examples.options
+    assert CJK.search(at.info[0].value), at.info[0].value
+    at.switch_page("app_pages/model_graph.py").run()
+    assert not at.exception
+    layer_types = at.selectbox(key="mg_add_type").options
+    assert zh.gettext("Residual block") in layer_types and CJK.search(zh.gettext("Residual block"))
 
 
 def test_the_switch_changes_the_language_and_keeps_it_in_the_link(zh):
