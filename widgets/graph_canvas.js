@@ -78,6 +78,7 @@ export default function (component) {
     root.dataset.scale = (size()[0] / s.vb.w).toFixed(4);
   };
   const atScale = (scale, cx, cy) => {
+    s.touched = true;
     // Keep the graph point under (cx, cy) (fractions of the stage) where it is.
     const [w, h] = size();
     scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, scale));
@@ -89,6 +90,7 @@ export default function (component) {
   };
   const scaleNow = () => size()[0] / s.vb.w;
   const fit = () => {
+    s.touched = true;
     const [w, h] = size();
     const scale = Math.min(w / s.box.w, h / s.box.h);
     s.vb = { w: w / scale, h: h / scale, x: 0, y: 0 };
@@ -97,6 +99,7 @@ export default function (component) {
     apply();
   };
   const initial = () => {
+    s.touched = false;
     // The whole graph when its labels stay readable; else its top, at a readable size.
     const [w, h] = size();
     const fitScale = Math.min(w / s.box.w, h / s.box.h);
@@ -158,6 +161,11 @@ export default function (component) {
 
   if (root.dataset.bound) return;
   root.dataset.bound = "1";
+  // The stage may still be settling when the first view is set (a column that stacks on a
+  // phone): until the visitor moves the view, a new size sets the first view again.
+  new ResizeObserver(() => {
+    if (s.box && s.vb) (s.touched ? apply : initial)();
+  }).observe(stage);
   root.querySelector(".zoom-in").addEventListener("click", () => atScale(scaleNow() * STEP, 0.5, 0.5));
   root.querySelector(".zoom-out").addEventListener("click", () => atScale(scaleNow() / STEP, 0.5, 0.5));
   root.querySelector(".fit").addEventListener("click", fit);
@@ -193,6 +201,7 @@ export default function (component) {
     }
     const dx = e.clientX - last[0], dy = e.clientY - last[1];
     moved += Math.abs(dx) + Math.abs(dy);
+    s.touched = true;
     s.vb.x -= dx * s.vb.w / w;
     s.vb.y -= dy * s.vb.h / h;
     apply();
@@ -229,6 +238,7 @@ export default function (component) {
     else if (e.key === "-") atScale(scaleNow() / STEP, 0.5, 0.5);
     else if (e.key === "0") fit();
     else if (moves[e.key]) {
+      s.touched = true;
       s.vb.x += moves[e.key][0] * s.vb.w / w;
       s.vb.y += moves[e.key][1] * s.vb.h / h;
       apply();

@@ -13,10 +13,11 @@ import streamlit as st
 from graphlab import train
 from graphlab.core.device import available_devices
 from graphlab.data import MnistNotFoundError
+from graphlab.models import BUILTINS
 from graphlab.train import form
 from graphlab.train.plots import ZOOM, accuracy_chart, loss_chart, progress_text
 from widgets.expression import message_markdown
-from widgets.i18n import N_, _
+from widgets.i18n import N_, _, translator
 
 TRAINER = "train_trainer"  # session_state key of the visitor's Trainer
 NOTICE = "train_notice"  # (kind, text) left by a button for the next run to show
@@ -53,11 +54,14 @@ def settings(disabled: bool) -> dict:
     """The run settings; returns the raw widget values (``form.config_from_values`` checks them)."""
     cols = st.columns(4)
     default = form.DEFAULTS
+    tr = translator()
+    models = {k: f"{k}: {tr(BUILTINS[k].title)}" if k in BUILTINS else k for k in train.MODELS}
     for col, label, name, options in ((cols[0], _("Model"), "model", train.MODELS),
                                       (cols[1], _("Optimizer"), "optimizer", train.OPTIMIZERS),
                                       (cols[3], _("Schedule"), "schedule", train.SCHEDULES)):  # fmt: skip
+        shown = models.get if name == "model" else str  # a model by its name and title
         col.selectbox(label, options, options.index(default[name]), key=KEYS[name],
-                      disabled=disabled)  # fmt: skip
+                      disabled=disabled, format_func=shown)  # fmt: skip
     cols[2].text_input(
         _("Learning rate"),
         key=KEYS["lr"],

@@ -225,3 +225,24 @@ def test_model_graphs_first_view_shows_the_model_across(page, server_url, name):
         "texts => texts.map(t => t.getBoundingClientRect().height)"
     )
     assert min(heights) >= 10, (name, min(heights))
+
+
+# The smallest node label height on each graph canvas of the page.
+LABEL_HEIGHTS = """() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot
+  && e.shadowRoot.querySelector('.gl-canvas')).map(e => Math.min(...[...e.shadowRoot
+  .querySelectorAll('g.node text')].map(t => t.getBoundingClientRect().height)))"""
+
+
+def test_dynamic_graphs_both_canvases_are_readable_on_a_phone(browser, server_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{server_url}/dynamic_graphs")
+        page.wait_for_function(f"() => ({LABEL_HEIGHTS})().length === 2")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1000)  # the columns stack; the canvases settle at their width
+        heights = page.evaluate(LABEL_HEIGHTS)
+        assert min(heights) >= 10, heights
+    finally:
+        context.close()
