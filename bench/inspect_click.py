@@ -11,20 +11,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    _free_port,
-    _wait_healthy,
-    stop,
-)
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 
 NODES = ("SigmoidBackward0", "AddBackward0", "DotBackward0")  # the neuron example's ops
 TIMED_CLICK = """([name, deadline]) => new Promise((done, fail) => {
@@ -54,25 +47,15 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, server)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.goto(f"{url}/graph_explorer")
-            page.locator(".gl-canvas g.node").first.wait_for(state="visible", timeout=60_000)
-            # Clicks alternate between nodes, so each one changes what the inspector shows.
-            times = [page.evaluate(TIMED_CLICK, [NODES[i % len(NODES)], 30_000])
-                     for i in range(args.clicks + 1)][1:]  # fmt: skip
-            browser.close()
-    finally:
-        stop(server)
+    with streamlit_server() as (url, _server), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"{url}/graph_explorer")
+        page.locator(".gl-canvas g.node").first.wait_for(state="visible", timeout=60_000)
+        # Clicks alternate between nodes, so each one changes what the inspector shows.
+        times = [page.evaluate(TIMED_CLICK, [NODES[i % len(NODES)], 30_000])
+                 for i in range(args.clicks + 1)][1:]  # fmt: skip
+        browser.close()
     p95 = statistics.quantiles(times, n=20)[-1]
     print(
         f"click -> inspector, {len(times)} clicks: p50 {statistics.median(times):.0f} ms, "

@@ -12,8 +12,6 @@ process it started (the sandbox workers) from /proc.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,13 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    _free_port,
-    _wait_healthy,
-    stop,
-)
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 
 PAGES = ("", "step_through", "dynamic_graphs", "graph_explorer", "expression_lab",
          "model_graph", "live_training")  # fmt: skip
@@ -79,15 +71,7 @@ def main() -> None:
     parser.add_argument("--python", default=sys.executable, help="interpreter to run it with")
     parser.add_argument("--settle", type=float, default=4.0, help="seconds to wait on a page")
     args = parser.parse_args()
-    port = _free_port()
-    command = [args.python, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(args.root)}
-    server = subprocess.Popen(command, cwd=args.root, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, server)
+    with streamlit_server(args.root, args.python) as (url, server):
         idle = rss_mib(server.pid)
         visit_every_page(url, args.settle)
         time.sleep(args.settle)
@@ -100,8 +84,6 @@ def main() -> None:
         for pid, mib in workers.items():
             print(f"  child process {pid}: {mib:7.0f} MiB")
         print(f"processes: 1 server + {len(workers)} children; total RSS {total:.0f} MiB")
-    finally:
-        stop(server)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ waits for its graph to be drawn, and saves ``<page>_<width>x<height>.png``. READ
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,13 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    _free_port,
-    _wait_healthy,
-    stop,
-)
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 
 OUT = ROOT / "assets" / "screenshots"
 PAGES = ("home", "step_through", "dynamic_graphs", "graph_explorer", "expression_lab",
@@ -38,32 +31,22 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, server)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for width, height in SIZES:
-                page = browser.new_page(viewport={"width": width, "height": height})
-                page.set_default_timeout(60_000)
-                shots = [(n, "" if n == "home" else n) for n in PAGES] + list(LESSONS)
-                for name, address in shots:
-                    page.goto(f"{url}/{address}")
-                    page.locator(DRAWN).filter(visible=True).first.wait_for()
-                    page.wait_for_load_state("networkidle")
-                    time.sleep(1.5)  # fonts and the canvas's first view settle
-                    path = OUT / f"{name}_{width}x{height}.png"
-                    page.screenshot(path=str(path))
-                    print(path.relative_to(ROOT))
-                page.close()
-            browser.close()
-    finally:
-        stop(server)
+    with streamlit_server() as (url, _server), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for width, height in SIZES:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.set_default_timeout(60_000)
+            shots = [(n, "" if n == "home" else n) for n in PAGES] + list(LESSONS)
+            for name, address in shots:
+                page.goto(f"{url}/{address}")
+                page.locator(DRAWN).filter(visible=True).first.wait_for()
+                page.wait_for_load_state("networkidle")
+                time.sleep(1.5)  # fonts and the canvas's first view settle
+                path = OUT / f"{name}_{width}x{height}.png"
+                page.screenshot(path=str(path))
+                print(path.relative_to(ROOT))
+            page.close()
+        browser.close()
 
 
 if __name__ == "__main__":
