@@ -34,6 +34,16 @@ def open_page(page: str | None = None, query: Mapping[str, str] | None = None) -
     return at
 
 
+def open_lesson(slug: str, stage: str, lang: str = "en") -> AppTest:
+    """The course page on lesson `slug` at `stage` (a name of STAGES), in `lang`."""
+    from graphlab.lessons import STAGES
+
+    step = str(STAGES.index(stage) + 1)
+    at = open_page("app_pages/course.py", {"lesson": slug, "step": step, "lang": lang})
+    assert not at.exception, at.exception
+    return at
+
+
 def drawn_dots(at: AppTest) -> list[str]:
     """The DOT of every graph on the page: Graphviz charts and graph canvases alike."""
     charts = [chart.proto.spec for chart in at.get("graphviz_chart")]

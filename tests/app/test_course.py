@@ -9,16 +9,9 @@ from streamlit.testing.v1 import AppTest
 
 from graphlab.lessons import LESSONS, STAGES
 from graphlab.lessons.prose import load
-from tests.app.pages import open_page, run_in_editor
+from tests.app.pages import open_lesson, run_in_editor
 
-PAGE = "app_pages/course.py"
-
-
-def at_stage(slug: str, stage: str, lang: str = "en") -> AppTest:
-    step = str(STAGES.index(stage) + 1)
-    at = open_page(PAGE, {"lesson": slug, "step": step, "lang": lang})
-    assert not at.exception
-    return at
+at_stage = open_lesson
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

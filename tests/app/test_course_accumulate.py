@@ -9,17 +9,13 @@ from streamlit.testing.v1 import AppTest
 
 from graphlab.lessons import STAGES
 from graphlab.lessons.prose import load
-from tests.app.pages import open_page
+from tests.app.pages import open_lesson
 
-PAGE = "app_pages/course.py"
 SLUG = "accumulate"
 
 
 def at_stage(stage: str, lang: str = "en") -> AppTest:
-    step = str(STAGES.index(stage) + 1)
-    at = open_page(PAGE, {"lesson": SLUG, "step": step, "lang": lang})
-    assert not at.exception
-    return at
+    return open_lesson(SLUG, stage, lang)
 
 
 def one_pass() -> torch.Tensor:

@@ -9,16 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 from graphlab.lessons import STAGES
 from graphlab.lessons import lesson_chainrule as chain
-from tests.app.pages import open_page
-
-PAGE = "app_pages/course.py"
+from tests.app.pages import open_lesson
 
 
 def at_stage(stage: str, lang: str = "en") -> AppTest:
-    step = str(STAGES.index(stage) + 1)
-    at = open_page(PAGE, {"lesson": "chainrule", "step": step, "lang": lang})
-    assert not at.exception
-    return at
+    return open_lesson("chainrule", stage, lang)
 
 
 def grads(W, x, b, f) -> dict[str, torch.Tensor]:

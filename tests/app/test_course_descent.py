@@ -12,16 +12,11 @@ from streamlit.testing.v1 import AppTest
 
 from graphlab.lessons import STAGES
 from graphlab.lessons import lesson_descent as ld
-from tests.app.pages import open_page
-
-PAGE = "app_pages/course.py"
+from tests.app.pages import open_lesson
 
 
 def at_stage(stage: str, lang: str = "en") -> AppTest:
-    step = str(STAGES.index(stage) + 1)
-    at = open_page(PAGE, {"lesson": "descent", "step": step, "lang": lang})
-    assert not at.exception
-    return at
+    return open_lesson("descent", stage, lang)
 
 
 def sgd(lr: float, steps: int, w0: float, b0: float, zero_grad: bool = True) -> list[tuple]:

@@ -11,16 +11,11 @@ from streamlit.testing.v1 import AppTest
 from graphlab.lessons import STAGES, dynamic
 from graphlab.sandbox import Limits
 from graphlab.worker.dynamic import dynamic_reply
-from tests.app.pages import drawn_dots, editor_text, open_page, run_in_editor
-
-PAGE = "app_pages/course.py"
+from tests.app.pages import drawn_dots, editor_text, open_lesson, run_in_editor
 
 
 def at_stage(stage: str, lang: str = "en") -> AppTest:
-    step = str(STAGES.index(stage) + 1)
-    at = open_page(PAGE, {"lesson": "dynamic", "step": step, "lang": lang})
-    assert not at.exception
-    return at
+    return open_lesson("dynamic", stage, lang)
 
 
 def sandbox_ops(x: float, body: str = dynamic.EXAMPLE) -> Counter:

@@ -10,17 +10,13 @@ from torch import nn
 from graphlab.lessons import STAGES
 from graphlab.lessons.prose import load
 from graphlab.render.palette import HIGHLIGHT
-from tests.app.pages import drawn_dots, drawn_legends, open_page
+from tests.app.pages import drawn_dots, drawn_legends, open_lesson
 
-PAGE = "app_pages/course.py"
 SLUG = "nograd"
 
 
 def at_stage(stage: str, lang: str = "en") -> AppTest:
-    step = str(STAGES.index(stage) + 1)
-    at = open_page(PAGE, {"lesson": SLUG, "step": step, "lang": lang})
-    assert not at.exception
-    return at
+    return open_lesson(SLUG, stage, lang)
 
 
 def program(mode: str):

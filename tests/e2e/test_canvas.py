@@ -3,9 +3,11 @@ labels are readable at the first view of every gallery example."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from graphlab.lessons import gallery
 from graphlab.models import BUILTINS
@@ -23,6 +25,20 @@ CANVAS_KEY = """() => { const host = [...document.querySelectorAll('*')]
 def _view(page) -> list[float]:
     box = page.locator(f"{CANVAS} svg").first.get_attribute("viewBox")
     return [float(v) for v in box.split()]
+
+
+def _label_heights(page) -> list[float]:
+    """Node label heights on the first canvas, once its drawing has settled: a measure taken
+    while a new SVG replaces the old one reads 0 for labels not laid out yet."""
+    measure = (
+        "() => { const host = [...document.querySelectorAll('*')].find(e => e.shadowRoot"
+        " && e.shadowRoot.querySelector('.gl-canvas'));"
+        " return [...host.shadowRoot.querySelectorAll('g.node text')]"
+        ".map(t => t.getBoundingClientRect().height); }"
+    )
+    with contextlib.suppress(PlaywrightTimeout):  # the caller's assertion reports the heights
+        page.wait_for_function(f"() => ({measure})().every(h => h > 0)", timeout=10_000)
+    return page.evaluate(measure)
 
 
 def _open_explorer(page, server_url, name: str = "neuron"):
@@ -90,9 +106,7 @@ def test_clicking_a_node_inspects_it(page, server_url):
 @pytest.mark.parametrize("name", list(gallery.EXAMPLES))
 def test_node_labels_are_readable_at_the_first_view(page, server_url, name):
     _open_explorer(page, server_url, name)
-    heights = page.locator(f"{CANVAS} g.node text").evaluate_all(
-        "texts => texts.map(t => t.getBoundingClientRect().height)"
-    )
+    heights = _label_heights(page)
     assert heights and min(heights) >= 10, (name, min(heights))
 
 
@@ -134,9 +148,7 @@ def test_model_graph_labels_are_readable_at_the_first_view(page, server_url, nam
         page.locator('[data-testid="stSelectbox"]').filter(has_text="built-in model").first.click()
         page.get_by_role("option", name=BUILTINS[name].title, exact=True).click()
         page.wait_for_function(f"k => ({CANVAS_KEY})() !== k", arg=before, timeout=60_000)
-    heights = page.locator(f"{CANVAS} g.node text").evaluate_all(
-        "texts => texts.map(t => t.getBoundingClientRect().height)"
-    )
+    heights = _label_heights(page)
     assert heights and min(heights) >= 10, (name, min(heights))
 
 
@@ -221,9 +233,7 @@ def test_model_graphs_first_view_shows_the_model_across(page, server_url, name):
     page.wait_for_load_state("networkidle")
     # Within the slack the budget allows (1.2x the view), at a readable size.
     assert page.evaluate(SHOWN_ACROSS) >= 0.8, name
-    heights = page.locator(f"{CANVAS} g.node text").evaluate_all(
-        "texts => texts.map(t => t.getBoundingClientRect().height)"
-    )
+    heights = _label_heights(page)
     assert min(heights) >= 10, (name, min(heights))
 
 
