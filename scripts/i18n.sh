@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pybabel=.venv/bin/pybabel
 mkdir -p locale
-"$pybabel" -q extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --add-comments=TRANSLATORS: \
+"$pybabel" -q extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -k msg --add-comments=TRANSLATORS: \
   --no-location --sort-output --project graphlab --copyright-holder "graphlab authors" \
   -o locale/messages.pot .
 for lang in en zh; do

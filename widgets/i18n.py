@@ -9,14 +9,17 @@ The choice itself (address, session, browser) is `graphlab.lessons.i18n`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import streamlit as st
 
+from graphlab.core.messages import Message, render
 from graphlab.lessons.i18n import LANGUAGES, choose, translations
 
 __all__ = [
-    "LANGUAGES", "N_", "language", "language_switch", "ngettext", "pgettext", "translator", "_",
+    "LANGUAGES", "N_", "language", "language_switch", "ngettext", "pgettext", "say", "translator",
+    "_",
 ]  # fmt: skip
 
 KEY = "lang"  # in st.session_state and in the address (?lang=zh)
@@ -71,6 +74,12 @@ def translator() -> Callable[[str], str]:
     English values, the visitor reads them translated). Unlike `_` itself, it translates the same
     when called outside the page's run, as AppTest does to read a widget's value."""
     return translations(language()).gettext
+
+
+def say(text: Message | Mapping[str, Any] | str | None) -> str:
+    """A sentence of the library's (`graphlab.core.messages.msg`, or its `to_dict()` from a worker)
+    in the visitor's language; plain text (PyTorch's own errors) as it is."""
+    return render(text, translator())
 
 
 def N_(message: str) -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-__all__ = ["ExpressionError", "Limits", "position"]
+from graphlab.core.messages import Message, msg
+
+__all__ = ["ExpressionError", "Limits", "msg", "position"]
 
 
 class ExpressionError(ValueError):
@@ -18,13 +20,17 @@ class ExpressionError(ValueError):
     ``message`` says what was wrong and how to fix it; ``line`` and ``col`` are 1-based (0 when
     the error has no position, e.g. the source as a whole is too long).
 
-    >>> err = ExpressionError("`import` is not allowed here", 1, 1)
+    ``text`` is the same sentence as a :class:`~graphlab.core.messages.Message`, which the app
+    says in the learner's language; ``message`` is its English.
+
+    >>> err = ExpressionError(msg("`{word}` is not allowed here", word="import"), 1, 1)
     >>> str(err)
     'line 1, col 1: `import` is not allowed here'
     """
 
-    def __init__(self, message: str, line: int = 0, col: int = 0) -> None:
-        self.message = message
+    def __init__(self, message: str | Message, line: int = 0, col: int = 0) -> None:
+        self.text = message if isinstance(message, Message) else Message(message)
+        self.message = str(self.text)
         self.line = line
         self.col = col
         where = f"line {line}, col {col}: " if line else ""
@@ -33,10 +39,12 @@ class ExpressionError(ValueError):
     def to_dict(self) -> dict[str, object]:
         """Plain data for JSON (the worker sends this to the page).
 
-        >>> ExpressionError("bad", 2, 5).to_dict()
-        {'message': 'bad', 'line': 2, 'col': 5}
+        >>> ExpressionError(msg("bad {x}", x=1), 2, 5).to_dict()
+        {'message': 'bad 1', 'line': 2, 'col': 5, 'text': {'template': 'bad {x}', 'args': {'x': 1}}}
         """
-        return {"message": self.message, "line": self.line, "col": self.col}
+        return {
+            "message": self.message, "line": self.line, "col": self.col, "text": self.text.to_dict()
+        }  # fmt: skip
 
 
 @dataclass(frozen=True)

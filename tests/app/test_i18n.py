@@ -50,7 +50,8 @@ def _source_ids() -> set:
     """Every string the source marks with _(), N_() or ngettext(), extracted as babel.cfg says."""
     with open(ROOT / "babel.cfg") as f:
         method_map, options_map = parse_mapping_cfg(f)
-    found = extract_from_dir(ROOT, method_map, options_map, keywords=DEFAULT_KEYWORDS)
+    keywords = {**DEFAULT_KEYWORDS, "msg": None}  # msg(): graphlab/core/messages.py
+    found = extract_from_dir(ROOT, method_map, options_map, keywords=keywords)
     return {message if isinstance(message, str) else tuple(message) for _, _, message, *_ in found}
 
 
