@@ -10,7 +10,7 @@ from widgets import program_editor as editor
 from widgets import stepper
 from widgets.expression import show_error
 from widgets.graph_view import DIRECTIONS
-from widgets.i18n import N_, _, translator
+from widgets.i18n import N_, _, say, translator
 from widgets.memo import digest, last_good
 
 EXAMPLES = gallery.EXAMPLES
@@ -112,7 +112,7 @@ else:
     identity = f"program:{digest(code)}"
 
 if data.get("note"):
-    st.info(data["note"])
+    st.info(say(data.get("note_text") or data["note"]))  # the worker's sentence, translated
 if not data.get("graph"):
     st.stop()
 

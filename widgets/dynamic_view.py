@@ -13,9 +13,9 @@ from graphlab.render import legend_keys, to_dot
 from graphlab.sandbox import Limits
 from graphlab.worker import shared_worker
 from widgets import program_editor as editor
-from widgets.expression import escape_markdown
+from widgets.expression import escape_markdown, message_markdown
 from widgets.graph_canvas import graph_canvas
-from widgets.i18n import N_, _
+from widgets.i18n import N_, _, say
 from widgets.memo import remembered
 
 __all__ = ["LIMIT", "Shown", "current_pair", "dynamic_graphs_view"]
@@ -71,7 +71,8 @@ def dynamic_graphs_view(key_prefix: str = "dg") -> Shown:
         saved = st.toggle(_("Saved tensors"), value=False, key=f"{key_prefix}_saved")
         st.caption(_("Allowed: assignments, `if`/`else`, `for i in range(k)`, `torch.*`, `F.*`."))
     pair = _pair(key_prefix, body, x_a, x_b)
-    error = {"line": pair.error_line, "col": pair.error_col, "message": pair.error}
+    said = say(pair.error)  # the sandbox's sentence (or ours) in the visitor's language
+    error = {"line": pair.error_line, "col": pair.error_col, "message": said}
     with code_col:
         editor.program_editor(
             f"{key_prefix}_code", limit=LIMIT, label=_("Program (uses x)"), error=error,
@@ -79,7 +80,7 @@ def dynamic_graphs_view(key_prefix: str = "dg") -> Shown:
         )  # fmt: skip
     shown = Shown(body, x_a, x_b, pair)
     if pair.error:
-        message = escape_markdown(pair.error)
+        message = message_markdown(said)  # `quoted` code as code, as the other pages show it
         if pair.error_line:
             message = _("Line {line}: {message}").format(line=pair.error_line, message=message)
         st.error(message)
@@ -110,7 +111,7 @@ def _differences(shown: Shown, saved: bool) -> None:
     st.subheader(_("What differed, and where"))
     if pair.controls:
         for line, text in sorted(pair.controls.items(), key=lambda kv: kv[0] or 0):
-            st.markdown("- " + _("**Line {line}**: {text}").format(line=line, text=text))
+            st.markdown("- " + _("**Line {line}**: {text}").format(line=line, text=say(text)))
     else:
         st.markdown(_("Both runs took the same branches and looped the same number of times."))
     if visible:
@@ -120,8 +121,8 @@ def _differences(shown: Shown, saved: bool) -> None:
                 _("difference"): [_(KINDS.get(d.kind, d.kind)) for d in visible],
                 _("node"): [d.name for d in visible],
                 _("line"): [d.line if d.line is not None else "" for d in visible],
-                _("why"): [d.why for d in visible],
-                _("detail"): [d.detail for d in visible],
+                _("why"): [say(d.why) for d in visible],
+                _("detail"): [say(d.detail) for d in visible],
             },
             hide_index=True,
         )
@@ -159,7 +160,8 @@ def _static_contrast() -> None:
             )
         )
         for warning in contrast.warnings:
-            st.warning("TracerWarning: " + escape_markdown(warning))
+            # PyTorch's own words, framed so the visitor knows whose they are.
+            st.warning(_("TracerWarning: {warning}").format(warning=escape_markdown(warning)))
         if contrast.export_ok:
             st.info(_("torch.export accepted the function."))
         else:

@@ -17,7 +17,7 @@ from graphlab.lessons.expressions import ExpressionExample
 from graphlab.record.rules import NOTATION, rule_for
 from graphlab.sandbox.share import ShareLinkError, decode_program, encode_program
 from graphlab.worker import shared_worker
-from widgets.i18n import _, translator
+from widgets.i18n import _, say, translator
 from widgets.memo import remembered
 
 _EXAMPLE = "lab_example"
@@ -57,7 +57,7 @@ def init_program(key: str, default: str) -> None:
         except ShareLinkError as err:
             st.warning(
                 _("The program in this link could not be opened: {error}").format(
-                    error=escape_markdown(str(err))
+                    error=escape_markdown(say(err.text))
                 )
             )
     if key not in st.session_state:
@@ -110,9 +110,12 @@ def run_program(code: str) -> dict[str, Any]:
 
 
 def show_error(code: str, error: dict[str, Any]) -> None:
-    """The error in place: position and message, then the offending line with a caret."""
+    """The error in place: position and message, then the offending line with a caret. The
+    message is the sandbox's sentence (its ``text``) in the visitor's language; PyTorch's own
+    words stay as they are."""
     line, col = int(error.get("line") or 0), int(error.get("col") or 0)
-    message = message_markdown(str(error.get("message") or _("unknown error")))
+    said = say(error.get("text") or error.get("message"))
+    message = message_markdown(said or _("unknown error"))
     if line:
         message = _("Line {line}, column {col}: {message}").format(
             line=line, col=col, message=message
@@ -194,8 +197,8 @@ def backward_rule(node: gl.Node) -> None:
         return
     st.latex(rule.forward)
     st.latex(rule.backward)
-    st.markdown(rule.words)
-    st.caption(NOTATION)
+    st.markdown(_(rule.words))  # marked N_ in graphlab.record.rules
+    st.caption(_(NOTATION))
 
 
 def variables_table(reply: dict[str, Any]) -> None:
@@ -227,12 +230,13 @@ def gradcheck_panel(code: str) -> None:
         return
     result = reply["gradcheck"]
     names = escape_markdown(", ".join(result["inputs"]))
+    said = say(result.get("text") or result["message"])  # gradcheck's own report stays as it is
     if result["passed"] is None:
-        st.info(escape_markdown(result["message"]))
+        st.info(escape_markdown(said))
     elif result["passed"]:
         full = result["mode"] == "full"
         mode = _("full Jacobian") if full else _("fast mode, random directions")
-        message = escape_markdown(result["message"])
+        message = escape_markdown(said)
         st.success(
             _("{message} Inputs: {names} ({mode}).").format(message=message, names=names, mode=mode)
         )
@@ -240,7 +244,7 @@ def gradcheck_panel(code: str) -> None:
         st.warning(
             _("Autograd and finite differences disagree (inputs: {names}).").format(names=names)
         )
-        st.code(result["message"], language=None)
+        st.code(said, language=None)
         st.caption(
             _(
                 "Expected where the program cuts the graph (`no_grad`, `detach`) or at a kink "

@@ -72,7 +72,7 @@ def node_picker(
 
     `names` maps node ids to the variable holding that node's tensor, shown after the op name.
     """
-    choices = node_choices(graph, names, show_saved=show_saved)
+    choices = node_choices(graph, names, show_saved=show_saved, gettext=translator())
     if not choices:
         return None
     node_id = st.selectbox(

@@ -17,7 +17,7 @@ from graphlab.sandbox import Limits
 from widgets import program_editor as editor
 from widgets.expression import format_tensor, run_program, show_error
 from widgets.graph_canvas import graph_canvas
-from widgets.i18n import _
+from widgets.i18n import _, say
 from widgets.lesson_play_accumulate import accumulate
 from widgets.lesson_play_chainrule import chain_rule
 from widgets.lesson_play_descent import descent
@@ -45,7 +45,8 @@ def broadcast(state_only: bool = False) -> dict[str, str]:
     try:
         result = lesson_tensors.broadcast(*args)
     except ValueError as err:
-        st.error(_("That shape cannot be read: {reason}").format(reason=err))
+        reason = say(err.args[0] if err.args else "")  # the library's Message, translated
+        st.error(_("That shape cannot be read: {reason}").format(reason=reason))
         return {}
     width = max(len(cells) for _name, cells in result.rows)
     header = [_("dim {i}").format(i=i - width) for i in range(width)]

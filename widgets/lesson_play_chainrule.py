@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from graphlab.lessons import lesson_chainrule as chain
-from widgets.i18n import _
+from widgets.i18n import _, say
 
 __all__ = ["chain_rule"]
 
@@ -34,7 +34,8 @@ def chain_rule(state_only: bool = False) -> dict[str, str]:
     try:
         setting = chain.setting(*args)
     except ValueError as err:
-        st.error(_("These numbers cannot be used: {reason}").format(reason=err))
+        reason = say(err.args[0] if err.args else "")  # the library's Message, translated
+        st.error(_("These numbers cannot be used: {reason}").format(reason=reason))
         return {}
     hand = chain.by_hand(setting)
     checks = chain.node_checks(setting)

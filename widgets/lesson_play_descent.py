@@ -9,7 +9,7 @@ import streamlit as st
 
 from graphlab.lessons import lesson_descent as ld
 from graphlab.train.plots import descent_chart, descent_loss_chart
-from widgets.i18n import _
+from widgets.i18n import _, say, translator
 
 DEFAULTS = {"desc_lr": 0.1, "desc_steps": 40, "desc_w0": ld.START[0], "desc_b0": ld.START[1],
             "desc_forget": False}  # fmt: skip
@@ -37,7 +37,8 @@ def descent(state_only: bool = False) -> dict[str, str]:
                          float(ss["desc_b0"]), bool(ss["desc_forget"]))  # fmt: skip
     except ValueError as err:
         if not state_only:
-            st.error(_("That cannot run: {reason}").format(reason=err))
+            reason = say(err.args[0] if err.args else "")  # the library's Message, translated
+            st.error(_("That cannot run: {reason}").format(reason=reason))
         return {}
     if state_only:
         return ld.saw(run)
@@ -48,11 +49,11 @@ def descent(state_only: bool = False) -> dict[str, str]:
     left, right = st.columns(2)
     left.altair_chart(
         descent_chart(ld.surface(), list(zip(run.ws, run.bs, strict=True)), best[:2],
-                      title=_("Loss over (w, b), and the path")),
+                      title=_("Loss over (w, b), and the path"), gettext=translator()),
         width="stretch", key="desc_surface",
     )  # fmt: skip
     right.altair_chart(
-        descent_loss_chart(run.losses, title=_("Loss at each step")),
+        descent_loss_chart(run.losses, title=_("Loss at each step"), gettext=translator()),
         width="stretch", key="desc_curve",
     )  # fmt: skip
     st.caption(_("The cross marks the best line, solved directly: w = {w}, b = {b}.").format(

@@ -13,7 +13,7 @@ import streamlit as st
 import graphlab as gl
 from graphlab.models import BUILTINS, LAYER_TYPES, edit
 from widgets.expression import escape_markdown, message_markdown
-from widgets.i18n import N_, _, translator
+from widgets.i18n import N_, _, say, translator
 
 SPEC = "mg_spec"
 BUILTIN = "mg_builtin"
@@ -47,7 +47,7 @@ def spec_editor() -> object | None:
     try:
         return edit.parse_spec(text)
     except gl.models.SpecError as err:
-        st.error(escape_markdown(str(err)))
+        st.error(escape_markdown(say(err.full_text)))
         return None
 
 
@@ -80,15 +80,12 @@ def layer_table(spec: dict, plan: gl.models.Plan) -> None:
     rows = edit.layer_rows(spec, plan)
     rows["type"] = [_(title) for title in rows["type"]]  # LAYER_TYPES titles (content_words)
     st.table({_(heading): column for heading, column in rows.items()})
-    st.caption(
-        _("Input {shape} · {params} parameters · {activations} activation values").format(
-            shape=list(plan.input), params=f"{plan.params:,}", activations=f"{plan.activations:,}"
-        )
-    )
+    st.caption(say(edit.plan_caption(plan)))
 
 
 def show_spec_error(err: gl.models.SpecError) -> None:
-    st.error(message_markdown(str(err)))
+    """What is wrong with the spec, in the visitor's language (`quoted` parts shown as code)."""
+    st.error(message_markdown(say(err.full_text)))
 
 
 def _key(kind: str, setting: str) -> str:

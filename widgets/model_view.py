@@ -30,7 +30,7 @@ from widgets.graph_canvas import (
     clicked_frame,
     graph_canvas,
 )
-from widgets.i18n import _
+from widgets.i18n import _, say
 
 OPEN = "mg_open"
 CANVAS = "mg_canvas"
@@ -123,7 +123,7 @@ def open_close_controls(graph: gl.Graph, shown: gl.Graph, plan) -> None:
     with cols[0]:
         choice = st.selectbox(
             _("Open a module"), list(collapsed), index=None, key="mg_to_open",
-            format_func=lambda p: collapsed[p] or _("(whole model)"),
+            format_func=lambda p: collapsed[p] if p else _("(whole model)"),
             placeholder=_("Collapsed modules"),
         )  # fmt: skip
         if st.button(_("Open"), key="mg_open_btn", disabled=choice is None):
@@ -182,9 +182,8 @@ def draw(shown: gl.Graph, opts: dict, total: int, plan) -> str:
         on_select=lambda: _open_clicked(shown, plan),
         on_frame=lambda: _close_clicked(shown, plan),
     )  # fmt: skip
-    note = shown.meta.get("summary")
-    if note:
-        st.info(note)
+    if plan.text is not None:  # what the summary did (shown.meta["summary"] is its English)
+        st.info(say(plan.text))
     st.caption(
         _(
             "{drawn} nodes drawn of {total} captured. Click a box to open it, the frame of an "

@@ -29,7 +29,7 @@ from code_editor import code_editor
 
 from graphlab.sandbox import editor_event, error_marks, length_problem
 from graphlab.sandbox.editor import MARK_CLASS
-from widgets.i18n import N_, _
+from widgets.i18n import N_, _, say, translator
 
 # English, marked for translation: show it with _(STALE).
 STALE = N_("Showing the last program that ran; fix the error in your program to update it.")
@@ -82,7 +82,8 @@ def submitted_program(key: str, *, limit: int) -> str:
         st.session_state[seen] = event.id
         problem = length_problem(event.text, limit) if event.kind == "submit" else None
         if problem:
-            st.session_state[_state(key, "refused")] = problem  # the text stays in the editor
+            # A Message, said when shown: the text stays in the editor, the language may change.
+            st.session_state[_state(key, "refused")] = problem
         elif event.kind == "submit":
             st.session_state.pop(_state(key, "refused"), None)
             st.session_state[key] = st.session_state[_state(key, "shown")] = event.text
@@ -113,7 +114,7 @@ def program_editor(
         st.session_state[shown] = program
         st.session_state.pop(_state(key, "refused"), None)
     problem = st.session_state.get(_state(key, "refused"))
-    marks = error_marks(None if problem else error, program)
+    marks = error_marks(None if problem else error, program, translator())
     title = label or _("Program")  # outside the f-string: Babel does not look inside one
     st.markdown(f"**{title}**")
     code_editor(
@@ -148,7 +149,7 @@ def program_editor(
         key=_component_key(key),
     )
     if problem:
-        st.error(problem, icon=":material/block:")
+        st.error(say(problem), icon=":material/block:")
 
 
 def _hint(limit: int) -> str:

@@ -29,7 +29,7 @@ from graphlab.worker import shared_worker
 from widgets.expression import LINKED as _LAB_LINK
 from widgets.expression import escape_markdown, format_tensor
 from widgets.graph_canvas import graph_canvas
-from widgets.i18n import N_, _, pgettext, translator
+from widgets.i18n import N_, _, pgettext, say, translator
 from widgets.memo import remembered
 from widgets.step_reasons import no_node_sentence
 
@@ -81,7 +81,7 @@ def _load(code: Any, problem: str, decode: Callable[[Any], str]) -> None:
             raise ShareLinkError(_("there is none yet: open the Expression Lab and write one"))
         st.session_state[CODE] = decode(code)
     except ShareLinkError as err:
-        st.session_state[_LINK_PROBLEM] = _(problem).format(reason=err)
+        st.session_state[_LINK_PROBLEM] = _(problem).format(reason=say(err.text))
 
 
 def link_problem() -> None:
@@ -247,11 +247,11 @@ def _backward_info(step: dict, graph: gl.Graph) -> None:
     st.markdown(_("**Local derivative**"))
     if rule is not None:
         st.latex(rule.backward)
-        st.caption(rule.words)
+        st.caption(_(rule.words))  # marked N_ in graphlab.record.rules
     for line in step["filled"]:
         st.latex(line)
     if rule is not None:
-        st.caption(NOTATION)
+        st.caption(_(NOTATION))
     if step["grad_inputs"]:
         st.markdown(_("**Sends along each input edge** (`grad_inputs`), to the node at its end"))
         st.table(

@@ -15,9 +15,10 @@ from graphlab.core.device import available_devices
 from graphlab.data import MnistNotFoundError
 from graphlab.models import BUILTINS
 from graphlab.train import form
+from graphlab.train.errors import reason
 from graphlab.train.plots import ZOOM, accuracy_chart, loss_chart, progress_text
 from widgets.expression import message_markdown
-from widgets.i18n import N_, _, translator
+from widgets.i18n import N_, _, say, translator
 
 TRAINER = "train_trainer"  # session_state key of the visitor's Trainer
 NOTICE = "train_notice"  # (kind, text) left by a button for the next run to show
@@ -36,6 +37,12 @@ STATUS_WORDS = {
 def trainer() -> train.Trainer | None:
     """The visitor's trainer, if any."""
     return st.session_state.get(TRAINER)
+
+
+def explain(error: BaseException) -> str:
+    """Why the library refused (a setting, a file, a full server), in the visitor's language;
+    PyTorch's own words as they are."""
+    return say(reason(error))
 
 
 KEYS = {  # run setting -> its widget's key
@@ -110,7 +117,7 @@ def _launch(job: train.Trainer) -> bool:
     try:
         job.start(slots=train.JOB_SLOTS, abandon_after=ABANDON_AFTER_S)
     except train.BusyError as exc:
-        _notify("warning", _("The server is busy: {reason}.").format(reason=exc))
+        _notify("warning", _("The server is busy: {reason}.").format(reason=explain(exc)))
         return False
     return True
 
@@ -120,7 +127,7 @@ def start_new() -> None:
     try:
         config = form.config_from_values(current_values())
     except ValueError as exc:
-        _notify("error", _("Not started: {reason}").format(reason=exc))
+        _notify("error", _("Not started: {reason}").format(reason=explain(exc)))
         return
     old = trainer()
     if old is not None:
@@ -128,10 +135,12 @@ def start_new() -> None:
     try:
         job = train.Trainer(config)
     except MnistNotFoundError as exc:
-        _notify("error", _("The MNIST data is not available on this server.") + f"\n\n{exc}")
+        _notify(
+            "error", _("The MNIST data is not available on this server.") + "\n\n" + explain(exc)
+        )
         return
     except ValueError as exc:  # e.g. a device that is not there
-        _notify("error", _("Not started: {reason}").format(reason=exc))
+        _notify("error", _("Not started: {reason}").format(reason=explain(exc)))
         return
     st.session_state[TRAINER] = job
     _launch(job)
@@ -210,8 +219,9 @@ def _live_body(job: train.Trainer, polling: bool) -> None:
     row = st.container(horizontal=True, vertical_alignment="center")
     status = STATUS_WORDS.get(snap.status)
     row.badge(_(status) if status else snap.status, color=colors.get(snap.status, "red"))
-    row.text(snap.message)
-    st.progress(min(max(snap.progress, 0.0), 1.0), text=progress_text(snap, job.config.epochs))
+    row.text(say(snap.text if snap.text is not None else snap.message))
+    tr = translator()
+    st.progress(min(max(snap.progress, 0.0), 1.0), text=progress_text(snap, job.config.epochs, tr))
     cols = st.columns(4)
     losses = snap.history.smoothed
     cols[0].metric(_("Loss (smoothed)"), f"{losses[-1]:.3f}" if losses else "—")
@@ -225,6 +235,10 @@ def _live_body(job: train.Trainer, polling: bool) -> None:
     charts = {"train_loss_chart": loss_chart, "train_acc_chart": accuracy_chart}
     for column, (key, chart) in zip(st.columns(2), charts.items(), strict=True):
         column.altair_chart(
-            chart(snap.history), width="stretch", key=key, on_select="rerun", selection_mode=ZOOM
+            chart(snap.history, gettext=tr),
+            width="stretch",
+            key=key,
+            on_select="rerun",
+            selection_mode=ZOOM,
         )
     st.caption(_("Scroll on a chart to zoom, drag to pan, double-click to reset."))

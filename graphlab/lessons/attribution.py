@@ -1,7 +1,9 @@
 """Tie each difference between two runs' graphs to the source line responsible.
 
 From plain data the sandbox worker returns (:mod:`graphlab.worker.dynamic`): the `if` whose
-branch went the other way or the `for` whose iteration count differed, innermost first.
+branch went the other way or the `for` whose iteration count differed, innermost first. What
+differed is said as a `Message` (its English is `str()` of it; the app says it in the visitor's
+language), with each line number a `line_text` inside it, so a caller can renumber the lines.
 
 >>> controls = control_flow("if x > 0:\\n    y = x\\nfor i in range(2):\\n    y = y * x")
 >>> [(c.kind, c.line, c.end) for c in controls]
@@ -16,8 +18,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from graphlab.core.graph_diff import Difference, GraphDiff
+from graphlab.core.messages import Message, msg
 
-__all__ = ["Control", "Run", "attribute", "control_flow", "differing_controls"]
+__all__ = ["LINE", "Control", "Run", "attribute", "control_flow", "differing_controls", "line_text"]
+
+LINE = "line {line}"  # the template of `line_text`, for a caller that renumbers lines
+
+
+def line_text(line: int) -> Message:
+    """ "line 3", as a part of a sentence (the app translates it with the sentence)."""
+    return msg("line {line}", line=line)
 
 
 @dataclass
@@ -55,24 +65,28 @@ def control_flow(source: str) -> tuple[Control, ...]:
     return tuple(sorted(found, key=lambda c: (c.line, -c.end)))
 
 
-def differing_controls(source: str, run_a: Run, run_b: Run) -> dict[int, str]:
-    """Line of each `if`/`for` that behaved differently in the two runs -> what differed."""
-    out: dict[int, str] = {}
+def differing_controls(source: str, run_a: Run, run_b: Run) -> dict[int, Message]:
+    """Line of each `if`/`for` that behaved differently in the two runs -> what differed.
+
+    >>> src = "if x > 0:\\n    y = x"
+    >>> str(differing_controls(src, Run([[1, True]]), Run([[1, False]]))[1])
+    '`if` on line 1 went the `if` body in A, the `else` side in B'
+    """
+    out: dict[int, Message] = {}
     for c in control_flow(source):
+        where = line_text(c.line)
         if c.kind == "if":
             ta = [bool(t) for line, t in run_a.branches if line == c.line]
             tb = [bool(t) for line, t in run_b.branches if line == c.line]
             if ta != tb:
-                out[c.line] = (
-                    f"`if` on line {c.line} went {_branch_text(ta)} in A, {_branch_text(tb)} in B"
-                )
+                out[c.line] = msg("`if` on {where} went {a} in A, {b} in B", where=where,
+                                  a=_branch_text(ta), b=_branch_text(tb))  # fmt: skip
         else:
             na = [int(n) for line, n in run_a.loops if line == c.line]
             nb = [int(n) for line, n in run_b.loops if line == c.line]
             if na != nb:
-                out[c.line] = (
-                    f"`for` on line {c.line} ran {_count_text(na)} in A, {_count_text(nb)} in B"
-                )
+                out[c.line] = msg("`for` on {where} ran {a} in A, {b} in B", where=where,
+                                  a=_count_text(na), b=_count_text(nb))  # fmt: skip
     return out
 
 
@@ -95,16 +109,20 @@ def attribute(delta: GraphDiff, source: str, run_a: Run, run_b: Run) -> list[Dif
             d.line, d.why = cause, differed[cause]
         elif not d.inputs:
             d.line = line
-            d.why = f"line {line} ran with different values" if line else "the values differed"
+            d.why = (
+                msg("{where} ran with different values", where=line_text(line))
+                if line
+                else msg("the values differed")
+            )
         if d.b:
             by_b[d.b] = d
     for d in delta.differences:  # changed because an input changed: that input's reason
         if d.inputs and not d.why:
-            d.why = "its input now comes from another node"
+            d.why = msg("its input now comes from another node")
             for nid in d.inputs:
                 cause = by_b.get(nid)
                 if cause is not None and cause.why:
-                    d.why, d.line = f"its input changed: {cause.why}", cause.line
+                    d.why, d.line = msg("its input changed: {why}", why=cause.why), cause.line
                     break
     return delta.differences
 
@@ -121,18 +139,17 @@ def _innermost(
     return best
 
 
-def _branch_text(taken: list[bool]) -> str:
+def _branch_text(taken: list[bool]) -> Message | str:
     if not taken:
-        return "unreached"
-    words = ["the `if` body" if t else "the `else` side" for t in taken]
-    return (
-        words[0] if len(words) == 1 else "[" + ", ".join("if" if t else "else" for t in taken) + "]"
-    )
+        return msg("unreached")
+    if len(taken) == 1:
+        return msg("the `if` body") if taken[0] else msg("the `else` side")
+    return "[" + ", ".join("if" if t else "else" for t in taken) + "]"  # code words: as they are
 
 
-def _count_text(counts: list[int]) -> str:
+def _count_text(counts: list[int]) -> Message:
     if not counts:
-        return "not at all"
+        return msg("not at all")
     if len(counts) == 1:
-        return f"{counts[0]} time" + ("" if counts[0] == 1 else "s")
-    return f"{counts} times"
+        return msg("{n} time", n=counts[0]) if counts[0] == 1 else msg("{n} times", n=counts[0])
+    return msg("{counts} times", counts=str(counts))

@@ -18,7 +18,6 @@ import functools
 import inspect
 import io
 import logging
-import re
 import textwrap
 import threading
 import warnings
@@ -28,9 +27,10 @@ import torch
 
 from graphlab.core.graph import Graph
 from graphlab.core.graph_diff import Difference, GraphDiff, diff
+from graphlab.core.messages import Message, msg
 from graphlab.sandbox import Limits
 
-from .attribution import Run, attribute, differing_controls
+from .attribution import LINE, Run, attribute, differing_controls, line_text
 
 __all__ = [
     "INPUT_LINES",
@@ -73,13 +73,15 @@ def max_body_chars(limits: Limits) -> int:
 @dataclass
 class Pair:
     """Two runs of one program and how their graphs differ; lines are the visitor's own (the
-    input line removed). `error` is set (and the rest empty) when a run failed."""
+    input line removed). `error` is set (and the rest empty) when a run failed. What differed and
+    why are `Message`s (`str()` is English; the app says them in the visitor's language), and so
+    is `error` unless it is the sandbox's plain text."""
 
     graph_a: Graph | None = None
     graph_b: Graph | None = None
     delta: GraphDiff | None = None
-    controls: dict[int, str] = field(default_factory=dict)  # line -> what differed there
-    error: str = ""
+    controls: dict[int, Message] = field(default_factory=dict)  # line -> what differed there
+    error: str | Message = ""
     error_line: int | None = None
     error_col: int | None = None  # on `error_line`, 1-based
     run_a: Run | None = None
@@ -109,11 +111,10 @@ def compare(body: str, reply_a: dict, reply_b: dict) -> Pair:
         if not reply.get("ok"):
             err = reply.get("error") or {}
             line, col = _own(err.get("line") or None), err.get("col") or None
-            message = str(err.get("message", "the program failed"))
-            return Pair(error=message, error_line=line, error_col=col if line else None)
+            return Pair(error=_said(err), error_line=line, error_col=col if line else None)
         if not reply.get("graph"):
             return Pair(
-                error="the last tensor assigned does not require grad, so there is no graph"
+                error=msg("the last tensor assigned does not require grad, so there is no graph")
             )
     runs = [_run(r) for r in (reply_a, reply_b)]
     graphs = [Graph.from_dict(r["graph"]) for r in (reply_a, reply_b)]
@@ -122,9 +123,9 @@ def compare(body: str, reply_a: dict, reply_b: dict) -> Pair:
     attribute(delta, source, runs[0], runs[1])
     for d in delta.differences:
         d.line = _own(d.line)
-        d.why = _shift_text(d.why)
+        d.why = _shift(d.why)
     controls = {
-        _own(line): _shift_text(text)
+        _own(line): _shift(text)
         for line, text in differing_controls(source, runs[0], runs[1]).items()
     }
     return Pair(graphs[0], graphs[1], delta, controls, run_a=runs[0], run_b=runs[1])
@@ -139,14 +140,29 @@ def _own(line: int | None) -> int | None:
     return line - INPUT_LINES if line and line > INPUT_LINES else None
 
 
-def _shift_text(text: str) -> str:
-    """Renumber "line N" in a message to the visitor's lines."""
+def _said(err: dict) -> str | Message:
+    """A failed run's error: the sandbox's sentence (`"text"`, a Message's data) when it sent one,
+    else its plain `"message"`."""
+    text = err.get("text")
+    if isinstance(text, dict) and "template" in text:
+        return Message.from_dict(text)
+    if "message" in err:
+        return str(err["message"])
+    return msg("the program failed")
 
-    def shift(m: re.Match) -> str:
-        n = int(m.group(1))
-        return f"line {n - INPUT_LINES}" if n > INPUT_LINES else "the input line"
 
-    return re.sub(r"line (\d+)", shift, text)
+def _shift(text: str | Message) -> str | Message:
+    """Renumber each "line N" inside a message to the visitor's lines.
+
+    >>> str(_shift(msg("{where} ran", where=line_text(3)))), str(_shift(line_text(1)))
+    ('line 2 ran', 'the input line')
+    """
+    if not isinstance(text, Message):
+        return text
+    if text.template == LINE:
+        n = int(text.args["line"])
+        return line_text(n - INPUT_LINES) if n > INPUT_LINES else msg("the input line")
+    return Message(text.template, {k: _shift(v) for k, v in text.args.items()})
 
 
 # -- static capture of a fixed function ----------------------------------------------------------

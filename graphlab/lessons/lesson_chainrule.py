@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
+from graphlab.core.messages import Message, msg
 from graphlab.record.recorder import Recorder
 
 from .checks import Question
@@ -67,27 +68,24 @@ class NodeCheck:
     rows: list[Row]
 
 
-def parse_vector(text: str, name: str) -> list[float]:
-    """`"1, 2, -1"` -> [1.0, 2.0, -1.0]; ValueError naming `name` for anything else."""
+def parse_vector(text: str, name: str | Message) -> list[float]:
+    """`"1, 2, -1"` -> [1.0, 2.0, -1.0]; ValueError naming `name` (its reason a `Message`)."""
     body = text.replace("[", " ").replace("]", " ").strip()
     if not body:
-        raise ValueError(f"{name} is empty: type numbers like 1.0, -2")
+        raise ValueError(msg("{name} is empty: type numbers like 1.0, -2", name=name))
     values = []
-    for part in body.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
+    for part in filter(None, (p.strip() for p in body.replace(";", ",").split(","))):
         try:
             value = float(part)
         except ValueError:
-            raise ValueError(f"{part!r} in {name} is not a number") from None
+            raise ValueError(msg("{part} in {name} is not a number",
+                                 part=repr(part), name=name)) from None  # fmt: skip
         if not math.isfinite(value) or abs(value) > MAX_ABS:
-            raise ValueError(
-                f"{part!r} in {name}: use numbers between -{MAX_ABS:g} and {MAX_ABS:g}"
-            )
+            raise ValueError(msg("{part} in {name}: use numbers between -{most:g} and {most:g}",
+                                 part=repr(part), name=name, most=MAX_ABS))  # fmt: skip
         values.append(value)
     if not values or len(values) > MAX_SIZE:
-        raise ValueError(f"{name} needs 1 to {MAX_SIZE} numbers")
+        raise ValueError(msg("{name} needs 1 to {most} numbers", name=name, most=MAX_SIZE))
     return values
 
 
@@ -95,23 +93,26 @@ def parse_matrix(text: str, name: str = "W") -> list[list[float]]:
     """`"1, 2; 3, 4"` (rows split by `;`, or written `[[1, 2], [3, 4]]`) -> [[1, 2], [3, 4]]."""
     rows = [r for r in text.replace("],", ";").split(";") if r.strip(" []")]
     if not rows or len(rows) > MAX_SIZE:
-        raise ValueError(f"{name} needs 1 to {MAX_SIZE} rows, split by ;")
-    matrix = [parse_vector(r, f"{name} row {i}") for i, r in enumerate(rows)]
+        raise ValueError(msg("{name} needs 1 to {most} rows, split by ;", name=name, most=MAX_SIZE))
+    matrix = [parse_vector(r, msg("{name} row {i}", name=name, i=i)) for i, r in enumerate(rows)]
     if len({len(r) for r in matrix}) > 1:
-        raise ValueError(f"every row of {name} needs the same number of entries")
+        raise ValueError(msg("every row of {name} needs the same number of entries", name=name))
     return matrix
 
 
 def setting(W: str, x: str, b: str, f: str) -> Setting:
     """The learner's numbers as tensors; ValueError with the reason when they do not fit."""
     if f not in FUNCTIONS:
-        raise ValueError(f"f must be one of {', '.join(FUNCTIONS)}, not {f!r}")
+        raise ValueError(msg("f must be one of {choices}, not {f}",
+                             choices=", ".join(FUNCTIONS), f=repr(f)))  # fmt: skip
     w = parse_matrix(W)
     xs, bs = parse_vector(x, "x"), parse_vector(b, "b")
     if len(xs) != len(w[0]):
-        raise ValueError(f"x needs one number per column of W ({len(w[0])}), not {len(xs)}")
+        raise ValueError(msg("x needs one number per column of W ({n}), not {got}",
+                             n=len(w[0]), got=len(xs)))  # fmt: skip
     if len(bs) != len(w):
-        raise ValueError(f"b needs one number per row of W ({len(w)}), not {len(bs)}")
+        raise ValueError(msg("b needs one number per row of W ({n}), not {got}",
+                             n=len(w), got=len(bs)))  # fmt: skip
     return Setting(torch.tensor(w), torch.tensor(xs), torch.tensor(bs), f)
 
 

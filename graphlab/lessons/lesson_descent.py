@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import torch
 
+from graphlab.core.messages import msg
+
 from .checks import Question
 
 __all__ = [
@@ -107,12 +109,15 @@ def descend(lr: float, steps: int, w0: float, b0: float, forget_zero_grad: bool 
 
 def _check(lr: float, steps: int, w0: float, b0: float) -> None:
     if not (math.isfinite(lr) and 0 <= lr <= MAX_LR):
-        raise ValueError(f"lr must be a number from 0 to {MAX_LR:g}, not {lr!r}")
+        raise ValueError(msg("lr must be a number from 0 to {most:g}, not {lr}",
+                             most=MAX_LR, lr=repr(lr)))  # fmt: skip
     if not (isinstance(steps, int) and 1 <= steps <= MAX_STEPS):
-        raise ValueError(f"steps must be a whole number from 1 to {MAX_STEPS}, not {steps!r}")
+        raise ValueError(msg("steps must be a whole number from 1 to {most}, not {steps}",
+                             most=MAX_STEPS, steps=repr(steps)))  # fmt: skip
     for name, value, (low, high) in (("w0", w0, W_RANGE), ("b0", b0, B_RANGE)):
         if not (math.isfinite(value) and low <= value <= high):
-            raise ValueError(f"{name} must be from {low:g} to {high:g}, not {value!r}")
+            raise ValueError(msg("{name} must be from {low:g} to {high:g}, not {value}",
+                                 name=name, low=low, high=high, value=repr(value)))  # fmt: skip
 
 
 def surface(n: int = 41) -> tuple[list[float], list[float], list[list[float]]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
+from graphlab.core.messages import msg
 from graphlab.core.tensors import dtype_name
 
 from .checks import Question
@@ -41,7 +42,8 @@ class Broadcast:
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
-    """`"3, 1"` or `"(3, 1)"` -> (3, 1). ValueError with the reason for anything else."""
+    """`"3, 1"` or `"(3, 1)"` -> (3, 1). ValueError with the reason for anything else (a
+    `Message`: `str(err)` is English, the app says it in the learner's language)."""
     body = text.strip().strip("()[]").strip()
     if not body:
         return ()
@@ -51,10 +53,14 @@ def parse_shape(text: str) -> tuple[int, ...]:
         if not part:
             continue
         if not part.isdigit():
-            raise ValueError(f"{part!r} is not a size: use whole numbers like 3, 1")
+            raise ValueError(
+                msg("{part} is not a size: use whole numbers like 3, 1", part=repr(part))
+            )
         dims.append(int(part))
     if len(dims) > MAX_DIMS or any(d > MAX_SIZE for d in dims):
-        raise ValueError(f"at most {MAX_DIMS} dimensions of at most {MAX_SIZE:,} each")
+        raise ValueError(
+            msg("at most {dims} dimensions of at most {size:,} each", dims=MAX_DIMS, size=MAX_SIZE)
+        )
     return tuple(dims)
 
 
@@ -83,7 +89,8 @@ def broadcast(a: str, b: str, dtype_a: str = "float32", dtype_b: str = "float32"
 
 def _dtype(name: str) -> torch.dtype:
     if name not in DTYPES:
-        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, not {name!r}")
+        raise ValueError(msg("dtype must be one of {choices}, not {name}",
+                             choices=", ".join(DTYPES), name=repr(name)))  # fmt: skip
     return getattr(torch, name)
 
 

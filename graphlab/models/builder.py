@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import threading
 from dataclasses import dataclass
 
@@ -27,11 +26,13 @@ import torch
 from torch import nn
 
 from graphlab.core.graph import Graph
+from graphlab.core.messages import msg
 from graphlab.core.modules import track_modules
 from graphlab.core.walk import capture
 
 from .builtins import BUILTINS, Builtin
-from .spec import LAYER_TYPES, RANK_HINTS, RANK_TEXT, Setting, SpecError, default_name, is_int
+from .checks import check_fits, check_input, check_layer, check_rank, shape_text
+from .spec import LAYER_TYPES, SpecError
 
 __all__ = [
     "BUILTINS",
@@ -48,10 +49,6 @@ __all__ = [
 ]
 
 MAX_LAYERS = 64
-MAX_REPEAT = 400
-MAX_DIM = 4096
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
-_COMMON = ("type", "name", "repeat")
 
 
 @dataclass(frozen=True)
@@ -83,16 +80,20 @@ def plan(spec: object, budget: Budget | None = None) -> Plan:
     """Validate `spec` and build it on the `meta` device; raise SpecError naming what is wrong."""
     budget = budget or Budget()
     if not isinstance(spec, dict):
-        raise SpecError('a model spec is an object with "input" (a shape) and "layers" (a list)')
+        raise SpecError(
+            msg('a model spec is an object with "input" (a shape) and "layers" (a list)')
+        )
     unknown = sorted(set(spec) - {"input", "layers", "seed"})
     if unknown:
-        raise SpecError(f"unknown key {unknown[0]!r}; a spec has only input, layers and seed")
-    shape = _input_shape(spec.get("input"), budget)
+        raise SpecError(msg("unknown key {key}; a spec has only input, layers and seed",
+                            key=repr(unknown[0])))  # fmt: skip
+    shape = check_input(spec.get("input"), budget.input)
     layers = spec.get("layers")
     if not isinstance(layers, list) or not layers:
-        raise SpecError('"layers" must be a non-empty list of layers')
+        raise SpecError(msg('"layers" must be a non-empty list of layers'))
     if len(layers) > MAX_LAYERS:
-        raise SpecError(f"{len(layers)} layers; at most {MAX_LAYERS} (use `repeat` for copies)")
+        raise SpecError(msg("{n} layers; at most {most} (use `repeat` for copies)",
+                            n=len(layers), most=MAX_LAYERS))  # fmt: skip
     model = nn.Sequential()
     x = torch.empty(shape, device="meta")
     shapes: list[tuple[int, ...]] = []
@@ -101,7 +102,7 @@ def plan(spec: object, budget: Budget | None = None) -> Plan:
     names: set[str] = set()
     seen: dict[tuple, tuple[int, ...]] = {}  # repeated layers are run on `meta` only once
     for i, raw in enumerate(layers):
-        kind, settings, name, repeat = _layer(raw, i, names)
+        kind, settings, name, repeat = check_layer(raw, i, names)
         copies = []
         for _ in range(repeat):
             module, x = _dry_run(kind, settings, x, i, seen)
@@ -110,18 +111,18 @@ def plan(spec: object, budget: Budget | None = None) -> Plan:
             params += sum(p.numel() for p in module.parameters())
             made += sum(1 for _ in module.modules())
             if params > budget.params:
-                raise SpecError(
-                    f"the model reaches {params:,} parameters here; the limit is "
-                    f"{budget.params:,}: use fewer or narrower layers",
-                    i, kind,
-                )  # fmt: skip
+                raise SpecError(msg(
+                    "the model reaches {params:,} parameters here; the limit is {limit:,}: use "
+                    "fewer or narrower layers", params=params, limit=budget.params,
+                ), i, kind)  # fmt: skip
             if activations > budget.activations or made > budget.layers:
-                raise SpecError(
-                    f"the activations reach {activations:,} values ({made:,} modules) here; "
-                    f"the limit is {budget.activations:,} values and {budget.layers:,} modules: "
-                    "use a smaller input, more pooling or fewer repeats",
-                    i, kind,
-                )  # fmt: skip
+                raise SpecError(msg(
+                    "the activations reach {values:,} values ({modules:,} modules) here; the "
+                    "limit is {most_values:,} values and {most_modules:,} modules: use a smaller "
+                    "input, more pooling or fewer repeats",
+                    values=activations, modules=made, most_values=budget.activations,
+                    most_modules=budget.layers,
+                ), i, kind)  # fmt: skip
         module = copies[0] if repeat == 1 else nn.Sequential(*copies)
         model.add_module(name, module)
         shapes.append(tuple(x.shape))
@@ -171,62 +172,6 @@ def spec_of(name: str) -> dict:
     return json.loads(json.dumps(BUILTINS[name].spec))
 
 
-def _input_shape(value: object, budget: Budget) -> tuple[int, ...]:
-    if not isinstance(value, list) or not all(is_int(v) for v in value) or len(value) < 2:
-        raise SpecError(
-            '"input" must be a shape list like [N, features], [N, T, F] or [N, C, H, W]'
-        )
-    if len(value) > 4:
-        raise SpecError(f'"input" has {len(value)} dimensions; at most 4 ([N, C, H, W])')
-    if not all(1 <= v <= MAX_DIM for v in value):
-        raise SpecError(f'every "input" dimension must be from 1 to {MAX_DIM}')
-    if math.prod(value) > budget.input:
-        raise SpecError(f"the input has {math.prod(value):,} values; the limit is {budget.input:,}")
-    return tuple(value)
-
-
-def _layer(raw: object, i: int, names: set[str]) -> tuple[str, dict, str, int]:
-    """Check one layer's fields; return (type, settings with defaults, module name, repeat)."""
-    if not isinstance(raw, dict):
-        raise SpecError('each layer is an object like {"type": "relu"}', i)
-    kind = raw.get("type")
-    if kind not in LAYER_TYPES:
-        choices = ", ".join(LAYER_TYPES)
-        raise SpecError(f"unknown type {kind!r}; choose one of: {choices}", i)
-    layer = LAYER_TYPES[kind]
-    allowed = (*layer.settings, *_COMMON)
-    for key in raw:
-        if key not in allowed:
-            raise SpecError(f"unknown setting {key!r}; {kind} takes: {', '.join(allowed)}", i, kind)
-    settings = {k: _setting(raw, k, s, i, kind) for k, s in layer.settings.items()}
-    name = raw.get("name", default_name(kind, i))
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise SpecError("`name` must be an identifier (letters, digits, _; at most 32)", i, kind)
-    if name in names:
-        raise SpecError(f"the name {name!r} is used twice; names must be unique", i, kind)
-    names.add(name)
-    repeat = raw.get("repeat", 1)
-    if not is_int(repeat) or not 1 <= repeat <= MAX_REPEAT:
-        raise SpecError(f"`repeat` must be an integer from 1 to {MAX_REPEAT}", i, kind)
-    return kind, settings, name, repeat
-
-
-def _setting(raw: dict, key: str, s: Setting, i: int, kind: str) -> object:
-    if key not in raw:
-        if s.default is None:
-            raise SpecError(f"`{key}` is required: {s.describe()}", i, kind)
-        return s.default
-    value = raw[key]
-    ok = {
-        "bool": isinstance(value, bool),
-        "int": is_int(value),
-        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
-    }[s.type]
-    if not ok or (s.type != "bool" and not (s.lo <= value <= s.hi and math.isfinite(value))):
-        raise SpecError(f"`{key}` must be {s.describe()}, not {_show(value)}", i, kind)
-    return value
-
-
 def _dry_run(
     kind: str, settings: dict, x: torch.Tensor, i: int, seen: dict
 ) -> tuple[nn.Module, torch.Tensor]:
@@ -237,58 +182,19 @@ def _dry_run(
     if key in seen:  # the same layer on the same input: the same output shape
         with torch.device("meta"):
             return layer.make(shape, settings), torch.empty(seen[key], device="meta")  # type: ignore[operator]
-    if len(shape) not in layer.ranks:
-        wanted = " or ".join(RANK_TEXT[r] for r in layer.ranks)
-        hint = RANK_HINTS.get((len(shape), layer.ranks[0]), "change the layers before it")
-        raise SpecError(f"needs {wanted}, but gets {_shape(shape)}: {hint}", i, kind)
-    _check_fits(kind, settings, shape, i)
+    check_rank(kind, shape, i)
+    check_fits(kind, settings, shape, i)
     with torch.device("meta"):
         module = layer.make(shape, settings)  # type: ignore[operator]
     try:
         y = module(x)
     except (RuntimeError, ValueError) as err:  # a shape our checks missed: still say where
-        raise SpecError(
-            f"does not fit its input {_shape(shape)}: {str(err)[:200]}", i, kind
-        ) from None
+        problem = msg("does not fit its input {shape}: {error}", shape=shape_text(shape),
+                      error=str(err)[:200])  # fmt: skip
+        raise SpecError(problem, i, kind) from None
     if y.numel() == 0 or 0 in y.shape:
-        raise SpecError(f"turns {_shape(shape)} into an empty tensor; use less pooling", i, kind)
+        problem = msg("turns {shape} into an empty tensor; use less pooling",
+                      shape=shape_text(shape))  # fmt: skip
+        raise SpecError(problem, i, kind)
     seen[key] = tuple(y.shape)
     return module, y
-
-
-def _check_fits(kind: str, s: dict, shape: tuple[int, ...], i: int) -> None:
-    """The checks whose plain-words message is better than torch's."""
-    if kind == "conv2d":
-        h, w = shape[2] + 2 * s["padding"], shape[3] + 2 * s["padding"]
-        if s["kernel_size"] > min(h, w):
-            raise SpecError(
-                f"kernel {s['kernel_size']} is larger than its {shape[2]}x{shape[3]} input "
-                f"(padding {s['padding']}): use a smaller kernel, more padding or less pooling "
-                "before it",
-                i, kind,
-            )  # fmt: skip
-    elif kind in ("maxpool2d", "avgpool2d") and s["kernel_size"] > min(shape[2], shape[3]):
-        raise SpecError(
-            f"pool size {s['kernel_size']} is larger than its {shape[2]}x{shape[3]} input: "
-            "use a smaller pool or remove a pooling layer before it",
-            i, kind,
-        )  # fmt: skip
-    elif kind in ("attention", "transformer") and shape[-1] % s["heads"]:
-        raise SpecError(
-            f"{shape[-1]} features cannot be split into {s['heads']} heads: choose a number of "
-            f"heads that divides {shape[-1]}",
-            i, kind,
-        )  # fmt: skip
-    elif kind == "batchnorm" and shape[0] < 2:
-        raise SpecError(
-            "batch norm needs a batch of at least 2 in training mode: make N at least 2", i, kind
-        )
-
-
-def _show(value: object) -> str:
-    text = json.dumps(value) if isinstance(value, (int, float, str, bool, type(None))) else "…"
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(map(str, shape)) + ")"

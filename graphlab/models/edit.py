@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from graphlab.core.messages import Message, msg
+
 from .builder import Plan, spec_of
 from .spec import LAYER_TYPES, Setting, SpecError, default_name
 
@@ -47,9 +49,10 @@ def parse_spec(text: str) -> object:
     """
     try:
         return json.loads(text)
-    except json.JSONDecodeError as err:
-        where = f"line {err.lineno}, column {err.colno}"
-        raise SpecError(f"The spec is not valid JSON: {err.msg} ({where}).") from None
+    except json.JSONDecodeError as err:  # Python's own words (`err.msg`) stay as they are
+        problem = msg("The spec is not valid JSON: {error} (line {line}, column {column}).",
+                      error=err.msg, line=err.lineno, column=err.colno)  # fmt: skip
+        raise SpecError(problem) from None
 
 
 def editable(text: str) -> dict | None:
@@ -120,9 +123,10 @@ def layer_rows(spec: dict, plan: Plan) -> dict[str, list]:
     }
 
 
-def plan_caption(plan: Plan) -> str:
-    """The totals under the builder's table."""
-    return (
-        f"Input {list(plan.input)} · {plan.params:,} parameters · "
-        f"{plan.activations:,} activation values"
-    )
+def plan_caption(plan: Plan) -> Message:
+    """The totals under the builder's table (`str()` of it is the English)."""
+    params, activations = f"{plan.params:,}", f"{plan.activations:,}"  # the app's msgid's style
+    return msg(
+        "Input {shape} · {params} parameters · {activations} activation values",
+        shape=list(plan.input), params=params, activations=activations,
+    )  # fmt: skip

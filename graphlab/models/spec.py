@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
+from graphlab.core.messages import Message, msg
+
 from .layers import (
     MNIST_MEAN,
     MNIST_STD,
@@ -29,29 +31,45 @@ from .layers import (
 
 __all__ = ["LAYER_TYPES", "LayerType", "Setting", "SpecError", "default_name"]
 
-IMAGE = "an image batch (N, C, H, W)"
-VECTOR = "a batch of vectors (N, features)"
-SEQUENCE = "a batch of sequences (N, T, features)"
+IMAGE = msg("an image batch (N, C, H, W)")
+VECTOR = msg("a batch of vectors (N, features)")
+SEQUENCE = msg("a batch of sequences (N, T, features)")
 RANK_TEXT = {2: VECTOR, 3: SEQUENCE, 4: IMAGE}
 
 
 class SpecError(ValueError):
     """A model spec that cannot be built; `layer` is the 0-based index (None: the spec itself).
 
+    `text` says what is wrong as a :class:`~graphlab.core.messages.Message` (the app says it in
+    the learner's language), `message` is its English; `full_text` is the whole error, the layer
+    included, as `str(err)` says it in English.
+
     >>> from graphlab import models
     >>> try:
     ...     models.build({"input": [2, 4], "layers": [{"type": "linear"}]})
     ... except models.SpecError as err:
     ...     print(err.layer, err.message)
+    ...     print(err.full_text.template)
     0 `out_features` is required: an integer from 1 to 4096
+    layer {n} ({kind}): {problem}
     """
 
-    def __init__(self, message: str, layer: int | None = None, kind: str | None = None):
-        self.message = message
+    def __init__(self, message: str | Message, layer: int | None = None, kind: str | None = None):
+        self.text = message if isinstance(message, Message) else Message(message)
+        self.message = str(self.text)
         self.layer = layer
         self.kind = kind
-        where = "" if layer is None else f"layer {layer + 1}" + (f" ({kind})" if kind else "")
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(str(self.full_text))
+
+    @property
+    def full_text(self) -> Message:
+        """The error as `str(err)` says it: the layer it is about (if any), then what is wrong."""
+        if self.layer is None:
+            return self.text
+        if self.kind:
+            return msg("layer {n} ({kind}): {problem}", n=self.layer + 1, kind=self.kind,
+                       problem=self.text)  # fmt: skip
+        return msg("layer {n}: {problem}", n=self.layer + 1, problem=self.text)
 
 
 @dataclass(frozen=True)
@@ -64,11 +82,13 @@ class Setting:
     default: object = None  # None: required
     help: str = ""
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
+        """The values it takes, in words: `str(setting.describe())` is the English."""
         if self.type == "bool":
-            return "true or false"
-        noun = "an integer" if self.type == "int" else "a number"
-        return f"{noun} from {self.lo:g} to {self.hi:g}"
+            return msg("true or false")
+        if self.type == "int":
+            return msg("an integer from {lo:g} to {hi:g}", lo=self.lo, hi=self.hi)
+        return msg("a number from {lo:g} to {hi:g}", lo=self.lo, hi=self.hi)
 
 
 @dataclass(frozen=True)
@@ -168,14 +188,17 @@ LAYER_TYPES: dict[str, LayerType] = {
 }  # fmt: skip
 
 # Layer-specific hints for inputs of the wrong rank: what to put before the layer.
+_NEEDS_IMAGE = msg("image layers need an image input: start from an input shape like [N, C, H, W]")
+_NEEDS_SEQUENCE = msg("sequence layers need an input shape like [N, T, features]")
 RANK_HINTS = {
-    (4, 2): "add a `flatten` (or `global_avgpool` then `flatten`) layer before it",
-    (4, 3): "sequence layers need an input shape like [N, T, features]",
-    (2, 4): "image layers need an image input: start from an input shape like [N, C, H, W]",
-    (3, 4): "image layers need an image input: start from an input shape like [N, C, H, W]",
-    (2, 3): "sequence layers need an input shape like [N, T, features]",
-    (3, 2): "this layer needs flat vectors: add a `flatten` layer before it",
+    (4, 2): msg("add a `flatten` (or `global_avgpool` then `flatten`) layer before it"),
+    (4, 3): _NEEDS_SEQUENCE,
+    (2, 4): _NEEDS_IMAGE,
+    (3, 4): _NEEDS_IMAGE,
+    (2, 3): _NEEDS_SEQUENCE,
+    (3, 2): msg("this layer needs flat vectors: add a `flatten` layer before it"),
 }
+OTHER_RANK_HINT = msg("change the layers before it")
 
 
 def default_name(kind: str, index: int) -> str:

@@ -7,9 +7,10 @@ the hosted demo.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from graphlab.core.graph import Graph, Node, shape_text
+from graphlab.core.messages import N_, Message, msg
 from graphlab.core.variables import VARIABLE
 
 __all__ = [
@@ -89,12 +90,21 @@ def quote(text: str) -> str:
     return '"' + text.translate(_ESCAPES) + '"'
 
 
+def _same(text: str) -> str:
+    return text
+
+
 def node_choices(
-    graph: Graph, names: Mapping[str, str] | None = None, *, show_saved: bool = True
+    graph: Graph,
+    names: Mapping[str, str] | None = None,
+    *,
+    show_saved: bool = True,
+    gettext: Callable[[str], str] = _same,
 ) -> dict[str, str]:
     """Node id -> how an inspector lists it: names a learner recognizes (the variable, the
     parameter, the module; "h" after an op when `names` says variable h holds its result), never
-    internal ids, and only the nodes drawn (saved tensors only with `show_saved`).
+    internal ids, and only the nodes drawn (saved tensors only with `show_saved`). The words
+    around the names are English, or said by `gettext` (the app's, for the visitor's language).
 
     >>> from graphlab.core.graph import Edge
     >>> g = Graph([Node("o0", "output", "y"), Node("n1", "op", "MulBackward0"),
@@ -111,17 +121,22 @@ def node_choices(
         if n.kind == "saved" and not show_saved:
             continue
         held = names.get(n.id) or n.attrs.get(VARIABLE)
-        label = _choice(n, held, saved_by.get(n.id, "its op"))
+        label = _choice(n, held, saved_by.get(n.id), gettext)
         seen[label] = seen.get(label, 0) + 1
         out[n.id] = label if seen[label] == 1 else f"{label} #{seen[label]}"
     return out
 
 
-def _choice(n: Node, held: str | None, saved_by: str) -> str:
+_KINDS = {"leaf": N_("leaf"), "param": N_("parameter"), "output": N_("output"),
+          "module": N_("module")}  # fmt: skip
+
+
+def _choice(n: Node, held: str | None, saved_by: str | None, gettext: Callable) -> str:
     name = clip(n.name)
     if n.kind == "op":
         return f"{name} → {held}" if held and held != n.name else name
     if n.kind == "saved":
-        return f"{name}, saved by {saved_by}"
-    kinds = {"leaf": "leaf", "param": "parameter", "output": "output", "module": "module"}
-    return f"{name} ({kinds.get(n.kind, n.kind)})"
+        op: str | Message = saved_by if saved_by is not None else msg("its op")
+        return msg("{name}, saved by {op}", name=name, op=op).render(gettext)
+    kind = _KINDS.get(n.kind)
+    return f"{name} ({gettext(kind) if kind else n.kind})"

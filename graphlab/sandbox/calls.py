@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import torch
 
+from graphlab.core.messages import Message
+
 from .allowlist import (
     DATA_DEPENDENT,
     F_FUNCTIONS,
@@ -21,7 +23,7 @@ from .allowlist import (
     TENSOR_METHODS,
     TORCH_FUNCTIONS,
 )
-from .errors import ExpressionError, Limits
+from .errors import ExpressionError, Limits, msg
 from .limits import Budget, LimitExceeded, clean_error, short_name, tensors_in
 from .ops import builtin_call
 from .values import Values, is_named_result, kind
@@ -48,7 +50,7 @@ class TensorCalls(Values):
     # -- calls ---------------------------------------------------------------------------------
     def _builtin(self, name: str, args: list[object], kwargs: dict[str, object]) -> object:
         if kwargs:
-            raise ExpressionError(f"{name}() takes no keyword arguments")
+            raise ExpressionError(msg("{name}() takes no keyword arguments", name=name))
         if name == "abs" and len(args) == 1 and isinstance(args[0], torch.Tensor):
             return self._tensor_op("abs", torch.abs, tuple(args), {})
         return builtin_call(name, args, self.limits)
@@ -76,7 +78,11 @@ class TensorCalls(Values):
     def _method_call(self, receiver: object, name: str, args: list, kwargs: dict) -> object:
         if not isinstance(receiver, torch.Tensor):
             raise ExpressionError(
-                f"`.{name}()` can only be called on tensors, not {kind(receiver)}"
+                msg(
+                    "`.{name}()` can only be called on tensors, not {kind}",
+                    name=name,
+                    kind=kind(receiver),
+                )
             )
         if name == "backward":
             return self._backward(receiver, args, kwargs)
@@ -85,8 +91,12 @@ class TensorCalls(Values):
         fn = TENSOR_METHODS.get(name)
         if fn is None:
             close = difflib.get_close_matches(name, list(TENSOR_METHODS), n=3)
-            hint = f"; similar allowed methods: {', '.join(close)}" if close else ""
-            raise ExpressionError(f"the tensor method `.{name}()` is not allowed{hint}")
+            hint = (
+                msg("; similar allowed methods: {names}", names=", ".join(close)) if close else ""
+            )
+            raise ExpressionError(
+                msg("the tensor method `.{name}()` is not allowed{hint}", name=name, hint=hint)
+            )
         label = f".{name}()"
         all_args = (receiver, *args)
         if name in _SCALAR_METHODS or name in _NO_DRY_RUN:
@@ -97,7 +107,7 @@ class TensorCalls(Values):
 
     def _backward(self, tensor: torch.Tensor, args: list, kwargs: dict) -> None:
         if len(args) > 1 or set(kwargs) - {"gradient", "retain_graph"}:
-            raise ExpressionError("use .backward(), .backward(gradient) or retain_graph=True")
+            raise ExpressionError(msg("use .backward(), .backward(gradient) or retain_graph=True"))
         gradient = args[0] if args else kwargs.get("gradient")
         # The backward pass costs about twice the forward work recorded so far.
         self.budget.charge(".backward()", 2 * self.budget.flops, 0)
@@ -107,12 +117,12 @@ class TensorCalls(Values):
         try:
             tensor.backward(gradient, retain_graph=retain)
         except Exception as err:
-            raise ExpressionError(f".backward(): {clean_error(err)}") from None
+            raise ExpressionError(f".backward(): {clean_error(err)}") from None  # PyTorch's words
 
     def _to_dtype(self, tensor: torch.Tensor, args: list, kwargs: dict) -> object:
         dtypes = [*args, *kwargs.values()]
         if len(dtypes) != 1 or set(kwargs) - {"dtype"} or not isinstance(dtypes[0], torch.dtype):
-            raise ExpressionError(".to() takes one dtype here, e.g. x.to(torch.float64)")
+            raise ExpressionError(msg(".to() takes one dtype here, e.g. x.to(torch.float64)"))
         return self._tensor_op(".to()", torch.Tensor.to, (tensor, dtypes[0]), {})
 
     def _compare_call(
@@ -122,7 +132,7 @@ class TensorCalls(Values):
         try:
             shape = torch.broadcast_shapes(*(t.shape for t in tensors))
         except RuntimeError as err:
-            raise ExpressionError(f"{name}: {clean_error(err)}") from None
+            raise ExpressionError(f"{name}: {clean_error(err)}") from None  # PyTorch's words
         self.budget.check_numel(name, shape)
         numel = shape.numel()
         self.budget.charge(name, 4 * numel, 0)
@@ -142,14 +152,14 @@ class TensorCalls(Values):
         except LimitExceeded:
             raise
         except ExpressionError as err:
-            raise ExpressionError(_better_shape_message(name, args, err.message)) from None
+            raise ExpressionError(_better_shape_message(name, args, err.text)) from None
         return self._result(self._real_call(name, fn, args, kwargs))
 
     def _real_call(self, name: str, fn: Callable[..., object], args: tuple, kwargs: dict) -> object:
         try:
             return fn(*args, **kwargs)
         except Exception as err:  # torch raises RuntimeError, TypeError, IndexError, ...
-            raise ExpressionError(f"{name}: {clean_error(err)}") from None
+            raise ExpressionError(f"{name}: {clean_error(err)}") from None  # PyTorch's words
 
 
 def qualname(node: ast.expr) -> str | None:
@@ -174,33 +184,40 @@ def function_for(qualname: str) -> Callable[..., object] | None:
     return None
 
 
-def _unknownfunction_for(qualname: str) -> str:
+def _unknownfunction_for(qualname: str) -> Message:
     short = qualname.rsplit(".", 1)[-1]
     table = F_FUNCTIONS if qualname.startswith(("F.", "torch.nn.")) else TORCH_FUNCTIONS
     close = difflib.get_close_matches(short, list(table), n=3)
-    hint = f"; similar allowed functions: {', '.join(close)}" if close else ""
-    return f"`{qualname}` is not in the list of allowed functions{hint}"
+    hint = msg("; similar allowed functions: {names}", names=", ".join(close)) if close else ""
+    return msg("`{name}` is not in the list of allowed functions{hint}", name=qualname, hint=hint)
 
 
-def _better_shape_message(name: str, args: tuple, message: str) -> str:
+def _better_shape_message(name: str, args: tuple, message: Message) -> Message:
     """Name both shapes when a matmul or a broadcast fails (meta errors are terse)."""
     tensors = [a for a in args if isinstance(a, torch.Tensor)]
     if len(tensors) < 2:
         return message
     a, b = tensors[0].shape, tensors[1].shape
+    shapes = {"name": name, "a": str(list(a)), "b": str(list(b))}
     if short_name(name) in _MATMUL:
         if a and b and a[-1] != b[-2 if len(b) > 1 else 0]:
-            inner = b[-2 if len(b) > 1 else 0]
-            return (
-                f"{name}: cannot multiply shapes {list(a)} and {list(b)}: the last size of the "
-                f"first ({a[-1]}) must equal the {'second-to-last' if len(b) > 1 else ''} "
-                f"size of the second ({inner})".replace("  ", " ")
+            sizes = {**shapes, "last": a[-1], "inner": b[-2 if len(b) > 1 else 0]}
+            if len(b) > 1:
+                return msg(
+                    "{name}: cannot multiply shapes {a} and {b}: the last size of the first "
+                    "({last}) must equal the second-to-last size of the second ({inner})",
+                    **sizes,
+                )
+            return msg(
+                "{name}: cannot multiply shapes {a} and {b}: the last size of the first "
+                "({last}) must equal the size of the second ({inner})",
+                **sizes,
             )
         return message
-    if "broadcast" not in message:
+    if "broadcast" not in str(message):
         return message
     try:
         torch.broadcast_shapes(*(t.shape for t in tensors))
     except RuntimeError:
-        return f"{name}: shapes {list(a)} and {list(b)} cannot be broadcast together"
+        return msg("{name}: shapes {a} and {b} cannot be broadcast together", **shapes)
     return message

@@ -15,30 +15,32 @@ import tokenize
 import unicodedata
 import warnings
 
+from graphlab.core.messages import Message
+
 from .allowlist import ALLOWED_NODES, BUILTIN_NAMES, KEYWORDS, RESERVED, SETTABLE_ATTRS
-from .errors import ExpressionError, Limits, position
+from .errors import ExpressionError, Limits, msg, position
 
 __all__ = ["ALLOWED_SUMMARY", "check_program"]
 
-ALLOWED_SUMMARY = (
+ALLOWED_SUMMARY = msg(
     "this language allows assignments, arithmetic, comparisons, if/elif/else, "
     "`for i in range(k)`, `with torch.no_grad():` and calls to the torch.* / F.* functions "
     "and tensor methods listed in the help"
 )
 
-# How refusals name the construct (the class name otherwise).
-_CONSTRUCTS: dict[str, str] = {
+# How refusals name the construct (the class name otherwise); words are translated, code is not.
+_CONSTRUCTS: dict[str, str | Message] = {
     "Import": "`import`",
     "ImportFrom": "`from ... import`",
     "FunctionDef": "`def`",
     "AsyncFunctionDef": "`async def`",
     "Lambda": "`lambda`",
     "ClassDef": "`class`",
-    "ListComp": "a list comprehension",
-    "SetComp": "a set comprehension",
-    "DictComp": "a dict comprehension",
-    "GeneratorExp": "a generator expression",
-    "While": "a `while` loop",
+    "ListComp": msg("a list comprehension"),
+    "SetComp": msg("a set comprehension"),
+    "DictComp": msg("a dict comprehension"),
+    "GeneratorExp": msg("a generator expression"),
+    "While": msg("a `while` loop"),
     "Try": "`try`",
     "TryStar": "`try`",
     "Raise": "`raise`",
@@ -46,26 +48,26 @@ _CONSTRUCTS: dict[str, str] = {
     "Global": "`global`",
     "Nonlocal": "`nonlocal`",
     "Delete": "`del`",
-    "NamedExpr": "the walrus operator `:=`",
-    "JoinedStr": "an f-string",
-    "FormattedValue": "an f-string",
-    "Starred": "starred `*` unpacking",
-    "Dict": "a dict literal",
-    "Set": "a set literal",
+    "NamedExpr": msg("the walrus operator `:=`"),
+    "JoinedStr": msg("an f-string"),
+    "FormattedValue": msg("an f-string"),
+    "Starred": msg("starred `*` unpacking"),
+    "Dict": msg("a dict literal"),
+    "Set": msg("a set literal"),
     "Return": "`return`",
     "Yield": "`yield`",
     "YieldFrom": "`yield from`",
     "Await": "`await`",
     "Break": "`break`",
     "Continue": "`continue`",
-    "AnnAssign": "an annotated assignment",
+    "AnnAssign": msg("an annotated assignment"),
     "Match": "`match`",
-    "BitAnd": "the bitwise operator `&`",
-    "BitOr": "the bitwise operator `|`",
-    "BitXor": "the bitwise operator `^`",
-    "Invert": "the bitwise operator `~`",
-    "LShift": "the shift operator `<<`",
-    "RShift": "the shift operator `>>`",
+    "BitAnd": msg("the bitwise operator `{op}`", op="&"),
+    "BitOr": msg("the bitwise operator `{op}`", op="|"),
+    "BitXor": msg("the bitwise operator `{op}`", op="^"),
+    "Invert": msg("the bitwise operator `{op}`", op="~"),
+    "LShift": msg("the shift operator `{op}`", op="<<"),
+    "RShift": msg("the shift operator `{op}`", op=">>"),
     "Del": "`del`",
 }
 
@@ -76,11 +78,16 @@ _INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 def check_program(source: object, limits: Limits) -> ast.Module:
     """Return the syntax tree of ``source`` after every static check, or raise ExpressionError."""
     if not isinstance(source, str):
-        raise ExpressionError(f"the program must be text, not {type(source).__name__}")
+        raise ExpressionError(
+            msg("the program must be text, not {type}", type=type(source).__name__)
+        )
     if len(source) > limits.max_source_chars:
         raise ExpressionError(
-            f"the program is {len(source):,} characters long; the limit is "
-            f"{limits.max_source_chars:,}"
+            msg(
+                "the program is {length} characters long; the limit is {limit}",
+                length=format(len(source), ","),
+                limit=format(limits.max_source_chars, ","),
+            )
         )
     _check_characters(source)
     tree = _parse(source)
@@ -98,8 +105,12 @@ def _check_characters(source: str) -> None:
                 continue
             name = unicodedata.name(char, "control character")
             raise ExpressionError(
-                f"invisible character U+{ord(char):04X} ({name.lower()}) is not allowed; "
-                "delete it and retype the text around it",
+                msg(
+                    "invisible character U+{code} ({name}) is not allowed; "
+                    "delete it and retype the text around it",
+                    code=format(ord(char), "04X"),
+                    name=name.lower(),
+                ),
                 line_no,
                 col,
             )
@@ -112,11 +123,11 @@ def _parse(source: str) -> ast.Module:
             return ast.parse(source, mode="exec")
     except SyntaxError as err:
         line = err.lineno or 0
-        raise ExpressionError(
-            f"syntax error: {err.msg}", line, err.offset or (1 if line else 0)
-        ) from None
+        # Python's own description of the error stays English, inside a translated frame.
+        problem = msg("syntax error: {error}", error=err.msg)
+        raise ExpressionError(problem, line, err.offset or (1 if line else 0)) from None
     except (RecursionError, MemoryError, ValueError):
-        raise ExpressionError("the program is nested too deeply to read", 1, 1) from None
+        raise ExpressionError(msg("the program is nested too deeply to read"), 1, 1) from None
 
 
 def _check_identifiers_ascii(source: str) -> None:
@@ -125,15 +136,19 @@ def _check_identifiers_ascii(source: str) -> None:
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):
-        raise ExpressionError("syntax error: could not read the program", 1, 1) from None
+        raise ExpressionError(msg("syntax error: could not read the program"), 1, 1) from None
     for tok in tokens:
         if tok.type in (tokenize.STRING, tokenize.COMMENT) or tok.string.isascii():
             continue
         bad = next(ch for ch in tok.string if not ch.isascii())
         col = tok.start[1] + tok.string.index(bad) + 1
         raise ExpressionError(
-            f"names must use plain ASCII letters, digits and _; found {bad!r} "
-            f"(U+{ord(bad):04X}); non-ASCII text is allowed only inside strings and comments",
+            msg(
+                "names must use plain ASCII letters, digits and _; found {char} (U+{code}); "
+                "non-ASCII text is allowed only inside strings and comments",
+                char=repr(bad),
+                code=format(ord(bad), "04X"),
+            ),
             tok.start[0],
             col,
         )
@@ -147,12 +162,18 @@ def _check_tree(tree: ast.Module, lines: list[str], limits: Limits) -> None:
         node, parent, depth = stack.pop()
         where = node if hasattr(node, "lineno") else parent
         if depth > limits.max_nesting:
-            _refuse_at(
-                where, lines, f"the program is nested more than {limits.max_nesting} levels deep"
+            deep = msg(
+                "the program is nested more than {levels} levels deep", levels=limits.max_nesting
             )
+            _refuse_at(where, lines, deep)
         if type(node) not in ALLOWED_NODES:
             construct = _CONSTRUCTS.get(type(node).__name__, f"`{type(node).__name__}`")
-            _refuse_at(where, lines, f"{construct} is not allowed here; {ALLOWED_SUMMARY}")
+            refused = msg(
+                "{construct} is not allowed here; {allowed}",
+                construct=construct,
+                allowed=ALLOWED_SUMMARY,
+            )
+            _refuse_at(where, lines, refused)
         problem = _node_problem(node, range_calls, limits)
         if problem:
             _refuse_at(where, lines, problem)
@@ -160,20 +181,23 @@ def _check_tree(tree: ast.Module, lines: list[str], limits: Limits) -> None:
             stack.append((child, where, depth + 1))
 
 
-def _refuse_at(node: ast.AST, lines: list[str], message: str) -> None:
+def _refuse_at(node: ast.AST, lines: list[str], message: Message) -> None:
     line, col = position(node, lines)
     raise ExpressionError(message, line, col)
 
 
-def _node_problem(node: ast.AST, range_calls: set[int], limits: Limits) -> str | None:
+def _node_problem(node: ast.AST, range_calls: set[int], limits: Limits) -> Message | None:
     """What is wrong with an allowlisted node in its context, or None."""
     if isinstance(node, ast.Name):
         return _name_problem(node)
     if isinstance(node, ast.Attribute):
         if node.attr.startswith("_"):
-            return f"names starting with `_` are not allowed (`.{node.attr}`)"
+            return msg("names starting with `_` are not allowed (`{name}`)", name="." + node.attr)
         if isinstance(node.ctx, ast.Store) and node.attr not in SETTABLE_ATTRS:
-            return f"only `.grad` and `.requires_grad` can be assigned, not `.{node.attr}`"
+            return msg(
+                "only `.grad` and `.requires_grad` can be assigned, not `.{name}`",
+                name=node.attr,
+            )
     if isinstance(node, ast.keyword):
         return _keyword_problem(node)
     if isinstance(node, ast.Call):
@@ -187,65 +211,69 @@ def _node_problem(node: ast.AST, range_calls: set[int], limits: Limits) -> str |
     return None
 
 
-def _name_problem(node: ast.Name) -> str | None:
+def _name_problem(node: ast.Name) -> Message | None:
     if node.id.startswith("_"):
-        return f"names starting with `_` are not allowed (`{node.id}`)"
+        return msg("names starting with `_` are not allowed (`{name}`)", name=node.id)
     if isinstance(node.ctx, ast.Store) and node.id in RESERVED:
-        return f"`{node.id}` is a reserved name; choose another variable name"
+        return msg("`{name}` is a reserved name; choose another variable name", name=node.id)
     return None
 
 
-def _keyword_problem(node: ast.keyword) -> str | None:
+def _keyword_problem(node: ast.keyword) -> Message | None:
     if node.arg is None:
-        return "`**` unpacking of keyword arguments is not allowed; name each argument"
+        return msg("`**` unpacking of keyword arguments is not allowed; name each argument")
     if node.arg.startswith("_"):
-        return f"names starting with `_` are not allowed (`{node.arg}=`)"
+        return msg("names starting with `_` are not allowed (`{name}`)", name=str(node.arg) + "=")
     if node.arg not in KEYWORDS:
-        return f"the keyword argument `{node.arg}=` is not allowed"
+        return msg("the keyword argument `{name}=` is not allowed", name=node.arg)
     return None
 
 
-def _call_problem(node: ast.Call, range_calls: set[int]) -> str | None:
+def _call_problem(node: ast.Call, range_calls: set[int]) -> Message | None:
     func = node.func
     if isinstance(func, ast.Attribute):
         return None
     if not isinstance(func, ast.Name):
-        return "only direct calls like `torch.sin(x)`, `F.relu(x)` or `x.sum()` are allowed"
+        return msg("only direct calls like `torch.sin(x)`, `F.relu(x)` or `x.sum()` are allowed")
     if func.id == "range" and id(node) not in range_calls:
-        return "`range(...)` is allowed only in `for i in range(k):`"
+        return msg("`range(...)` is allowed only in `for i in range(k):`")
     if func.id not in BUILTIN_NAMES:
         allowed = ", ".join(sorted(BUILTIN_NAMES))
-        return f"calling `{func.id}` is not allowed; the builtins allowed are {allowed}"
+        return msg(
+            "calling `{name}` is not allowed; the builtins allowed are {allowed}",
+            name=func.id,
+            allowed=allowed,
+        )
     return None
 
 
-def _constant_problem(node: ast.Constant, limits: Limits) -> str | None:
+def _constant_problem(node: ast.Constant, limits: Limits) -> Message | None:
     value = node.value
     if isinstance(value, bytes):
-        return "bytes literals are not allowed"
+        return msg("bytes literals are not allowed")
     if isinstance(value, complex):
-        return "complex numbers are not supported"
+        return msg("complex numbers are not supported")
     if isinstance(value, int) and abs(value) > limits.max_int:
-        return f"integers are limited to ±{limits.max_int:,}"
+        return msg("integers are limited to ±{limit}", limit=format(limits.max_int, ","))
     return None
 
 
-def _for_problem(node: ast.For) -> str | None:
-    form = "loops must have the form `for i in range(k):`"
+def _for_problem(node: ast.For) -> Message | None:
+    form = msg("loops must have the form `for i in range(k):`")
     if node.orelse:
-        return "`for ... else` is not allowed; " + form
+        return msg("`for ... else` is not allowed; {form}", form=form)
     if not isinstance(node.target, ast.Name):
-        return form + " with a single loop variable"
+        return msg("loops must have the form `for i in range(k):` with a single loop variable")
     it = node.iter
     if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"):
         return form
     if it.keywords or not 1 <= len(it.args) <= 3:
-        return "`range` takes one to three numbers: range(stop), range(start, stop[, step])"
+        return msg("`range` takes one to three numbers: range(stop), range(start, stop[, step])")
     return None
 
 
-def _with_problem(node: ast.With) -> str | None:
-    only = "only `with torch.no_grad():` is allowed"
+def _with_problem(node: ast.With) -> Message | None:
+    only = msg("only `with torch.no_grad():` is allowed")
     if len(node.items) != 1 or node.items[0].optional_vars is not None:
         return only
     expr = node.items[0].context_expr

@@ -3,12 +3,13 @@ error leaves in the editor, and which of the editor's events are new.
 
 The page's editor is a browser component (Ace); nothing here knows it beyond the shapes of its
 ``annotations`` (gutter icons) and ``markers`` (highlighted ranges), both with 0-based rows and
-columns counted in UTF-16 code units, as JavaScript counts them.
+columns counted in UTF-16 code units, as JavaScript counts them. Its sentences are
+:mod:`graphlab.core.messages` (English here; the app passes its ``gettext``).
 
 >>> length_problem("y = x * 2", limit=2_000) is None
 True
->>> length_problem("#" * 3_000, limit=2_000)
-'Your program has 3,000 characters; the limit is 2,000. It was not run: shorten it, then press Run.'
+>>> print(length_problem("#" * 3_000, limit=2_000))
+Your program has 3,000 characters; the limit is 2,000. It was not run: shorten it, then press Run.
 >>> error_marks({"line": 2, "col": 5, "message": "bad"}, "x = 1\\ny = x.numpy()")["markers"]
 [{'startRow': 1, 'startCol': 4, 'endRow': 1, 'endCol': 11, 'className': 'gl-error-mark', 'type': 'text'}]
 """
@@ -19,6 +20,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from graphlab.core.messages import Gettext, Message, msg, render
+
 __all__ = ["EditorEvent", "editor_event", "error_marks", "length_problem"]
 
 MARK_CLASS = "gl-error-mark"  # the editor's stylesheet colours this class
@@ -26,29 +29,34 @@ _WORD = re.compile(r"\w+(?:\.\w+)*")  # a name, or a dotted one: `x.numpy`
 _MAX_EVENT_ID = 64  # the component's ids are 8 characters; anything far longer is not one of them
 
 
-def length_problem(text: str, limit: int) -> str | None:
+def length_problem(text: str, limit: int) -> Message | None:
     """The sentence that refuses ``text`` when it is longer than ``limit`` characters, else None.
 
     It names the length and the limit, so the visitor knows how much to cut.
 
-    >>> length_problem("a" * 2_001, limit=2_000)[:40]
+    >>> str(length_problem("a" * 2_001, limit=2_000))[:40]
     'Your program has 2,001 characters; the l'
     """
     if len(text) <= limit:
         return None
-    return (
-        f"Your program has {len(text):,} characters; the limit is {limit:,}. "
-        "It was not run: shorten it, then press Run."
+    return msg(
+        "Your program has {length} characters; the limit is {limit}. "
+        "It was not run: shorten it, then press Run.",
+        length=format(len(text), ","),
+        limit=format(limit, ","),
     )
 
 
-def error_marks(error: Mapping[str, object] | None, source: str) -> dict[str, list[dict]]:
+def error_marks(
+    error: Mapping[str, object] | None, source: str, gettext: Gettext | None = None
+) -> dict[str, list[dict]]:
     """The editor's marks for a sandbox error ``{"line", "col", "message"}`` in ``source``.
 
     An error icon in the gutter of its line (hovering it shows the message) and a highlighted
     range from its column to the end of the (dotted) name there, or one character.
     Without a column the whole line is marked; without a line (the program as a whole, e.g. too
-    long) there is nothing to mark. A line past the end marks the last line.
+    long) there is nothing to mark. A line past the end marks the last line. The message is the
+    error's ``text`` (its translatable form) said with ``gettext``, else its ``message``.
 
     >>> error_marks({"line": 1, "col": 1, "message": "`import` is not allowed"}, "import os")
     ... # doctest: +NORMALIZE_WHITESPACE
@@ -67,8 +75,12 @@ def error_marks(error: Mapping[str, object] | None, source: str) -> dict[str, li
     if line > len(lines):
         line, col = len(lines), 0
     text = lines[line - 1]
-    message = str(error.get("message") or "error")
-    where = f"Line {line}, column {col}: " if col else f"Line {line}: "
+    gettext = gettext or _same
+    said = render(error.get("text") or error.get("message"), gettext) or "error"
+    if col:
+        note = msg("Line {line}, column {col}: {message}", line=line, col=col, message=said)
+    else:
+        note = msg("Line {line}: {message}", line=line, message=said)
     row = line - 1
     if col and col <= len(text) + 1:
         start = col - 1
@@ -85,7 +97,7 @@ def error_marks(error: Mapping[str, object] | None, source: str) -> dict[str, li
                   "className": MARK_CLASS, "type": "fullLine"}  # fmt: skip
         column = 0
     marks["annotations"].append({"row": row, "column": column, "type": "error",
-                                 "text": where + message})  # fmt: skip
+                                 "text": note.render(gettext)})  # fmt: skip
     marks["markers"].append(marker)
     return marks
 
@@ -122,6 +134,10 @@ def editor_event(value: object, seen: str | None) -> EditorEvent | None:
     if not event_id or len(event_id) > _MAX_EVENT_ID or event_id == seen:
         return None
     return EditorEvent(event_id, kind, text.replace("\r\n", "\n"))
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def _number(error: Mapping[str, object] | None, name: str) -> int:

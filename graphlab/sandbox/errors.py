@@ -29,7 +29,10 @@ class ExpressionError(ValueError):
     """
 
     def __init__(self, message: str | Message, line: int = 0, col: int = 0) -> None:
-        self.text = message if isinstance(message, Message) else Message(message)
+        # Plain text (PyTorch's own error) is a value, never a template: braces in it stay.
+        self.text = (
+            message if isinstance(message, Message) else Message("{text}", {"text": message})
+        )
         self.message = str(self.text)
         self.line = line
         self.col = col

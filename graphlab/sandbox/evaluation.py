@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import torch
 
 from .check import check_program
-from .errors import ExpressionError, Limits
+from .errors import ExpressionError, Limits, msg
 from .interpreter import Interpreter
 
 __all__ = ["Evaluation", "ExpressionError", "Limits", "evaluate"]
@@ -88,11 +88,10 @@ def evaluate(
     except ExpressionError:
         raise
     except RecursionError:
-        raise ExpressionError("the program is nested too deeply", 1, 1) from None
+        raise ExpressionError(msg("the program is nested too deeply"), 1, 1) from None
     except Exception as err:  # a bug of ours must still not show a traceback to a visitor
-        raise ExpressionError(
-            f"the program could not be run ({type(err).__name__})", 1, 1
-        ) from None
+        failed = msg("the program could not be run ({error})", error=type(err).__name__)
+        raise ExpressionError(failed, 1, 1) from None
     env = run.env
     return Evaluation(
         source=source,

@@ -10,9 +10,11 @@ from collections.abc import Callable
 
 import torch
 
+from graphlab.core.messages import Message
+
 from .allowlist import CONSTANTS, RESERVED, TENSOR_METHODS, TENSOR_PROPERTIES
 from .calls import TensorCalls, function_for, is_named_result, kind, qualname
-from .errors import ExpressionError, position
+from .errors import ExpressionError, msg, position
 from .limits import clean_error
 from .ops import check_value
 
@@ -36,7 +38,7 @@ class Expressions(TensorCalls):
         except ExpressionError as err:
             raise self._positioned(err, node) from None
         except RecursionError:
-            raise self._error("the program is nested too deeply", node) from None
+            raise self._error(msg("the program is nested too deeply"), node) from None
         except Exception as err:
             raise self._error(clean_error(err), node) from None
         finally:
@@ -54,11 +56,16 @@ class Expressions(TensorCalls):
             return self.env[node.id]
         if node.id in RESERVED:
             raise ExpressionError(
-                f"`{node.id}` can only be used in calls such as torch.sin(x), F.relu(x), len(x)"
+                msg(
+                    "`{name}` can only be used in calls such as torch.sin(x), F.relu(x), len(x)",
+                    name=node.id,
+                )
             )
         close = difflib.get_close_matches(node.id, list(self.env), n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else "; assign it first"
-        raise ExpressionError(f"name `{node.id}` is not defined{hint}")
+        hint = (
+            msg("; did you mean `{other}`?", other=close[0]) if close else msg("; assign it first")
+        )
+        raise ExpressionError(msg("name `{name}` is not defined{hint}", name=node.id, hint=hint))
 
     def _eval_List(self, node: ast.List) -> object:
         return self._sized([self.eval(e) for e in node.elts])
@@ -101,7 +108,9 @@ class Expressions(TensorCalls):
             return self._tensor_op("unary -", fn, (value,), {})
         if isinstance(value, (int, float)):
             return check_value(fn(value), self.limits)
-        raise ExpressionError(f"unary minus needs a number or tensor, not {kind(value)}")
+        raise ExpressionError(
+            msg("unary minus needs a number or tensor, not {kind}", kind=kind(value))
+        )
 
     def _eval_BinOp(self, node: ast.BinOp) -> object:
         return self._binop(node.op, self.eval(node.left), self.eval(node.right), node)
@@ -125,13 +134,25 @@ class Expressions(TensorCalls):
         if is_named_result(value) and node.attr in ("values", "indices"):
             return value.values if node.attr == "values" else value.indices
         if not isinstance(value, torch.Tensor):
-            raise ExpressionError(f"`.{node.attr}` is available on tensors only, not {kind(value)}")
+            raise ExpressionError(
+                msg(
+                    "`.{attr}` is available on tensors only, not {kind}",
+                    attr=node.attr,
+                    kind=kind(value),
+                )
+            )
         if node.attr in TENSOR_METHODS or node.attr in ("backward", "to"):
-            raise ExpressionError(f"`.{node.attr}` is a method; call it: `.{node.attr}(...)`")
+            raise ExpressionError(
+                msg("`.{attr}` is a method; call it: `.{attr}(...)`", attr=node.attr)
+            )
         if node.attr not in TENSOR_PROPERTIES:
             allowed = ", ".join(sorted(TENSOR_PROPERTIES))
             raise ExpressionError(
-                f"the tensor attribute `.{node.attr}` is not allowed; use {allowed}"
+                msg(
+                    "the tensor attribute `.{attr}` is not allowed; use {allowed}",
+                    attr=node.attr,
+                    allowed=allowed,
+                )
             )
         return getattr(value, node.attr)  # attr is in TENSOR_PROPERTIES
 
@@ -140,8 +161,8 @@ class Expressions(TensorCalls):
         if name in CONSTANTS:
             return CONSTANTS[name]
         if function_for(path) is not None:
-            raise ExpressionError(f"`{path}` is a function; call it: `{path}(...)`")
-        raise ExpressionError(f"`{path}` is not available in this language")
+            raise ExpressionError(msg("`{path}` is a function; call it: `{path}(...)`", path=path))
+        raise ExpressionError(msg("`{path}` is not available in this language", path=path))
 
     def _eval_Call(self, node: ast.Call) -> object:
         args = [self.eval(a) for a in node.args]
@@ -157,7 +178,7 @@ class Expressions(TensorCalls):
 
     # -- errors ----------------------------------------------------------------------------------
     def _positioned(self, err: ExpressionError, node: ast.AST) -> ExpressionError:
-        return err if err.line else self._error(err.message, node)
+        return err if err.line else self._error(err.text, node)
 
-    def _error(self, message: str, node: ast.AST) -> ExpressionError:
+    def _error(self, message: str | Message, node: ast.AST) -> ExpressionError:
         return ExpressionError(message, *position(node, self.lines))

@@ -4,6 +4,8 @@ Runs in the worker process, like every evaluation of visitors' code. The program
 function of its leaf tensors: each name ever bound to a floating-point leaf that requires grad
 is an input. The program is re-run in float64 with those leaves replaced by gradcheck's inputs,
 and gradcheck compares autograd's Jacobian of the last assigned tensor with central differences.
+The result's ``message`` is English; its ``text`` is the same sentence for the app to translate
+(:mod:`graphlab.core.messages`), or gradcheck's own report as it is.
 
 >>> result = check_gradients("x = torch.tensor([1., 2.], requires_grad=True)\\ny = (x * x).sum()")
 >>> result["passed"], result["inputs"], result["output"], result["mode"]
@@ -16,6 +18,8 @@ from typing import Any
 
 import torch
 from torch.autograd.gradcheck import GradcheckError
+
+from graphlab.core.messages import Message, msg
 
 from .check import check_program
 from .evaluation import ExpressionError, Limits
@@ -76,10 +80,13 @@ def check_gradients(source: str, limits: Limits | None = None) -> dict[str, Any]
     output, leaves = first.output, first.leaves
     name = first.output_name or "the output"
     if output is None or not output.requires_grad or not output.is_floating_point():
-        message = "The last tensor assigned does not depend on a tensor with requires_grad=True."
-        return _result(None, [], name, "full", message + " There is no gradient to check.")
+        message = msg(
+            "The last tensor assigned does not depend on a tensor with requires_grad=True. "
+            "There is no gradient to check."
+        )
+        return _result(None, [], name, "full", message)
     if not leaves:
-        message = "No named leaf tensor requires grad, so there is no input to perturb."
+        message = msg("No named leaf tensor requires grad, so there is no input to perturb.")
         return _result(None, [], name, "full", message)
     names = list(leaves)
     inputs = tuple(leaves[n].detach().double().requires_grad_() for n in names)
@@ -89,7 +96,7 @@ def check_gradients(source: str, limits: Limits | None = None) -> dict[str, Any]
         run = _LeafInterpreter(source, limits, dict(zip(names, values, strict=True)))
         run.run(tree)
         if run.output is None:  # cannot happen for a deterministic program; guard anyway
-            raise ExpressionError("the program assigned no tensor on a re-run")
+            raise ExpressionError(msg("the program assigned no tensor on a re-run"))
         return run.output
 
     mode = "fast" if fast else "full"
@@ -98,16 +105,19 @@ def check_gradients(source: str, limits: Limits | None = None) -> dict[str, Any]
     try:
         torch.autograd.gradcheck(program, inputs, fast_mode=fast)
     except GradcheckError as err:
-        return _result(False, names, name, mode, str(err)[:MAX_MESSAGE])
+        return _result(False, names, name, mode, str(err)[:MAX_MESSAGE])  # gradcheck's words
     except RuntimeError as err:
-        return _result(False, names, name, mode, f"gradcheck could not run: {str(err)[:500]}")
+        failed = msg("gradcheck could not run: {error}", error=str(err)[:500])
+        return _result(False, names, name, mode, failed)
     finally:
         torch.set_default_dtype(previous)
-    message = "Gradients match finite differences (float64, torch.autograd.gradcheck)."
+    message = msg("Gradients match finite differences (float64, torch.autograd.gradcheck).")
     return _result(True, names, name, mode, message)
 
 
 def _result(
-    passed: bool | None, inputs: list[str], output: str, mode: str, message: str
+    passed: bool | None, inputs: list[str], output: str, mode: str, message: Message | str
 ) -> dict[str, Any]:
-    return {"passed": passed, "inputs": inputs, "output": output, "mode": mode, "message": message}
+    text = message.to_dict() if isinstance(message, Message) else message
+    return {"passed": passed, "inputs": inputs, "output": output, "mode": mode,
+            "message": str(message), "text": text}  # fmt: skip

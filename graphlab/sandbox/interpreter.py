@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import torch
 
-from .errors import ExpressionError, Limits
+from .errors import ExpressionError, Limits, msg
 from .expressions import Expressions
 from .limits import Budget, clean_error
 
@@ -106,7 +106,7 @@ class Interpreter(Expressions):
         except ExpressionError as err:
             raise self._positioned(err, node) from None
         except RecursionError:
-            raise self._error("the program is nested too deeply", node) from None
+            raise self._error(msg("the program is nested too deeply"), node) from None
         except Exception as err:  # any other failure is the program's error, shown cleanly
             raise self._error(clean_error(err), node) from None
         finally:
@@ -139,7 +139,7 @@ class Interpreter(Expressions):
             current = self._getitem(container, index)
             self._setitem(container, index, self._binop(node.op, current, right, node, True))
         else:
-            raise ExpressionError("augmented assignment works on names and x[...] only")
+            raise ExpressionError(msg("augmented assignment works on names and x[...] only"))
 
     def _exec_If(self, node: ast.If) -> None:
         taken = self._test(node.test)
@@ -149,12 +149,15 @@ class Interpreter(Expressions):
     def _exec_For(self, node: ast.For) -> None:
         args = [self.eval(a) for a in node.iter.args]  # type: ignore[attr-defined]
         if not all(isinstance(a, int) for a in args):
-            raise ExpressionError("range() takes integers")
+            raise ExpressionError(msg("range() takes integers"))
         steps = range(*args)  # type: ignore[arg-type]
         if len(steps) > self.limits.max_loop:
             raise ExpressionError(
-                f"this loop runs {len(steps):,} times; loops are limited to "
-                f"{self.limits.max_loop} iterations"
+                msg(
+                    "this loop runs {count} times; loops are limited to {limit} iterations",
+                    count=format(len(steps), ","),
+                    limit=self.limits.max_loop,
+                )
             )
         self.on_loop(node, len(steps))
         for i in steps:
@@ -179,7 +182,11 @@ class Interpreter(Expressions):
             if not isinstance(value, (list, tuple)) or len(value) != len(target.elts):
                 count = len(value) if isinstance(value, (list, tuple)) else 1
                 raise ExpressionError(
-                    f"cannot unpack {count} value(s) into {len(target.elts)} names"
+                    msg(
+                        "cannot unpack {count} value(s) into {names} names",
+                        count=count,
+                        names=len(target.elts),
+                    )
                 )
             for elt, item in zip(target.elts, value, strict=True):
                 self._assign(elt, item, line)
@@ -191,9 +198,9 @@ class Interpreter(Expressions):
     def _set_attribute(self, target: ast.Attribute, value: object) -> None:
         tensor = self.eval(target.value)
         if not isinstance(tensor, torch.Tensor):
-            raise ExpressionError(f"`.{target.attr}` can only be set on a tensor")
+            raise ExpressionError(msg("`.{attr}` can only be set on a tensor", attr=target.attr))
         if target.attr == "grad" and not (value is None or isinstance(value, torch.Tensor)):
-            raise ExpressionError("`.grad` must be set to a tensor or None")
+            raise ExpressionError(msg("`.grad` must be set to a tensor or None"))
         if target.attr == "requires_grad" and not isinstance(value, bool):
-            raise ExpressionError("`.requires_grad` must be set to True or False")
+            raise ExpressionError(msg("`.requires_grad` must be set to True or False"))
         setattr(tensor, target.attr, value)  # attr is in SETTABLE_ATTRS (checked statically)

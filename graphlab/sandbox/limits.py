@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import torch
 
-from .errors import ExpressionError, Limits
+from .errors import ExpressionError, Limits, msg
 
 __all__ = ["Budget", "LimitExceeded", "clean_error", "short_name", "tensors_in", "to_meta"]
 
@@ -102,15 +102,18 @@ class Budget:
         self.steps += 1
         if self.steps > self.limits.max_steps:
             raise LimitExceeded(
-                f"the program runs more than {self.limits.max_steps:,} steps; "
-                "use fewer or shorter loops"
+                msg(
+                    "the program runs more than {steps} steps; use fewer or shorter loops",
+                    steps=format(self.limits.max_steps, ","),
+                )
             )
         if self._deadline is not None and self.steps % 64 == 0:
             self.check_time()
 
     def check_time(self) -> None:
         if self._deadline is not None and time.monotonic() > self._deadline:
-            raise LimitExceeded(f"the program took longer than {self.limits.max_seconds:g} s")
+            seconds = f"{self.limits.max_seconds:g}"
+            raise LimitExceeded(msg("the program took longer than {seconds} s", seconds=seconds))
 
     # -- tensor work ---------------------------------------------------------------------------
     def dry_run(
@@ -138,10 +141,13 @@ class Budget:
                 return None
             if _is_data_dependent(err):
                 raise ExpressionError(
-                    f"{name}: the size of this result depends on the data, so it cannot be "
-                    "checked before running; pass explicit sizes"
+                    msg(
+                        "{name}: the size of this result depends on the data, so it cannot be "
+                        "checked before running; pass explicit sizes",
+                        name=name,
+                    )
                 ) from None
-            raise ExpressionError(f"{name}: {clean_error(err)}") from None
+            raise ExpressionError(f"{name}: {clean_error(err)}") from None  # PyTorch's words
         window = _pool_window(name, args, kwargs)
         self.charge_result(name, tensors_in((meta_args, meta_kwargs)), out, window)
         return out
@@ -177,22 +183,37 @@ class Budget:
         numel = math.prod(shape)
         if numel > self.limits.max_numel:
             raise LimitExceeded(
-                f"{name}: this would make a tensor of {numel:,} elements (shape "
-                f"{list(shape)}); the limit is {self.limits.max_numel:,} per tensor"
+                msg(
+                    "{name}: this would make a tensor of {numel} elements (shape {shape}); "
+                    "the limit is {limit} per tensor",
+                    name=name,
+                    numel=format(numel, ","),
+                    shape=str(list(shape)),
+                    limit=format(self.limits.max_numel, ","),
+                )
             )
 
     def charge(self, name: str, flops: int, new_bytes: int) -> None:
         """Add to the totals, refusing (before the work is done) if a budget would be passed."""
         if self.bytes + new_bytes > self.limits.max_bytes:
             raise LimitExceeded(
-                f"{name}: the program would allocate {_mb(self.bytes + new_bytes)} of tensors "
-                f"in all; the limit is {_mb(self.limits.max_bytes)}; use smaller tensors"
+                msg(
+                    "{name}: the program would allocate {size} of tensors in all; "
+                    "the limit is {limit}; use smaller tensors",
+                    name=name,
+                    size=_mb(self.bytes + new_bytes),
+                    limit=_mb(self.limits.max_bytes),
+                )
             )
         if self.flops + flops > self.limits.max_flops:
             raise LimitExceeded(
-                f"{name}: the program would need about {_flops(self.flops + flops)} of "
-                f"compute; the limit is {_flops(self.limits.max_flops)}; use smaller tensors "
-                "or fewer iterations"
+                msg(
+                    "{name}: the program would need about {flops} of compute; the limit is "
+                    "{limit}; use smaller tensors or fewer iterations",
+                    name=name,
+                    flops=_flops(self.flops + flops),
+                    limit=_flops(self.limits.max_flops),
+                )
             )
         self.bytes += new_bytes
         self.flops += flops

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import torch
 
-from .errors import ExpressionError, Limits
+from .errors import ExpressionError, Limits, msg
 
 __all__ = [
     "BINARY",
@@ -98,10 +98,13 @@ def check_value(value: object, limits: Limits) -> object:
         return value
     if isinstance(value, int) and abs(value) > limits.max_int:
         raise ExpressionError(
-            f"the integer result is too large; integers are limited to ±{limits.max_int:,}"
+            msg(
+                "the integer result is too large; integers are limited to ±{limit}",
+                limit=format(limits.max_int, ","),
+            )
         )
     if isinstance(value, complex):
-        raise ExpressionError("complex numbers are not supported")
+        raise ExpressionError(msg("complex numbers are not supported"))
     return value
 
 
@@ -109,17 +112,23 @@ def number_op(op: ast.AST, left: object, right: object, limits: Limits) -> objec
     """``left <op> right`` for Python numbers, refusing huge powers before computing them."""
     symbol = SYMBOLS[type(op)]
     if isinstance(op, ast.MatMult):
-        raise ExpressionError("`@` needs tensors, not numbers")
+        raise ExpressionError(msg("`@` needs tensors, not numbers"))
     if _huge_power(op, left, right, limits):
         raise ExpressionError(
-            f"{left} ** {right} is too large; integers are limited to ±{limits.max_int:,}"
+            msg(
+                "{left} ** {right} is too large; integers are limited to ±{limit}",
+                left=left,
+                right=right,
+                limit=format(limits.max_int, ","),
+            )
         )
     try:
         result = BINARY[type(op)](left, right)
     except ZeroDivisionError:
-        raise ExpressionError(f"division by zero in `{symbol}`") from None
+        raise ExpressionError(msg("division by zero in `{symbol}`", symbol=symbol)) from None
     except OverflowError:
-        raise ExpressionError(f"the result of `{symbol}` is too large (overflow)") from None
+        too_large = msg("the result of `{symbol}` is too large (overflow)", symbol=symbol)
+        raise ExpressionError(too_large) from None
     return check_value(result, limits)
 
 
@@ -140,15 +149,19 @@ def _to_number(name: str, value: object, convert: Callable[[object], object]) ->
     if isinstance(value, torch.Tensor):
         if value.numel() != 1:
             raise ExpressionError(
-                f"{name}() needs a tensor with one element, not shape {list(value.shape)}"
+                msg(
+                    "{name}() needs a tensor with one element, not shape {shape}",
+                    name=name,
+                    shape=str(list(value.shape)),
+                )
             )
         value = value.item()
     if not is_number(value):
-        raise ExpressionError(f"{name}() takes a number or a one-element tensor")
+        raise ExpressionError(msg("{name}() takes a number or a one-element tensor", name=name))
     try:
         return convert(value)
     except (OverflowError, ValueError) as err:
-        raise ExpressionError(f"{name}(): {err}") from None
+        raise ExpressionError(f"{name}(): {err}") from None  # Python's words
 
 
 def builtin_call(name: str, args: list[object], limits: Limits) -> object:
@@ -156,30 +169,33 @@ def builtin_call(name: str, args: list[object], limits: Limits) -> object:
     non-tensor arguments; ``abs`` of a tensor is routed to ``torch.abs`` by the interpreter."""
     if name == "len":
         if len(args) != 1 or not isinstance(args[0], (torch.Tensor, list, tuple, str)):
-            raise ExpressionError("len() takes one tensor, list, tuple or string")
+            raise ExpressionError(msg("len() takes one tensor, list, tuple or string"))
         return len(args[0])
     if name in ("float", "int"):
         if len(args) != 1:
-            raise ExpressionError(f"{name}() takes one argument")
+            raise ExpressionError(msg("{name}() takes one argument", name=name))
         return check_value(_to_number(name, args[0], float if name == "float" else int), limits)
     if name == "abs":
         if len(args) != 1 or not is_number(args[0]):
-            raise ExpressionError("abs() takes one number or tensor")
+            raise ExpressionError(msg("abs() takes one number or tensor"))
         return abs(args[0])  # type: ignore[arg-type]
     if name == "round":
         if not 1 <= len(args) <= 2 or not all(is_number(a) for a in args):
             raise ExpressionError(
-                "round() takes a number and optional digits; for tensors use torch.round"
+                msg("round() takes a number and optional digits; for tensors use torch.round")
             )
         try:
             return check_value(round(*args), limits)  # type: ignore[call-overload]
         except (OverflowError, ValueError) as err:
-            raise ExpressionError(f"round(): {err}") from None
+            raise ExpressionError(f"round(): {err}") from None  # Python's words
     if name in ("min", "max"):
         values = args[0] if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
         if not values or not _ints(list(values)):
             raise ExpressionError(
-                f"{name}() takes numbers; for tensors use torch.{name}(x) or x.{name}()"
+                msg(
+                    "{name}() takes numbers; for tensors use torch.{name}(x) or x.{name}()",
+                    name=name,
+                )
             )
         return (min if name == "min" else max)(values)
-    raise ExpressionError(f"`{name}` cannot be called here")
+    raise ExpressionError(msg("`{name}` cannot be called here", name=name))

@@ -21,6 +21,8 @@ import binascii
 import re
 from urllib.parse import parse_qs, urlparse
 
+from graphlab.core.messages import Message, msg
+
 from .errors import Limits
 
 __all__ = [
@@ -40,7 +42,15 @@ _MAX_ADDRESS_CHARS = 2_048  # the address around the code value
 
 
 class ShareLinkError(ValueError):
-    """A ``code`` value that cannot be a program; the message is safe to show as text."""
+    """A ``code`` value that cannot be a program; the message is safe to show as text.
+
+    ``text`` is the sentence to say in the visitor's language (a :class:`Message`, or plain
+    text); ``str(err)`` is its English.
+    """
+
+    def __init__(self, message: Message | str) -> None:
+        self.text = message
+        super().__init__(str(message))
 
 
 def encode_program(source: str) -> str:
@@ -57,11 +67,14 @@ def decode_program(value: object) -> str:
     graphlab.sandbox.share.ShareLinkError: the link's program is too long (20,000 characters; ...
     """
     if not isinstance(value, str):
-        raise ShareLinkError("the link's program is not text")
+        raise ShareLinkError(msg("the link's program is not text"))
     if len(value) > MAX_PARAM_CHARS:
         raise ShareLinkError(
-            f"the link's program is too long ({len(value):,} characters; the limit is "
-            f"{MAX_PARAM_CHARS:,})"
+            msg(
+                "the link's program is too long ({length} characters; the limit is {limit})",
+                length=format(len(value), ","),
+                limit=format(MAX_PARAM_CHARS, ","),
+            )
         )
     source = _from_base64(value)
     if source is None:
@@ -69,12 +82,20 @@ def decode_program(value: object) -> str:
     source = source.replace("\r\n", "\n")
     if len(source) > MAX_PROGRAM_CHARS:
         raise ShareLinkError(
-            f"the link's program is {len(source):,} characters long; the limit is "
-            f"{MAX_PROGRAM_CHARS:,}"
+            msg(
+                "the link's program is {length} characters long; the limit is {limit}",
+                length=format(len(source), ","),
+                limit=format(MAX_PROGRAM_CHARS, ","),
+            )
         )
     bad = next((c for c in source if _is_control(c)), None)
     if bad is not None:
-        raise ShareLinkError(f"the link's program contains the control character U+{ord(bad):04X}")
+        raise ShareLinkError(
+            msg(
+                "the link's program contains the control character U+{code}",
+                code=format(ord(bad), "04X"),
+            )
+        )
     return source
 
 
@@ -87,12 +108,14 @@ def program_from_link(text: object) -> str:
     graphlab.sandbox.share.ShareLinkError: the link is empty
     """
     if not isinstance(text, str):
-        raise ShareLinkError("the link is not text")
+        raise ShareLinkError(msg("the link is not text"))
     text = text.strip()
     if not text:
-        raise ShareLinkError("the link is empty")
+        raise ShareLinkError(msg("the link is empty"))
     if len(text) > MAX_PARAM_CHARS + _MAX_ADDRESS_CHARS:  # before parsing anything that long
-        raise ShareLinkError(f"the link is too long ({len(text):,} characters)")
+        raise ShareLinkError(
+            msg("the link is too long ({length} characters)", length=format(len(text), ","))
+        )
     return decode_program(parse_qs(urlparse(text).query).get("code", [text])[0])
 
 

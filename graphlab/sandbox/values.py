@@ -12,7 +12,9 @@ import operator
 
 import torch
 
-from .errors import ExpressionError, Limits
+from graphlab.core.messages import Message
+
+from .errors import ExpressionError, Limits, msg
 from .limits import Budget, tensors_in, to_meta
 from .ops import BINARY, COMPARE, INPLACE, SYMBOLS, check_value, number_op
 
@@ -37,8 +39,12 @@ class Values:
         for value in (left, right):
             if not isinstance(value, (torch.Tensor, int, float)):
                 raise ExpressionError(
-                    f"`{symbol}` works on numbers and tensors, not {kind(value)}; strings "
-                    "and lists can only be passed to functions"
+                    msg(
+                        "`{symbol}` works on numbers and tensors, not {kind}; strings "
+                        "and lists can only be passed to functions",
+                        symbol=symbol,
+                        kind=kind(value),
+                    )
                 )
         if isinstance(left, torch.Tensor) or isinstance(right, torch.Tensor):
             fn = (INPLACE if inplace else BINARY)[type(op)]
@@ -52,10 +58,10 @@ class Values:
         if isinstance(op, (ast.In, ast.NotIn)):
             if not isinstance(right, (list, tuple, str)) or isinstance(left, torch.Tensor):
                 raise ExpressionError(
-                    "`in` works with lists, tuples and strings; for tensors use (x == v).any()"
+                    msg("`in` works with lists, tuples and strings; for tensors use (x == v).any()")
                 )
             if isinstance(left, str) != isinstance(right, str):
-                raise ExpressionError("`in` on a string needs a string on the left")
+                raise ExpressionError(msg("`in` on a string needs a string on the left"))
             return fn(left, right)
         if isinstance(left, torch.Tensor) or isinstance(right, torch.Tensor):
             return self._tensor_op(f"`{SYMBOLS[type(op)]}`", fn, (left, right), {})
@@ -64,8 +70,11 @@ class Values:
     def _truth(self, value: object) -> bool:
         if isinstance(value, torch.Tensor) and value.numel() != 1:
             raise ExpressionError(
-                f"the truth value of a tensor of shape {list(value.shape)} is ambiguous; "
-                "use .any() or .all()"
+                msg(
+                    "the truth value of a tensor of shape {shape} is ambiguous; "
+                    "use .any() or .all()",
+                    shape=str(list(value.shape)),
+                )
             )
         return bool(value)
 
@@ -78,14 +87,16 @@ class Values:
             )
         if isinstance(container, (list, tuple, str)):
             if not isinstance(index, (int, slice)) or isinstance(index, bool):
-                raise ExpressionError("lists, tuples and strings take an integer or slice index")
+                raise ExpressionError(
+                    msg("lists, tuples and strings take an integer or slice index")
+                )
             return container[index]
-        raise ExpressionError(f"{kind(container)} cannot be indexed")
+        raise ExpressionError(msg("{kind} cannot be indexed", kind=kind(container)))
 
     def _setitem(self, container: object, index: object, value: object) -> None:
         if not isinstance(container, torch.Tensor):
             raise ExpressionError(
-                f"only tensors can be changed with x[...] = v, not {kind(container)}"
+                msg("only tensors can be changed with x[...] = v, not {kind}", kind=kind(container))
             )
         # Writing into a tensor never grows it; the cost is the tensor, the index and the value.
         flops = container.numel() + sum(t.numel() for t in tensors_in((index, value)))
@@ -105,7 +116,9 @@ class Values:
             return value
         if isinstance(value, (list, tuple)):
             return self._sized(tuple(self._result(v) for v in value))
-        raise ExpressionError(f"a result of type {type(value).__name__} is not supported")
+        raise ExpressionError(
+            msg("a result of type {type} is not supported", type=type(value).__name__)
+        )
 
     def _sized(self, value: list | tuple) -> list | tuple:
         """Refuse lists nested too deep or holding too many items (counting shared ones)."""
@@ -116,8 +129,11 @@ class Values:
                 items, depth = items + sub_items, max(depth, sub_depth + 1)
         if items > self.limits.max_items or depth > self.limits.max_nesting:
             raise ExpressionError(
-                f"lists are limited to {self.limits.max_items:,} items and "
-                f"{self.limits.max_nesting} levels of nesting"
+                msg(
+                    "lists are limited to {items} items and {levels} levels of nesting",
+                    items=format(self.limits.max_items, ","),
+                    levels=self.limits.max_nesting,
+                )
             )
         self._sizes[id(value)] = (value, items, depth)  # keeps value alive: ids stay unique
         return value
@@ -147,7 +163,8 @@ def _meta_index(index: object) -> tuple:
     return tuple(out)
 
 
-def kind(value: object) -> str:
+def kind(value: object) -> Message:
+    """What ``value`` is, for an error: "a tensor of shape [2, 3]", "a str"."""
     if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {list(value.shape)}"
-    return f"a {type(value).__name__}"
+        return msg("a tensor of shape {shape}", shape=str(list(value.shape)))
+    return msg("a {type}", type=type(value).__name__)

@@ -20,7 +20,10 @@ from typing import IO, Any
 
 import torch
 
+from graphlab.core.messages import Message, msg
+
 from .config import TrainConfig
+from .errors import listed, refusal
 
 __all__ = [
     "FIXED", "FORMAT", "KEYS", "Source", "check", "check_weights", "config_for", "predictions_of",
@@ -35,13 +38,19 @@ FIXED = ("model", "optimizer", "batch_size", "train_size", "test_size")
 CLASSES = 10  # the digits: what a test prediction can be
 
 
-def check(state: object, name: str = "the state") -> None:
-    """Raise ``ValueError`` unless ``state`` looks like a ``state_dict()`` of this format."""
+def check(state: object, name: str | Message | None = None) -> None:
+    """Raise ``ValueError`` unless ``state`` looks like a ``state_dict()`` of this format;
+    ``name`` says what ``state`` is (a file's name; "the state" without one)."""
+    name = msg("the state") if name is None else name
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise ValueError(f"{name} is not a graphlab training checkpoint ({FORMAT})")
+        text = msg(
+            "{name} is not a graphlab training checkpoint ({format})", name=name, format=FORMAT
+        )
+        raise refusal(text)
     missing = [key for key in KEYS if key not in state]
     if missing:
-        raise ValueError(f"{name} is a damaged checkpoint: it lacks {', '.join(missing)}")
+        keys = ", ".join(missing)
+        raise refusal(msg("{name} is a damaged checkpoint: it lacks {keys}", name=name, keys=keys))
 
 
 def config_for(state: dict[str, Any], current: TrainConfig) -> TrainConfig:
@@ -57,12 +66,13 @@ def config_for(state: dict[str, Any], current: TrainConfig) -> TrainConfig:
     check(state)
     config = TrainConfig.from_dict(state["config"])
     differ = [
-        f"{name} {getattr(config, name)!r} (this trainer: {getattr(current, name)!r})"
+        msg("another {name} {saved} (this trainer: {current})", name=name,
+            saved=repr(getattr(config, name)), current=repr(getattr(current, name)))
         for name in FIXED
         if getattr(config, name) != getattr(current, name)
-    ]
+    ]  # fmt: skip
     if differ:
-        raise ValueError("the state was saved with another " + ", another ".join(differ))
+        raise refusal(msg("the state was saved with {settings}", settings=listed(differ)))
     return dataclasses.replace(config, device=current.device)
 
 
@@ -75,7 +85,7 @@ def check_weights(saved: object, own: Mapping[str, torch.Tensor]) -> None:
         and saved.keys() == own.keys()
         and all(isinstance(saved[k], torch.Tensor) and saved[k].shape == own[k].shape for k in own)
     ):
-        raise ValueError("the state's weights do not fit this model")
+        raise refusal(msg("the state's weights do not fit this model"))
 
 
 def predictions_of(state: dict[str, Any], test_size: int) -> torch.Tensor | None:
@@ -92,7 +102,7 @@ def predictions_of(state: dict[str, Any], test_size: int) -> torch.Tensor | None
         and predictions.dim() == 1
         and bool(((predictions >= 0) & (predictions < CLASSES)).all())
     ):
-        raise ValueError("the state's test predictions are not digits")
+        raise refusal(msg("the state's test predictions are not digits"))
     return predictions if len(predictions) == test_size else None
 
 
@@ -132,7 +142,7 @@ def read(source: Source) -> tuple[dict[str, Any], str | None]:
     else:
         name = getattr(source, "name", None)
         name = Path(name).name if isinstance(name, str) else None
-        shown = name or "the file"
+        shown = name or msg("the file")
     state = torch.load(source, map_location="cpu", weights_only=True)
     check(state, shown)
     return state, name

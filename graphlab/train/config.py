@@ -14,8 +14,11 @@ from typing import Any
 import torch
 
 from graphlab.core.device import DEVICES
+from graphlab.core.messages import Message, msg
 from graphlab.models import MODELS
 from graphlab.models.spec import is_int
+
+from .errors import joined, refusal
 
 __all__ = ["DEFAULT_LR", "OPTIMIZERS", "SCHEDULES", "TrainConfig", "build_optimizer", "lr_at"]
 
@@ -27,24 +30,30 @@ _MAX_BATCH = 65_536
 _MAX_EPOCHS = 100
 
 
-def _choice(name: str, value: object, options: tuple[str, ...]) -> str | None:
+def _choice(name: str, value: object, options: tuple[str, ...]) -> Message | None:
     if value in options:
         return None
-    return f"{name} must be one of {', '.join(options)} (got {value!r})"
+    return msg("{name} must be one of {options} (got {got})",
+               name=name, options=", ".join(options), got=repr(value))  # fmt: skip
 
 
-def _int_in(name: str, value: object, low: int, high: int) -> str | None:
+def _int_in(name: str, value: object, low: int, high: int) -> Message | None:
     if is_int(value) and low <= value <= high:
         return None
-    return f"{name} must be an integer from {low} to {high} (got {value!r})"
+    return msg("{name} must be an integer from {low} to {high} (got {got})",
+               name=name, low=low, high=high, got=repr(value))  # fmt: skip
 
 
-def _lr_problem(lr: object, optimizer: str) -> str | None:
+def _lr_problem(lr: object, optimizer: str) -> Message | None:
     if lr is None and optimizer not in DEFAULT_LR:
         return None  # no default to pick; the optimizer problem says it all
     if isinstance(lr, int | float) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0:
         return None
-    return f"lr must be a positive finite number (got {lr!r})"
+    return msg("lr must be a positive finite number (got {got})", got=repr(lr))
+
+
+def _invalid(problems: Message) -> ValueError:
+    return refusal(msg("invalid TrainConfig: {problems}", problems=problems))
 
 
 @dataclass(frozen=True)
@@ -78,11 +87,11 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.lr is None and self.optimizer in DEFAULT_LR:
             object.__setattr__(self, "lr", DEFAULT_LR[self.optimizer])
-        problems = [p for p in self._problems() if p]
+        problems = [p for p in self._problems() if p is not None]
         if problems:
-            raise ValueError("invalid TrainConfig: " + "; ".join(problems))
+            raise _invalid(joined(problems))
 
-    def _problems(self) -> Iterable[str | None]:
+    def _problems(self) -> Iterable[Message | None]:
         yield _choice("model", self.model, MODELS)
         yield _choice("optimizer", self.optimizer, OPTIMIZERS)
         yield _lr_problem(self.lr, self.optimizer)
@@ -107,10 +116,11 @@ class TrainConfig:
         3
         """
         if not isinstance(values, dict):  # a checkpoint is a visitor's file
-            raise ValueError("invalid TrainConfig: not a dict of settings")
+            raise _invalid(msg("not a dict of settings"))
         unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:
-            raise ValueError(f"invalid TrainConfig: unknown fields {', '.join(sorted(unknown))}")
+            names = ", ".join(sorted(unknown))
+            raise _invalid(msg("unknown fields {names}", names=names))
         return cls(**values)
 
 

@@ -19,6 +19,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from graphlab.core.messages import msg
+
+from .errors import refusal
+
 __all__ = ["MAX_IMAGE_PIXELS", "digit_from_bytes", "prepare_digit"]
 
 MAX_IMAGE_PIXELS = 4096 * 4096  # refuse bigger uploads before decoding them (memory)
@@ -36,9 +40,10 @@ def prepare_digit(picture: torch.Tensor | np.ndarray, invert: bool | None = None
     """
     x = torch.as_tensor(np.asarray(picture), dtype=torch.float32)
     if x.dim() != 2 or min(x.shape) < 1:
-        raise ValueError(f"expected a grey picture (H, W), got shape {tuple(x.shape)}")
+        shape = str(tuple(x.shape))
+        raise refusal(msg("expected a grey picture (H, W), got shape {shape}", shape=shape))
     if not torch.isfinite(x).all():
-        raise ValueError("the picture has values that are not finite numbers")
+        raise refusal(msg("the picture has values that are not finite numbers"))
     if float(x.max()) > 1.0:
         x = x / 255.0
     x = x.clamp(0, 1)
@@ -88,12 +93,13 @@ def digit_from_bytes(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> torch.T
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
             if width * height > max_pixels:  # checked before the pixels are decoded
-                raise ValueError(
-                    f"the image is {width}x{height} pixels; at most {max_pixels:,} are accepted"
-                )
+                text = msg("the image is {width}x{height} pixels; at most {limit:,} are accepted",
+                           width=width, height=height, limit=max_pixels)  # fmt: skip
+                raise refusal(text)
             grey = np.asarray(image.convert("L"), dtype=np.float32) / 255.0  # (H, W)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ValueError("this file is not an image that can be read (PNG or JPEG)") from exc
+        text = msg("this file is not an image that can be read (PNG or JPEG)")
+        raise refusal(text) from exc
     return prepare_digit(grey)
 
 

@@ -15,7 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from graphlab.core.messages import msg
+
 from .config import TrainConfig
+from .errors import joined, refusal
 from .loop import Data
 from .trainer import Trainer
 
@@ -68,12 +71,17 @@ def config_from_values(values: Mapping[str, Any]) -> TrainConfig:
     try:
         lr = float(lr_text) if lr_text else None
     except ValueError:
-        raise ValueError(
-            f"learning rate must be a number like 0.001 or 1e-3 (got {lr_text!r})"
-        ) from None
+        text = msg(
+            "learning rate must be a number like 0.001 or 1e-3 (got {got})", got=repr(lr_text)
+        )
+        raise refusal(text) from None
     size = values.get("train_size")
     if size not in TRAIN_SIZES:
-        raise ValueError(f"training images must be one of {TRAIN_SIZES} (got {size!r})")
+        sizes = str(TRAIN_SIZES)
+        text = msg(
+            "training images must be one of {sizes} (got {got})", sizes=sizes, got=repr(size)
+        )
+        raise refusal(text)
     config = TrainConfig(  # which checks every other value
         model=values.get("model"),
         optimizer=values.get("optimizer"),
@@ -99,11 +107,14 @@ def check_limits(config: TrainConfig) -> None:
     """
     problems = []
     if config.epochs > MAX_EPOCHS:
-        problems.append(f"at most {MAX_EPOCHS} epochs here (got {config.epochs})")
+        problems.append(
+            msg("at most {limit} epochs here (got {got})", limit=MAX_EPOCHS, got=config.epochs)
+        )
     if config.batch_size > max(BATCH_SIZES):
-        problems.append(f"batch size at most {max(BATCH_SIZES)} here (got {config.batch_size})")
+        problems.append(msg("batch size at most {limit} here (got {got})",
+                            limit=max(BATCH_SIZES), got=config.batch_size))  # fmt: skip
     if problems:
-        raise ValueError("; ".join(problems))
+        raise refusal(joined(problems))
 
 
 def trainer_from_upload(raw: bytes, device: str, data: Data | None = None) -> Trainer:

@@ -21,11 +21,18 @@ from contextlib import contextmanager
 
 import torch
 
+from graphlab.core.messages import Message, msg
+
 __all__ = ["JOB_SLOTS", "BusyError", "JobSlots", "cap_torch_threads"]
 
 
 class BusyError(RuntimeError):
-    """Every training slot is taken; the page shows this as "busy, try again"."""
+    """Every training slot is taken; the page shows this as "busy, try again" (``text``: the
+    sentence as a ``Message``, in the visitor's language there)."""
+
+    def __init__(self, text: Message) -> None:
+        self.text = text
+        super().__init__(str(text))
 
 
 class JobSlots:
@@ -52,7 +59,7 @@ class JobSlots:
         with self._lock:
             if self._in_use >= self.max_jobs:
                 raise BusyError(
-                    f"all {self.max_jobs} training slots are busy; try again in a minute"
+                    msg("all {n} training slots are busy; try again in a minute", n=self.max_jobs)
                 )
             self._in_use += 1
 

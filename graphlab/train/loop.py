@@ -18,10 +18,11 @@ import torch
 import torch.nn.functional as F
 
 from graphlab.core.device import pick_device
+from graphlab.core.messages import Message
 from graphlab.data.mnist import load_mnist
 from graphlab.models import build_model
 
-from . import checkpoint
+from . import checkpoint, status_line
 from .config import TrainConfig, build_optimizer, lr_at
 from .metrics import History, _Throughput
 from .progress import Progress
@@ -126,9 +127,8 @@ class TrainingLoop:
         predictions = checkpoint.predictions_of(state, self.test_size)
         if history.status in ("running", "paused"):  # saved from a live run
             history.status = "stopped"
-            history.message = (
-                f"loaded{f' from {origin}' if origin else ''} at step {progress['step']}"
-            )
+            history.text = status_line.loaded(progress["step"], origin)
+            history.message = str(history.text)
         with self._model_lock, self._metrics_lock:
             # The optimizer first: torch checks its state whole before changing anything, and
             # the rest was checked above, so a refused state leaves this trainer as it was.
@@ -141,54 +141,52 @@ class TrainingLoop:
     # -- the loop ------------------------------------------------------------------------------
 
     def _run(self, max_steps: int | None) -> None:
-        self._set_status("running", "")
+        self._set_status("running", None)
         self._meter.restart()
         try:
-            status, message = self._loop(math.inf if max_steps is None else max_steps)
-        except Exception as exc:
+            status, text = self._loop(math.inf if max_steps is None else max_steps)
+        except Exception as exc:  # not a sentence of ours: its own words, said as they are
             self._set_status("failed", f"{type(exc).__name__}: {exc}")
             raise
-        self._set_status(status, message)
+        self._set_status(status, text)
 
-    def _loop(self, budget: float) -> tuple[str, str]:
+    def _loop(self, budget: float) -> tuple[str, Message]:
         p = self.progress
         while p.epoch < self.config.epochs:
             if p.perm is None:
                 self._begin_epoch()
             while p.batch < self.batches_per_epoch:
                 reason = self._halt_reason(budget)
-                if reason:
+                if reason is not None:
                     return "stopped", reason
                 loss = self._step()
                 if not math.isfinite(loss):
-                    return "diverged", (
-                        f"the loss became {loss} at step {p.step + 1} (epoch {p.epoch + 1}); "
-                        f"try a smaller learning rate than {self.config.lr:g}"
-                    )
+                    lr = float(self.config.lr)
+                    return "diverged", status_line.diverged(loss, p.step + 1, p.epoch + 1, lr)
                 budget -= 1
             if not self._end_epoch():
-                return "stopped", f"stopped at step {p.step}, during the test evaluation"
-        epochs = self.config.epochs
-        return "done", f"finished {epochs} epoch{'s' if epochs > 1 else ''} at step {p.step}"
+                return "stopped", status_line.stopped(p.step, "test")
+        return "done", status_line.finished(self.config.epochs, p.step)
 
-    def _halt_reason(self, budget: float) -> str:
+    def _halt_reason(self, budget: float) -> Message | None:
+        step = self.progress.step
         if budget <= 0:
-            return f"stopped at step {self.progress.step} (max_steps reached)"
+            return status_line.stopped(step, "max_steps")
         if not self._unpaused.is_set():
             self._wait_while_paused()
         if self._abandoned():
-            return f"stopped at step {self.progress.step}: nobody watched for {self._abandon_after:g} s"
+            return status_line.abandoned(step, self._abandon_after)  # type: ignore[arg-type]
         if self._stop.is_set():
-            return f"stopped at step {self.progress.step}"
-        return ""
+            return status_line.stopped(step)
+        return None
 
     def _wait_while_paused(self) -> None:
-        self._set_status("paused", f"paused at step {self.progress.step}")
+        self._set_status("paused", status_line.paused(self.progress.step))
         while not self._unpaused.wait(0.1):
             if self._stop.is_set() or self._abandoned():
                 return
         if not self._stop.is_set():
-            self._set_status("running", "")
+            self._set_status("running", None)
             self._meter.restart()
 
     def _abandoned(self) -> bool:
@@ -206,21 +204,26 @@ class TrainingLoop:
             lr = lr_at(self.config, p.step, self.batches_per_epoch * self.config.epochs)
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
-            x, y = self._train_x[idx], self._train_y[idx]  # (B, 1, 28, 28), (B,)
-            logits = self.model(x)  # (B, 10)
-            loss = F.cross_entropy(logits, y)
             self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            # Read after backward is queued: on a GPU the sync then waits for both passes at once.
-            value = loss.item()
+            value, correct = self._forward_backward(idx)
             if not math.isfinite(value):  # stop before a NaN reaches the weights
                 return value
             self.optimizer.step()
-            # Kept as a device tensor: reading it every step would sync a GPU for nothing.
-            p.correct += (logits.argmax(1) == y).sum()
-            event = self._record_step(value, len(y), lr)
+            p.correct += correct
+            event = self._record_step(value, len(idx), lr)
         self._emit(event)
         return value
+
+    def _forward_backward(self, idx: torch.Tensor) -> tuple[float, torch.Tensor]:
+        """The mean loss of the batch ``idx`` (its gradients left in ``.grad``) and how many of
+        it the model got right; ``DistributedTrainer`` computes its shard of it instead."""
+        x, y = self._train_x[idx], self._train_y[idx]  # (B, 1, 28, 28), (B,)
+        logits = self.model(x)  # (B, 10)
+        loss = F.cross_entropy(logits, y)
+        loss.backward()
+        # Read after backward is queued: on a GPU the sync then waits for both passes at once.
+        # The count stays a device tensor: reading it every step would sync a GPU for nothing.
+        return loss.item(), (logits.argmax(1) == y).sum()
 
     def _record_step(self, loss: float, samples: int, lr: float) -> dict[str, Any]:
         p, beta = self.progress, self.SMOOTHING
@@ -272,9 +275,12 @@ class TrainingLoop:
         predictions = torch.cat(chunks)
         return (predictions == self._test_y_cpu).double().mean().item(), predictions
 
-    def _set_status(self, status: str, message: str) -> None:
+    def _set_status(self, status: str, text: Message | str | None) -> None:
+        """``text``: a sentence of ``status_line``, PyTorch's words (a failure), or nothing."""
+        message = "" if text is None else str(text)
         with self._metrics_lock:
             self.history.status, self.history.message = status, message
+            self.history.text = text if isinstance(text, Message) else None
         self._emit({"event": "status", "status": status, "message": message})
 
     def _emit(self, event: dict[str, Any]) -> None:

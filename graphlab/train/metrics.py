@@ -1,5 +1,6 @@
 """What a training run produces: its ``History``, the ``Snapshot`` a page polls, and the pure
-helpers that turn test predictions into a confusion matrix or a sample of (mis)predictions.
+helpers that turn test predictions into a confusion matrix or a sample of (mis)predictions, and
+a long curve into one short enough to redraw (``thin``).
 
 >>> confusion_matrix(torch.tensor([0, 1, 1]), torch.tensor([0, 1, 0]), num_classes=2).tolist()
 [[1, 0], [1, 1]]
@@ -8,10 +9,16 @@ helpers that turn test predictions into a confusion matrix or a sample of (mis)p
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+
+from graphlab.core.messages import Message, msg
+
+from . import status_line
+from .errors import refusal
 
 __all__ = [
     "EPOCH_FIELDS",
@@ -20,6 +27,7 @@ __all__ = [
     "Snapshot",
     "confusion_matrix",
     "predictions_sample",
+    "thin",
 ]
 
 STATUSES = ("idle", "running", "paused", "stopped", "done", "diverged", "failed")
@@ -33,6 +41,8 @@ class History:
 
     ``status`` is one of ``idle``, ``running``, ``paused``, ``stopped`` (``stop()`` or
     ``max_steps``; resumable), ``done``, ``diverged`` (``message`` names the step), ``failed``.
+    ``text`` is ``message`` as a ``Message`` (``None`` when it is empty or PyTorch's own words,
+    as after a failure), for the app to say in the visitor's language.
 
     >>> History().status
     'idle'
@@ -44,6 +54,7 @@ class History:
     losses: list[float] = field(default_factory=list)
     smoothed: list[float] = field(default_factory=list)
     epochs: list[dict[str, float]] = field(default_factory=list)
+    text: Message | None = field(default=None, compare=False)  # ``message``, to translate
 
     @property
     def test_acc(self) -> float | None:
@@ -64,18 +75,21 @@ class History:
             list(self.losses),
             list(self.smoothed),
             [dict(e) for e in self.epochs],
+            self.text,
         )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain lists, numbers and strings (loads with ``torch.load(weights_only=True)``)."""
         # Field by field, not dataclasses.asdict: that deep-copies every float, slowly.
         copy = self.copy()
-        return {f: getattr(copy, f) for f in _FIELDS}
+        text = copy.text.to_dict() if copy.text is not None else None
+        return {**{f: getattr(copy, f) for f in _FIELDS}, "text": text}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> History:
         """Inverse of ``to_dict``; raises ValueError on anything ``to_dict`` cannot have made
-        (a checkpoint is a visitor's file: a wrong type here would fail later, in a chart).
+        (a checkpoint is a visitor's file: a wrong type here would fail later, in a chart). A
+        history saved before ``text`` was kept has none (the app then shows ``message``).
 
         >>> History.from_dict({**History().to_dict(), "status": "<b>"})
         Traceback (most recent call last):
@@ -85,17 +99,20 @@ class History:
         try:
             history = cls(**{f: values[f] for f in _FIELDS}).copy()
         except (KeyError, TypeError, ValueError):  # a field missing, or not a list (of dicts)
-            raise ValueError("the history is damaged") from None
+            raise refusal(msg("the history is damaged")) from None
         if history.status not in STATUSES:
-            raise ValueError(f"history status must be one of {', '.join(STATUSES)}")
+            statuses = ", ".join(STATUSES)
+            raise refusal(msg("history status must be one of {statuses}", statuses=statuses))
         numbers = (*history.steps, *history.losses, *history.smoothed)
         numbers += tuple(v for e in history.epochs for v in e.values())
         if not isinstance(history.message, str) or not all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers
         ):
-            raise ValueError("history holds values that are not numbers")
+            raise refusal(msg("history holds values that are not numbers"))
         if any(e.keys() != set(EPOCH_FIELDS) for e in history.epochs):  # what pages read
-            raise ValueError(f"each epoch of a history has {', '.join(EPOCH_FIELDS)}")
+            fields = ", ".join(EPOCH_FIELDS)
+            raise refusal(msg("each epoch of a history has {fields}", fields=fields))
+        history.text = status_line.saved(values.get("text"), history.message)
         return history
 
 
@@ -108,7 +125,8 @@ class Snapshot:
 
     ``epoch`` counts finished epochs and ``batch`` the steps done in the current one;
     ``progress`` is the fraction of all steps done; ``test_predictions`` holds the predicted
-    class of every test image after the last finished epoch (CPU int64) or ``None``.
+    class of every test image after the last finished epoch (CPU int64) or ``None``; ``text``
+    is ``message`` as a ``Message`` (see ``History``).
     """
 
     status: str
@@ -124,6 +142,7 @@ class Snapshot:
     elapsed_s: float
     history: History
     test_predictions: torch.Tensor | None
+    text: Message | None = None
 
     @property
     def test_acc(self) -> float | None:
@@ -197,6 +216,22 @@ def predictions_sample(
     )
     picked = images[chosen.to(images.device)].reshape(-1, 28, 28).float().cpu()
     return PredictionSample(chosen, picked, labels[chosen], predictions[chosen])
+
+
+def thin(xs: Sequence[float], ys: Sequence[float], max_points: int) -> tuple[list, list]:
+    """Every k-th point of ``(xs, ys)`` so at most about ``max_points`` remain; the last is kept.
+
+    >>> thin(range(10), range(10), 4)
+    ([0, 3, 6, 9], [0, 3, 6, 9])
+    """
+    xs, ys = list(xs), list(ys)
+    if len(xs) <= max_points:
+        return xs, ys
+    stride = -(-len(xs) // max_points)  # ceil
+    keep = list(range(0, len(xs), stride))
+    if keep[-1] != len(xs) - 1:
+        keep[-1] = len(xs) - 1
+    return [xs[i] for i in keep], [ys[i] for i in keep]
 
 
 class _Throughput:

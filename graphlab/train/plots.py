@@ -4,7 +4,8 @@ The two live curves (loss and accuracy) are Altair charts: the page redraws them
 with a constant spec and new data, which Streamlit applies to the existing Vega view, and their
 zoom is a selection (``ZOOM``) that the page activates, so the visitor's zoom and pan stay. The
 rest are Plotly figures. The loss curve thins a long history to
-``max_points`` so a redraw stays small however long the run.
+``max_points`` so a redraw stays small however long the run. Each builder says its words
+(``graphlab.train.chart_words``) through ``gettext``: English unless the app passes the visitor's.
 
 >>> from graphlab.train.metrics import History
 >>> chart = loss_chart(History(steps=[1, 2, 3], losses=[2.3, 2.1, 1.9], smoothed=[2.3, 2.2, 2.1]))
@@ -23,40 +24,18 @@ import pandas as pd
 import plotly.graph_objects as go
 import torch
 
-from .metrics import History, PredictionSample, Snapshot
+from . import chart_words as words
+from .chart_words import Gettext, progress_text, same
+from .metrics import History, PredictionSample, thin
 
 __all__ = [
-    "ZOOM",
-    "accuracy_chart",
-    "confusion_figure",
-    "descent_chart",
-    "descent_loss_chart",
-    "loss_chart",
-    "predictions_figure",
-    "probability_figure",
-    "progress_text",
-    "thin",
-]
+    "ZOOM", "accuracy_chart", "confusion_figure", "descent_chart", "descent_loss_chart",
+    "loss_chart", "predictions_figure", "probability_figure", "progress_text", "thin",
+]  # fmt: skip
 
 RIGHT, WRONG, RAW, LINE, TEST = "#2e7d32", "#c62828", "#90caf9", "#1565c0", "#ef6c00"
 ZOOM = "zoom"  # the name of the live curves' scale-bound selection
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
-
-
-def thin(xs: Sequence[float], ys: Sequence[float], max_points: int) -> tuple[list, list]:
-    """Every k-th point of ``(xs, ys)`` so at most about ``max_points`` remain; the last is kept.
-
-    >>> thin(range(10), range(10), 4)
-    ([0, 3, 6, 9], [0, 3, 6, 9])
-    """
-    xs, ys = list(xs), list(ys)
-    if len(xs) <= max_points:
-        return xs, ys
-    stride = -(-len(xs) // max_points)  # ceil
-    keep = list(range(0, len(xs), stride))
-    if keep[-1] != len(xs) - 1:
-        keep[-1] = len(xs) - 1
-    return [xs[i] for i in keep], [ys[i] for i in keep]
 
 
 def _zoomable(
@@ -75,7 +54,9 @@ def _zoomable(
     )
 
 
-def loss_chart(history: History, max_points: int = 1500, height: int = 320) -> alt.Chart:
+def loss_chart(
+    history: History, max_points: int = 1500, height: int = 320, gettext: Gettext = same
+) -> alt.Chart:
     """The loss of every step (faint) and its smoothed value (bold) against the step.
 
     >>> chart = loss_chart(History(steps=[1, 2], losses=[2.3, 2.1], smoothed=[2.3, 2.2]))
@@ -92,16 +73,24 @@ def loss_chart(history: History, max_points: int = 1500, height: int = 320) -> a
         alt.Chart(data)
         .mark_line()
         .encode(
-            x=alt.X("step:Q", title="step"),
-            y=alt.Y("loss:Q", title="loss"),
-            color=alt.Color("curve:N", scale=curves),
+            x=alt.X("step:Q", title=gettext(words.STEP)),
+            y=alt.Y("loss:Q", title=gettext(words.LOSS)),
+            color=_legend("curve:N", curves, words.CURVES, gettext),
             strokeWidth=alt.condition("datum.curve == 'smoothed'", alt.value(2.5), alt.value(1)),
         )
     )
-    return _zoomable(chart, "Training loss (cross-entropy)", height)
+    return _zoomable(chart, gettext(words.LOSS_TITLE), height)
 
 
-def accuracy_chart(history: History, height: int = 320) -> alt.Chart:
+def _legend(field: str, scale: alt.Scale, shown: dict, gettext: Gettext) -> alt.Color:
+    """The colour of ``field``, its legend entries as ``shown`` in ``gettext``'s language."""
+    labels = words.legend_labels(shown, gettext)
+    if labels is None:  # English: the spec stays as it always was
+        return alt.Color(field, scale=scale)
+    return alt.Color(field, scale=scale, legend=alt.Legend(labelExpr=labels))
+
+
+def accuracy_chart(history: History, height: int = 320, gettext: Gettext = same) -> alt.Chart:
     """Train and test accuracy after each finished epoch, in percent.
 
     >>> h = History(epochs=[{"epoch": 1, "train_acc": 0.9, "test_acc": 0.95}])
@@ -116,24 +105,25 @@ def accuracy_chart(history: History, height: int = 320) -> alt.Chart:
     data = pd.DataFrame(rows, columns=["epoch", "accuracy", "split"]).astype(
         {"epoch": "int64", "accuracy": "float64"}
     )
+    splits = alt.Scale(domain=["train", "test"], range=[LINE, TEST])
     chart = (
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1, format="d")),
-            y=alt.Y("accuracy:Q", title="accuracy (%)", scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color(
-                "split:N", scale=alt.Scale(domain=["train", "test"], range=[LINE, TEST])
+            x=alt.X(
+                "epoch:Q", title=gettext(words.EPOCH), axis=alt.Axis(tickMinStep=1, format="d")
             ),
+            y=alt.Y("accuracy:Q", title=gettext(words.ACCURACY), scale=alt.Scale(domain=[0, 100])),
+            color=_legend("split:N", splits, words.SPLITS, gettext),
         )
     )
-    title = "Accuracy after each epoch"
+    title = gettext(words.ACCURACY_TITLE)
     if not rows:
-        title = alt.TitleParams(title, subtitle="appears when the first epoch ends")
+        title = alt.TitleParams(title, subtitle=gettext(words.ACCURACY_HINT))
     return _zoomable(chart, title, height, legend="bottom-right")
 
 
-def confusion_figure(matrix: torch.Tensor, height: int = 420) -> go.Figure:
+def confusion_figure(matrix: torch.Tensor, height: int = 420, gettext: Gettext = same) -> go.Figure:
     """Heat map of a ``(10, 10)`` confusion matrix: rows are the true digit, columns the guess.
 
     >>> confusion_figure(torch.eye(10, dtype=torch.int64)).data[0].z[3][3]
@@ -150,13 +140,13 @@ def confusion_figure(matrix: torch.Tensor, height: int = 420) -> go.Figure:
             texttemplate="%{text}",
             colorscale="Blues",
             showscale=False,
-            hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
+            hovertemplate=gettext(words.CONFUSION_HOVER) + "<extra></extra>",
         )
     )
     fig.update_layout(
-        title="Confusion matrix (test set)",
-        xaxis={"title": "predicted digit", "side": "top", "type": "category"},
-        yaxis={"title": "true digit", "autorange": "reversed", "type": "category"},
+        title=gettext(words.CONFUSION_TITLE),
+        xaxis={"title": gettext(words.PREDICTED_DIGIT), "side": "top", "type": "category"},
+        yaxis={"title": gettext(words.TRUE_DIGIT), "autorange": "reversed", "type": "category"},
         uirevision="confusion",
         height=height,
         margin={"l": 10, "r": 10, "t": 80, "b": 10},
@@ -180,7 +170,9 @@ def _mosaic(sample: PredictionSample, cols: int, border: int = 2) -> np.ndarray:
     return picture
 
 
-def predictions_figure(sample: PredictionSample, cols: int = 8) -> go.Figure:
+def predictions_figure(
+    sample: PredictionSample, cols: int = 8, gettext: Gettext = same
+) -> go.Figure:
     """A grid of test images, each titled with the model's guess; mistakes framed in red and
     titled ``guess ✗ (true)``.
 
@@ -207,7 +199,7 @@ def predictions_figure(sample: PredictionSample, cols: int = 8) -> go.Figure:
         )
     rows = picture.shape[0] // tile
     fig.update_layout(
-        title="Test images: the model's guess above each (red: a mistake, true digit in brackets)",
+        title=gettext(words.PREDICTIONS_TITLE),
         xaxis={"visible": False},
         yaxis={"visible": False},
         uirevision="predictions",
@@ -217,7 +209,9 @@ def predictions_figure(sample: PredictionSample, cols: int = 8) -> go.Figure:
     return fig
 
 
-def probability_figure(probabilities: torch.Tensor, height: int = 280) -> go.Figure:
+def probability_figure(
+    probabilities: torch.Tensor, height: int = 280, gettext: Gettext = same
+) -> go.Figure:
     """Bars of the ten class probabilities (a ``(10,)`` or ``(1, 10)`` tensor); the guess is green.
 
     >>> fig = probability_figure(torch.tensor([0.1] * 10))
@@ -231,13 +225,13 @@ def probability_figure(probabilities: torch.Tensor, height: int = 280) -> go.Fig
             x=[str(d) for d in range(len(probs))],
             y=(100 * probs).tolist(),
             marker_color=[RIGHT if d == best else RAW for d in range(len(probs))],
-            hovertemplate="digit %{x}: %{y:.1f}%<extra></extra>",
+            hovertemplate=gettext(words.PROBABILITY_HOVER) + "<extra></extra>",
         )
     )
     fig.update_layout(
-        title=f"Prediction: {best} ({100 * float(probs[best]):.1f}%)",
-        xaxis={"title": "digit", "type": "category"},
-        yaxis={"title": "probability (%)", "range": [0, 100]},
+        title=words.prediction_title(best, 100 * float(probs[best]), gettext),
+        xaxis={"title": gettext(words.DIGIT), "type": "category"},
+        yaxis={"title": gettext(words.PROBABILITY), "range": [0, 100]},
         uirevision="probabilities",
         height=height,
         margin=_MARGIN,
@@ -245,22 +239,9 @@ def probability_figure(probabilities: torch.Tensor, height: int = 280) -> go.Fig
     return fig
 
 
-def progress_text(snapshot: Snapshot, epochs: int) -> str:
-    """One line for a progress bar: epoch, step, throughput and device.
-
-    >>> from graphlab.train.metrics import Snapshot
-    >>> s = Snapshot("running", "", 5, 0, 5, 10, 20, 0.25, 1234.5, "cpu", 1.0, History(), None)
-    >>> progress_text(s, epochs=2)
-    'epoch 1 of 2 · step 5 of 20 · 1,234 samples/s on cpu'
-    """
-    epoch = min(snapshot.epoch + 1, epochs)
-    return (
-        f"epoch {epoch} of {epochs} · step {snapshot.step} of {snapshot.total_steps} · "
-        f"{snapshot.samples_per_s:,.0f} samples/s on {snapshot.device}"
-    )
-
-
-def descent_chart(surface, path, best=None, title: str = "", height: int = 360) -> alt.LayerChart:
+def descent_chart(
+    surface, path, best=None, title: str = "", height: int = 360, gettext: Gettext = same
+) -> alt.LayerChart:
     """A loss surface ``(ws, bs, grid)``, ``grid[i][j]`` at ``(ws[i], bs[j])``, as a heat map (log
     colour); a descent's ``path`` of ``(w, b)`` on it (nan/inf left out); ``best``, a cross.
 
@@ -276,25 +257,36 @@ def descent_chart(surface, path, best=None, title: str = "", height: int = 360) 
                          columns=["step", "w", "b"])  # fmt: skip
     x = alt.X("w:Q", title="w", scale=alt.Scale(domain=[ws[0] - dw, ws[-1] + dw], nice=False))
     y = alt.Y("b:Q", title="b", scale=alt.Scale(domain=[bs[0] - db, bs[-1] + db], nice=False))
-    log = alt.Color("loss:Q", scale=alt.Scale(type="log", scheme="viridis"))
+    log = alt.Color(
+        "loss:Q", title=gettext(words.LOSS), scale=alt.Scale(type="log", scheme="viridis")
+    )
     spot = pd.DataFrame([best] if best is not None else [], columns=["w", "b"])
     layers = [alt.Chart(cells).mark_rect().encode(x=x, x2="w2", y=y, y2="b2", color=log,
-                                                  tooltip=["w", "b", "loss"]),
+                                                  tooltip=_tips(gettext, "w", "b", "loss")),
               alt.Chart(steps).mark_line(point={"color": WRONG}, clip=True, color=WRONG)
-              .encode(x=x, y=y, order="step:Q", tooltip=["step", "w", "b"]),
+              .encode(x=x, y=y, order="step:Q", tooltip=_tips(gettext, "step", "w", "b")),
               alt.Chart(spot).mark_point(shape="cross", size=160, color="white", filled=True)
               .encode(x=x, y=y)]  # fmt: skip
     return alt.layer(*layers).properties(title=title, height=height)
 
 
-def descent_loss_chart(losses: Sequence[float], title: str = "", height: int = 360) -> alt.Chart:
+def descent_loss_chart(
+    losses: Sequence[float], title: str = "", height: int = 360, gettext: Gettext = same
+) -> alt.Chart:
     """The loss at each step of a descent on a log scale (nan/inf left out).
 
     >>> descent_loss_chart([4.0, 1.0, float("nan")]).data.to_dict("records")
     [{'step': 0, 'loss': 4.0}, {'step': 1, 'loss': 1.0}]
     """
     rows = [(k, v) for k, v in enumerate(losses) if math.isfinite(v) and v > 0]
-    y = alt.Y("loss:Q", title="loss", scale=alt.Scale(type="log"))
+    y = alt.Y("loss:Q", title=gettext(words.LOSS), scale=alt.Scale(type="log"))
+    x = alt.X("step:Q", title=gettext(words.STEP))
     return (alt.Chart(pd.DataFrame(rows, columns=["step", "loss"])).mark_line(point=True, color=LINE)
-            .encode(x=alt.X("step:Q", title="step"), y=y, tooltip=["step", "loss"])
+            .encode(x=x, y=y, tooltip=_tips(gettext, "step", "loss"))
             .properties(title=title, height=height))  # fmt: skip
+
+
+def _tips(gettext: Gettext, *names: str) -> list[alt.Tooltip]:
+    """Tooltips of these numeric fields, named in ``gettext``'s language (``w`` and ``b`` stay)."""
+    said = {"loss": words.LOSS, "step": words.STEP}
+    return [alt.Tooltip(f"{n}:Q", title=gettext(said[n]) if n in said else n) for n in names]

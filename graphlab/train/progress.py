@@ -12,7 +12,10 @@ from typing import Any
 
 import torch
 
+from graphlab.core.messages import msg
 from graphlab.models.spec import is_int
+
+from .errors import refusal
 
 __all__ = ["Progress"]
 
@@ -91,20 +94,22 @@ class Progress:
         if not isinstance(values, dict) or any(
             key not in values for key in (*_COUNTS, *_TIMES, "perm_drawn", "rng_state")
         ):
-            raise ValueError("the state's position is damaged")
+            raise refusal(msg("the state's position is damaged"))
         # A crafted negative epoch, say, would train far past the epochs its config allows.
         counts = all(is_int(values[key]) and values[key] >= 0 for key in _COUNTS)
         times = all(
             isinstance(values[key], int | float) and math.isfinite(values[key]) for key in _TIMES
         )
         if not (counts and times and isinstance(values["perm_drawn"], bool)):
-            raise ValueError("the state's position holds values that are not counts")
+            raise refusal(msg("the state's position holds values that are not counts"))
         if values["batch"] > batches_per_epoch:
-            raise ValueError("the state was saved with a larger training set than this trainer has")
+            raise refusal(
+                msg("the state was saved with a larger training set than this trainer has")
+            )
         try:  # on a scratch generator: torch alone knows which states it accepts
             torch.Generator().set_state(values["rng_state"])
         except (TypeError, RuntimeError):
-            raise ValueError("the state's random number generator state is damaged") from None
+            raise refusal(msg("the state's random number generator state is damaged")) from None
 
     def load_dict(
         self, values: dict[str, Any], generator: torch.Generator, n: int, device: torch.device

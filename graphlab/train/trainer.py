@@ -90,7 +90,7 @@ class Trainer(TrainingLoop):
         self._unpaused.set()
         self._abandon_after, self._last_poll = abandon_after, time.monotonic()
         with self._metrics_lock:
-            self.history.status, self.history.message = "running", ""
+            self.history.status, self.history.message, self.history.text = "running", "", None
         self._thread = threading.Thread(
             target=self._thread_main, args=(slots, max_steps), name="graphlab-train", daemon=True
         )
@@ -167,6 +167,7 @@ class Trainer(TrainingLoop):
                 elapsed_s=p.train_seconds,
                 history=self.history.copy(),
                 test_predictions=self.test_predictions,
+                text=self.history.text,
             )
 
     def evaluate(self) -> float:

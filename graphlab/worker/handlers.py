@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from graphlab.core.messages import Message, msg
 from graphlab.sandbox import ExpressionError, Limits, check_gradients, evaluate
 
 from .dynamic import dynamic_reply
@@ -26,7 +27,10 @@ def _evaluate(source: str, limits: Limits) -> dict[str, Any]:
     try:
         return build_payload(evaluation)
     except Exception as err:  # the program ran; drawing it failed: say so, without a traceback
-        return failure(f"the program ran, but its graph could not be built ({type(err).__name__})")
+        built = msg(
+            "the program ran, but its graph could not be built ({error})", error=type(err).__name__
+        )
+        return failure(built)
 
 
 def _gradcheck(source: str, limits: Limits) -> dict[str, Any]:
@@ -39,7 +43,6 @@ HANDLERS: dict[str, Callable[[str, Limits], dict[str, Any]]] = {
     "record": record_reply,
     "dynamic": dynamic_reply,
 }
-_WHAT = {"evaluate": "run", "gradcheck": "be checked", "record": "be recorded", "dynamic": "run"}
 
 
 def handle(request: dict[str, Any]) -> dict[str, Any]:
@@ -56,7 +59,16 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
     except ExpressionError as err:
         return {"ok": False, "error": err.to_dict()}
     except Exception as err:  # a bug of ours must still not show a traceback to a visitor
-        return failure(f"the program could not {_WHAT[kind]} ({type(err).__name__})")
+        return failure(_could_not(kind, type(err).__name__))
+
+
+def _could_not(kind: str, error: str) -> Message:
+    """What failed, one whole sentence per kind (a translator sees each one)."""
+    if kind == "gradcheck":
+        return msg("the program could not be checked ({error})", error=error)
+    if kind == "record":
+        return msg("the program could not be recorded ({error})", error=error)
+    return msg("the program could not run ({error})", error=error)
 
 
 def _limits(raw: dict[str, Any]) -> Limits:

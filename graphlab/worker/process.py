@@ -25,6 +25,8 @@ import threading
 import time
 from typing import Any
 
+from graphlab.core.messages import msg
+
 from .protocol import DEFAULT_MEMORY, DEFAULT_TIMEOUT, KINDS, failure
 
 __all__ = ["SandboxWorker", "shared_worker"]
@@ -77,10 +79,12 @@ class SandboxWorker:
                 line = self._read_line(self.timeout)
             except TimeoutError:
                 self._restart()
-                return failure(f"the program took longer than {self.timeout:g} s", timeout=True)
+                seconds = f"{self.timeout:g}"
+                took = msg("the program took longer than {seconds} s", seconds=seconds)
+                return failure(took, timeout=True)
             except (OSError, EOFError):
                 self._restart()
-                return failure("the program stopped the worker (out of memory?); try again")
+                return failure(msg("the program stopped the worker (out of memory?); try again"))
         return json.loads(line)
 
     def close(self) -> None:

@@ -2,12 +2,15 @@
 
 A request is ``{"kind": ..., "source": ..., "limits": {...}}``; :data:`KINDS` names what the
 worker can do with a program. Every reply has ``"ok"``; a failed one carries an ``"error"`` with
-``message``, ``line`` and ``col``, shown to the visitor as it is.
+``message``, ``line`` and ``col``, and, when it is a sentence of ours, its ``text``
+(:meth:`graphlab.core.messages.Message.to_dict`), which the page says in the visitor's language.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from graphlab.core.messages import Message
 
 __all__ = ["DEFAULT_MEMORY", "DEFAULT_TIMEOUT", "KINDS", "failure"]
 
@@ -18,9 +21,12 @@ DEFAULT_MEMORY = 2 * 2**30  # bytes of address space for the child; torch itself
 KINDS = ("evaluate", "gradcheck", "record", "dynamic")
 
 
-def failure(message: str, *, timeout: bool = False) -> dict[str, Any]:
+def failure(message: str | Message, *, timeout: bool = False) -> dict[str, Any]:
     """A reply saying the request failed, with no position in the program."""
-    reply: dict[str, Any] = {"ok": False, "error": {"message": message, "line": 0, "col": 0}}
+    error: dict[str, Any] = {"message": str(message), "line": 0, "col": 0}
+    if isinstance(message, Message):
+        error["text"] = message.to_dict()
+    reply: dict[str, Any] = {"ok": False, "error": error}
     if timeout:
         reply["timeout"] = True
     return reply

@@ -1,7 +1,8 @@
 """Record a visitor's program for Step Through, in the sandbox worker only.
 
 The worker answers a ``{"kind": "record"}`` request with :func:`record_reply`: the recording as
-plain data (:func:`graphlab.record.serialize.to_data`), or an error.
+plain data (:func:`graphlab.record.serialize.to_data`), or an error. A ``note`` for the learner
+is English; ``note_text`` is the same sentence for the page to say in the learner's language.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from graphlab.core.messages import Message, msg
 from graphlab.record.recorder import Recorder
 from graphlab.record.serialize import to_data
 from graphlab.sandbox import ExpressionError, Interpreter, Limits, evaluate
@@ -35,29 +37,39 @@ def record_program(source: str, limits: Any = None) -> dict[str, Any]:
     with Recorder(line_of=lambda: interpreters[-1].line if interpreters else None) as rec:
         ev = evaluate(source, limits=limits, interpreter=start)
     output, named = ev.output, dict(ev.tensors)
-    note = None
+    note: Message | None = None
     if output is None:
-        return {"ok": True, "source": source, "note": "The program assigned no tensor."}
+        return _noted({"ok": True, "source": source}, msg("The program assigned no tensor."))
     if ran_backward(named):
         rec.capture(output, params=named)
-        note = "The program ran backward itself; remove that line to step through backward."
+        note = msg("The program ran backward itself; remove that line to step through backward.")
     elif not output.requires_grad or not output.is_floating_point():
         rec.capture(output, params=named)
-        note = "The output does not require grad, so there is no backward pass to step through."
+        note = msg(
+            "The output does not require grad, so there is no backward pass to step through."
+        )
     else:
         try:
             rec.backward(output, params=named)
         except RuntimeError as err:
             rec.capture(output, params=named)
-            note = f"Backward failed: {str(err).splitlines()[0][:200]}"
+            note = msg("Backward failed: {error}", error=str(err).splitlines()[0][:200])
         else:
             if output.numel() != 1:
-                note = (
+                note = msg(
                     "The output is not a scalar, and `.backward()` on it alone would raise: "
                     "Step Through passes `gradient=torch.ones_like(output)` itself, as you would "
                     "have to, so the leaves get the gradients of `output.sum()`."
                 )
-    return to_data(rec, source=source, note=note)
+    return _noted(to_data(rec, source=source), note)
+
+
+def _noted(data: dict[str, Any], note: Message | None) -> dict[str, Any]:
+    """``data`` with the note in English (``note``) and as a template and values (``note_text``)."""
+    data["note"] = None if note is None else str(note)
+    if note is not None:
+        data["note_text"] = note.to_dict()
+    return data
 
 
 def record_reply(source: Any, limits: Any = None) -> dict[str, Any]:
@@ -70,5 +82,5 @@ def record_reply(source: Any, limits: Any = None) -> dict[str, Any]:
     except ExpressionError as err:
         return {"ok": False, "error": err.to_dict()}
     except Exception as err:  # a bug of ours must still not show a traceback to a visitor
-        message = f"the program ran, but it could not be recorded ({type(err).__name__})"
-        return failure(message)
+        error = type(err).__name__
+        return failure(msg("the program ran, but it could not be recorded ({error})", error=error))

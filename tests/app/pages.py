@@ -90,3 +90,22 @@ def run_in_editor(at: AppTest, key: str, program: str) -> AppTest:
              "selected": "", "cursor": {"row": 0, "column": 0}}  # fmt: skip
     at.session_state[editor_element(at, key).key] = event
     return at.run()
+
+
+def stand_in_translator(monkeypatch, gettext) -> None:
+    """Make `translator()` (what `say` and the pages' format functions use) return `gettext`,
+    in `widgets.i18n` and in every widget module that imported it. All widget modules are
+    imported first: one imported while the patch is on would keep the stand-in for good."""
+    import importlib
+    import pkgutil
+
+    import widgets
+    import widgets.i18n
+
+    original = widgets.i18n.translator
+    modules = [
+        importlib.import_module(f"widgets.{m.name}") for m in pkgutil.iter_modules(widgets.__path__)
+    ]
+    for module in modules:
+        if getattr(module, "translator", None) is original:
+            monkeypatch.setattr(module, "translator", lambda: gettext)

@@ -171,7 +171,7 @@ def test_the_layer_table_names_layers_as_the_built_model_does():
         "output shape": ["[2, 4]", "[2, 4]", "[2, 4]"],
     }
     assert rows["layer"] == [name for name, _ in p.model.named_children()]
-    assert edit.plan_caption(p) == "Input [2, 8] · 76 parameters · 48 activation values"
+    assert str(edit.plan_caption(p)) == "Input [2, 8] · 76 parameters · 48 activation values"
 
 
 def test_open_all_and_collapse_all(page):

@@ -7,9 +7,12 @@ import math
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_file
 
+from graphlab.core import summary
 from graphlab.core.graph import Edge, Graph, Node
 from graphlab.core.summary import (
     MAX_NODES,
@@ -199,3 +202,27 @@ def test_a_click_on_a_collapsed_module_names_the_module_it_opens():
     assert collapsed_module_at(shown, op.id) is None
     assert collapsed_module_at(shown, "no such node") is None
     assert collapsed_module_at(shown, None) is None
+
+
+def test_the_summary_note_is_a_message_extracted_for_translation(graphs):
+    source = Path(summary.__file__)
+    templates = {m for _, m, *_ in extract_from_file("python", source, keywords={"msg": None})}
+    zh = {
+        "Summarized: {total:,} nodes shown as {shown:,}; {modules:,} modules collapsed "
+        "(deepest first), {folded} runs of repeated blocks folded. Open a module to see "
+        "inside.": "已概括：{total:,} 个节点显示为 {shown:,} 个；折叠了 {modules:,} 个模块"
+        "（从最深处开始），合并了 {folded} 串重复的块。打开一个模块可查看其内部。",
+        "{summary} Still {shown:,} nodes: most of them belong to no module.": (
+            "{summary}仍有 {shown:,} 个节点：其中大多数不属于任何模块。"
+        ),
+    }
+    plan = plan_summary(graphs["resnet_deep"], 40)
+    assert plan.text.template in templates and str(plan.text) == plan.note
+    assert summarize(graphs["resnet_deep"], 40).meta["summary"] == plan.note  # English in data
+    assert plan.text.render(lambda s: zh.get(s, s)).startswith("已概括：9,944 个节点显示为")
+    nodes = [Node("o0", "output", "y")] + [Node(f"n{i}", "op", "AddBackward0") for i in range(30)]
+    edges = [Edge(f"n{i + 1}", f"n{i}") for i in range(29)] + [Edge("n0", "o0")]
+    alone = plan_summary(Graph(nodes, edges), 10)  # nothing to collapse: only "still"
+    assert alone.text.template in templates and alone.note.startswith(" Still 31 nodes")
+    assert alone.text.render(lambda s: zh.get(s, s)) == "仍有 31 个节点：其中大多数不属于任何模块。"
+    assert plan_summary(graphs["mlp"], None).text is None  # nothing done, nothing said

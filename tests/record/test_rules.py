@@ -4,11 +4,13 @@ and both the formula and the numbers agree with torch.autograd."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import torch
+from babel.messages.extract import extract_from_file
 
-from graphlab.record import RULES, Recorder, filled, snapshot, tex
+from graphlab.record import NOTATION, RULES, Recorder, filled, rule_for, snapshot, tex
 
 A = [0.5, 1.5, 2.0]  # positive, for log, sqrt and powers
 B = [2.0, -1.0, 4.0]
@@ -177,3 +179,18 @@ def test_mul_saves_each_factor_only_for_the_other_ones_gradient(needs) -> None:
     assert "saved for backward only when the other one needs a gradient" in (
         RULES["MulBackward0"].words
     )
+
+
+def test_every_sentence_a_rule_says_is_marked_for_translation():
+    """The pages show `_(rule.words)` and `_(NOTATION)`: each must be a literal `N_()` marks, or
+    `pybabel extract` misses it and the sentence stays English in Chinese."""
+    here = Path(__file__).resolve().parents[2] / "graphlab" / "record"
+    marked = {
+        m
+        for name in ("rules.py", "rules_layout.py")
+        for _, m, *_ in extract_from_file("python", here / name, keywords={"N_": None})
+    }
+    said = {rule.words for rule in RULES.values()} | {NOTATION}
+    said |= {rule_for("", kind).words for kind in ("output", "saved", "leaf")}
+    assert said - marked == set()
+    assert len(said) > 40  # every rule of the table, not an empty set that passes

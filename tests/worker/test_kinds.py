@@ -10,12 +10,14 @@ from collections.abc import Iterator
 import pytest
 import torch
 
+from graphlab.core.messages import Message, msg
 from graphlab.lessons import dynamic
 from graphlab.sandbox import Limits
 from graphlab.worker import KINDS, SandboxWorker, failure
 from graphlab.worker.child import serve
 from graphlab.worker.dynamic import dynamic_reply
 from graphlab.worker.handlers import HANDLERS, handle
+from graphlab.worker.record import record_reply
 
 SOURCE = dynamic.program(dynamic.EXAMPLE, -2.5)  # the `else` side, and a loop of 3
 
@@ -125,4 +127,20 @@ def test_a_bug_of_ours_comes_back_without_a_traceback(monkeypatch: pytest.Monkey
     for kind, says in (("dynamic", "run"), ("gradcheck", "be checked")):
         monkeypatch.setitem(HANDLERS, kind, broken)
         reply = handle({"kind": kind, "source": "y = 1"})
-        assert reply == failure(f"the program could not {says} (KeyError)")
+        error = reply["error"]
+        assert reply == {"ok": False, "error": error}
+        english = f"the program could not {says} (KeyError)"
+        assert (error["message"], error["line"], error["col"]) == (english, 0, 0)
+        template = f"the program could not {says} ({{error}})"  # said in the page's language
+        assert error["text"] == {"template": template, "args": {"error": "KeyError"}}
+
+
+def test_a_note_and_a_failure_of_ours_come_with_their_template() -> None:
+    data = record_reply("x = torch.ones(2)\ny = x.sum()")
+    assert data["note"].startswith("The output does not require grad")
+    assert Message.from_dict(data["note_text"]).render() == data["note"]
+    assert data["note_text"]["template"] == data["note"]  # a constant sentence: no values
+    took = failure(msg("the program took longer than {seconds} s", seconds="3"), timeout=True)
+    assert took["error"]["message"] == "the program took longer than 3 s" and took["timeout"]
+    assert took["error"]["text"] == {"template": "the program took longer than {seconds} s",
+                                     "args": {"seconds": "3"}}  # fmt: skip

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 import torch
 
+from graphlab.core.messages import Message
 from graphlab.core.tensors import tensor_summary
 from graphlab.sandbox import Limits
 from graphlab.worker import SandboxWorker
@@ -43,11 +44,15 @@ def test_reply_has_the_graph(worker: SandboxWorker) -> None:
 
 def test_errors_come_back_with_position(worker: SandboxWorker) -> None:
     reply = worker.run("x = 1\nimport os")
+    error = reply["error"]
     assert reply == {
         "ok": False,
-        "error": {"message": reply["error"]["message"], "line": 2, "col": 1},
+        "error": {"message": error["message"], "line": 2, "col": 1, "text": error["text"]},
     }
-    assert "`import` is not allowed" in reply["error"]["message"]
+    assert "`import` is not allowed" in error["message"]
+    # The same sentence as a template and its values, for the page to say in its language.
+    assert error["text"]["template"] == "{construct} is not allowed here; {allowed}"
+    assert Message.from_dict(error["text"]).render() == error["message"]
 
 
 def test_time_limit_kills_and_replaces_the_worker(worker: SandboxWorker) -> None:
@@ -59,6 +64,7 @@ def test_time_limit_kills_and_replaces_the_worker(worker: SandboxWorker) -> None
     )  # 1 s limit + kill + a fresh worker importing torch on a busy machine
     assert reply["ok"] is False and reply["timeout"] is True
     assert "took longer than 1 s" in reply["error"]["message"]
+    assert reply["error"]["text"]["template"] == "the program took longer than {seconds} s"
     assert worker.pid != pid and worker.restarts == restarts + 1
     assert worker.run("y = torch.ones(3).sum()")["tensors"]["y"]["value"] == 3.0
 
