@@ -2,6 +2,8 @@
 
     python -m graphlab train --model mlp --epochs 3            # prints test accuracy, saves mnist-mlp.pt
     python -m graphlab train --resume mnist-mlp.pt --epochs 3  # continue a stopped run
+    python -m graphlab train --model cnn --nproc 2             # 2 processes, DistributedDataParallel
+    torchrun --nproc_per_node 2 -m graphlab train --model cnn  # the same, started by torchrun
 
 A plain-text progress bar goes to stderr; results go to stdout. Ctrl-C stops after the current
 step and still saves a checkpoint that ``--resume`` continues exactly.
@@ -16,18 +18,27 @@ import pickle
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import Any
 
 import torch
 
 from graphlab.core.device import DEVICES
 from graphlab.data.mnist import MnistNotFoundError, load_mnist
 from graphlab.models import MODELS
-from graphlab.train import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
+from graphlab.train import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer, distributed
+from graphlab.train.loop import Data
 
-__all__ = ["ProgressBar", "add_train_parser", "run_train"]
+from .progress_bar import ProgressBar
+from .train_ddp import run_distributed
+
+__all__ = [
+    "REFUSED", "ProgressBar", "add_train_parser", "load_data", "make_trainer", "run_train",
+    "train_and_report",
+]  # fmt: skip
+
+# What a bad argument, --data or --resume raises: exit code 2 with its message.
+REFUSED = (ValueError, MnistNotFoundError, FileNotFoundError, pickle.UnpicklingError)
 
 # The options' defaults are TrainConfig's own, so the two cannot drift apart.
 _DEFAULTS = {field.name: field.default for field in dataclasses.fields(TrainConfig)}
@@ -70,7 +81,14 @@ def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--test-size", type=int, default=_DEFAULTS["test_size"], help="use the first N test images"
     )
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (per process)")
+    p.add_argument(
+        "--nproc",
+        type=int,
+        default=1,
+        help="processes training together with DistributedDataParallel (gloo on CPU, nccl on "
+        "GPUs); under torchrun, its --nproc_per_node decides instead",
+    )
     p.set_defaults(run=run_train)
     return p
 
@@ -80,11 +98,16 @@ def _config(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(**{name: value for name, value in given.items() if value is not None})
 
 
-def _trainer(args: argparse.Namespace) -> Trainer:
-    data = (*load_mnist("train", args.data), *load_mnist("test", args.data))
+def load_data(args: argparse.Namespace) -> Data:
+    """MNIST (or ``--data``): train images, labels, test images, labels."""
+    return (*load_mnist("train", args.data), *load_mnist("test", args.data))
+
+
+def make_trainer(args: argparse.Namespace, data: Data, cls: type[Trainer] = Trainer) -> Trainer:
+    """A new trainer of ``cls`` for the arguments, or the ``--resume`` checkpoint's."""
     if not args.resume:
-        return Trainer(_config(args), data=data)
-    trainer = Trainer.load(args.resume, device=args.device, data=data)
+        return cls(_config(args), data=data)
+    trainer = cls.load(args.resume, device=args.device, data=data)
     if args.epochs is not None:  # more epochs may be asked for; the rest stays as trained
         trainer.config = dataclasses.replace(trainer.config, epochs=args.epochs)
     return trainer
@@ -92,27 +115,39 @@ def _trainer(args: argparse.Namespace) -> Trainer:
 
 def run_train(args: argparse.Namespace) -> int:
     """Run the ``train`` command; 0 on success, 1 if the loss diverged, 2 on bad input, 130 on Ctrl-C."""
+    if args.nproc > 1 or distributed.launched():
+        return run_distributed(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        trainer = _trainer(args)
+        trainer = make_trainer(args, load_data(args))
     # UnpicklingError: --resume names a file that is no checkpoint (or one that holds code).
-    except (ValueError, MnistNotFoundError, FileNotFoundError, pickle.UnpicklingError) as exc:
+    except REFUSED as exc:
         print(f"graphlab train: {exc}", file=sys.stderr)
         return 2
-    bar = ProgressBar(trainer.batches_per_epoch, trainer.config.epochs)
-    trainer.callbacks.append(bar)
+    return train_and_report(trainer, args)
+
+
+def train_and_report(trainer: Trainer, args: argparse.Namespace, report: bool = True) -> int:
+    """Train; with ``report`` (rank 0 of a distributed run, or the only process) draw progress,
+    print the test accuracy and save the checkpoint. Returns the command's exit code."""
+    bar = ProgressBar(trainer.batches_per_epoch, trainer.config.epochs) if report else None
+    if bar:
+        trainer.callbacks.append(bar)
     with _stop_on_ctrl_c(trainer) as interrupted:
         history = trainer.run(max_steps=args.max_steps)
-    bar.close()
+    if bar:
+        bar.close()
     if history.status == "diverged":
-        print(f"diverged: {history.message}", file=sys.stderr)
+        if report:
+            print(f"diverged: {history.message}", file=sys.stderr)
         return 1
-    accuracy = history.test_acc if history.status == "done" else trainer.evaluate()
-    print(f"test accuracy: {accuracy:.2%} ({trainer.test_size} images)")
-    out = args.out or args.resume or f"mnist-{trainer.config.model}.pt"
-    trainer.save(out)
-    print(f"checkpoint: {out} (status {history.status}, step {trainer.progress.step})")
+    if report:
+        accuracy = history.test_acc if history.status == "done" else trainer.evaluate()
+        print(f"test accuracy: {accuracy:.2%} ({trainer.test_size} images)")
+        out = args.out or args.resume or f"mnist-{trainer.config.model}.pt"
+        trainer.save(out)
+        print(f"checkpoint: {out} (status {history.status}, step {trainer.progress.step})")
     return 130 if interrupted.is_set() else 0
 
 
@@ -134,60 +169,3 @@ def _stop_on_ctrl_c(trainer: Trainer) -> Iterator[threading.Event]:
         yield interrupted
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-class ProgressBar:
-    """A callback drawing ``epoch 1/3 [####----] 45% loss 0.31 52,000 samples/s`` on a stream.
-
-    On a terminal it redraws one line at most ten times a second; elsewhere (logs, CI) it
-    writes one line per epoch.
-
-    >>> import io
-    >>> bar = ProgressBar(batches_per_epoch=10, epochs=1, stream=io.StringIO())
-    >>> bar({"event": "epoch", "epoch": 1, "train_acc": 0.9, "test_acc": 0.95, "seconds": 1.0})
-    >>> bar.stream.getvalue()
-    'epoch 1/1: train accuracy 90.00%, test accuracy 95.00%, 1.0 s\\n'
-    """
-
-    WIDTH = 30
-
-    def __init__(self, batches_per_epoch: int, epochs: int, stream: TextIO | None = None) -> None:
-        self.batches_per_epoch, self.epochs = batches_per_epoch, epochs
-        self.stream = stream or sys.stderr
-        self._live = self.stream.isatty()
-        self._drawn_at = 0.0
-        self._dirty = False
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        if event["event"] == "step" and self._live:
-            now = time.monotonic()
-            if now - self._drawn_at >= 0.1 or event["batch"] == self.batches_per_epoch:
-                self._draw(event)
-                self._drawn_at = now
-        elif event["event"] == "epoch":
-            self._line(
-                f"epoch {event['epoch']}/{self.epochs}: train accuracy {event['train_acc']:.2%}, "
-                f"test accuracy {event['test_acc']:.2%}, {event['seconds']:.1f} s"
-            )
-
-    def _draw(self, event: dict[str, Any]) -> None:
-        done = event["batch"] / self.batches_per_epoch
-        filled = int(done * self.WIDTH)
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        self.stream.write(
-            f"\repoch {event['epoch']}/{self.epochs} [{bar}] {done:4.0%} "
-            f"loss {event['smoothed_loss']:.4f} {event['samples_per_s']:,.0f} samples/s "
-        )
-        self.stream.flush()
-        self._dirty = True
-
-    def _line(self, text: str) -> None:
-        self.stream.write(("\r" + " " * 79 + "\r" if self._dirty else "") + text + "\n")
-        self.stream.flush()
-        self._dirty = False
-
-    def close(self) -> None:
-        """End a half-drawn line."""
-        if self._dirty:
-            self.stream.write("\n")
-            self._dirty = False
