@@ -20,6 +20,7 @@ from widgets.graph_canvas import graph_canvas
 from widgets.i18n import _, say
 from widgets.lesson_play_accumulate import accumulate
 from widgets.lesson_play_chainrule import chain_rule
+from widgets.lesson_play_ddp import ddp
 from widgets.lesson_play_descent import descent
 from widgets.lesson_play_dynamic import dynamic
 from widgets.lesson_play_nograd import nograd
@@ -107,4 +108,5 @@ PLAYS: dict[str, Callable[..., dict[str, str]]] = {
     "nograd": nograd,
     "descent": descent,
     "dynamic": dynamic,
+    "ddp": ddp,
 }

@@ -7,7 +7,7 @@ by torch, `graphlab.lessons.checks`); its words are markdown per language
 (`graphlab.lessons.prose`).
 
 >>> [lesson.slug for lesson in LESSONS]
-['tensors', 'graph', 'chainrule', 'accumulate', 'nograd', 'descent', 'dynamic']
+['tensors', 'graph', 'chainrule', 'accumulate', 'nograd', 'descent', 'dynamic', 'ddp']
 >>> STAGES[lesson("graph").stage_index("check")]
 'check'
 """
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from . import (
     lesson_accumulate,
     lesson_chainrule,
+    lesson_ddp,
     lesson_descent,
     lesson_dynamic,
     lesson_graph,
@@ -56,6 +57,7 @@ LESSONS = (
     Lesson("nograd", "nograd", lesson_nograd.PREDICT, lesson_nograd.QUESTIONS),
     Lesson("descent", "descent", lesson_descent.PREDICT, lesson_descent.QUESTIONS),
     Lesson("dynamic", "dynamic", lesson_dynamic.PREDICT, lesson_dynamic.QUESTIONS),
+    Lesson("ddp", "ddp", lesson_ddp.PREDICT, lesson_ddp.QUESTIONS),
 )
 
 

@@ -129,6 +129,7 @@ def _descent(at: AppTest) -> list:
 PLAYS: dict[str, Callable[[AppTest], list]] = {
     "tensors": _tensors, "graph": _graph, "chainrule": _chainrule, "accumulate": _accumulate,
     "nograd": _nograd, "descent": _descent, "dynamic": lambda at: _dynamic_errors(at, "dyn_code"),
+    "ddp": lambda at: english(at.button(key="ldp_run").click().run(timeout=180), "a real step"),
 }  # fmt: skip
 
 

@@ -4,12 +4,16 @@ what one process trains on the same whole batches, and rank 0's checkpoint loads
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
 
 from graphlab.cli import train as cli_train
 from graphlab.cli.train import add_train_parser
+from graphlab.data.mnist import MnistNotFoundError, load_mnist
 from graphlab.train import TrainConfig, Trainer
 from tests.toy_mnist import toy_data
 
@@ -55,3 +59,20 @@ def test_two_processes_train_what_one_process_trains(tmp_path, capfd):
 def test_bad_arguments_are_refused_once(capfd):
     assert main("--nproc", "2", "--lr", "-1") == 2
     assert capfd.readouterr().err.count("graphlab train:") == 1
+
+
+def test_under_torchrun_each_process_is_a_rank_and_rank_0_saves(tmp_path):
+    try:
+        load_mnist("test")
+    except MnistNotFoundError:
+        pytest.skip("torchrun's processes read MNIST itself (scripts/setup.sh installs it)")
+    out = tmp_path / "torchrun.pt"
+    torchrun = Path(sys.executable).with_name("torchrun")
+    command = [str(torchrun), "--standalone", "--nproc_per_node", "2", "-m", "graphlab", "train",
+               "--model", "mlp", "--epochs", "1", "--train-size", "256", "--test-size", "64",
+               "--device", "cpu", "--out", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("checkpoint:") == 1  # rank 0 alone reports
+    trainer = Trainer.load(out, device="cpu")
+    assert trainer.history.status == "done" and trainer.progress.step == 4

@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -87,19 +89,31 @@ def test_graph_answers_match_torch():
 
 @pytest.mark.parametrize("slug", SLUGS)
 @pytest.mark.parametrize("lang", LANGS)
-def test_code_blocks_print_what_their_comments_say(slug, lang):
+def test_code_blocks_print_what_their_comments_say(slug, lang, tmp_path):
     (code,) = CODE.findall(load(lang, slug)["code"])
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        # Our own lesson file, not input; run as a script runs (torch.jit.trace needs a module
-        # name for the functions it traces).
-        exec(compile(code, f"{lang}/{slug}.md", "exec"), {"__name__": "__main__"})
-    printed = out.getvalue().splitlines()
+    printed = _run(code, f"{lang}/{slug}.md", tmp_path).splitlines()
     calls = [line for line in code.splitlines() if line.strip().startswith("print(")]
     assert len(calls) == len(printed)
     for line, shown in zip(calls, printed, strict=True):
         if "#" in line:
             assert shown == line.split("#", 1)[1].strip(), (line, shown)
+
+
+def _run(code: str, name: str, folder) -> str:
+    """What our own lesson's code block prints, run as a script runs. One that starts processes
+    runs as a file in a fresh interpreter (its children import the functions from it)."""
+    if "mp.spawn" in code:
+        script = folder / "lesson.py"
+        script.write_text(code)
+        done = subprocess.run([sys.executable, str(script)], cwd=folder, capture_output=True,
+                              text=True, timeout=240)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        # torch.jit.trace needs a module name for the functions it traces.
+        exec(compile(code, name, "exec"), {"__name__": "__main__"})
+    return out.getvalue()
 
 
 def test_every_lesson_file_exists_in_both_languages():
