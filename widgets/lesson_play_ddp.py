@@ -29,8 +29,9 @@ def ddp(state_only: bool = False) -> dict[str, str]:
     nproc = left.selectbox(_("Processes"), range(2, ld.MAX_NPROC + 1), key="ldp_nproc")
     batch = middle.number_input(_("Batch size"), min_value=2, max_value=ld.MAX_BATCH, value=64,
                                 step=1, key="ldp_batch")  # fmt: skip
+    say_in_language = translator()  # bound now: AppTest calls format_func after the run
     how = right.radio(_("Each rank's loss"), ld.LOSSES, key="ldp_loss",
-                      format_func=lambda k: translator()(LOSS_WORDS[k]))  # fmt: skip
+                      format_func=lambda k: say_in_language(LOSS_WORDS[k]))  # fmt: skip
     if st.button(_("Run one step on {n} processes").format(n=nproc), type="primary",
                  key="ldp_run"):  # fmt: skip
         with st.spinner(_("Starting {n} processes and taking one step...").format(n=nproc)):
