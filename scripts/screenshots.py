@@ -20,9 +20,10 @@ from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: 
 OUT = ROOT / "assets" / "screenshots"
 PAGES = ("home", "step_through", "dynamic_graphs", "graph_explorer", "expression_lab",
          "model_graph", "live_training")  # fmt: skip
-# Lessons, one per language: (file name, address).
-LESSONS = (("lesson_tensors_en", "course?lesson=tensors&step=3&lang=en"),
-           ("lesson_graph_zh", "course?lesson=graph&step=3&lang=zh"))  # fmt: skip
+# Lessons: (file name, address, the button to press first or None).
+LESSONS = (("lesson_tensors_en", "course?lesson=tensors&step=3&lang=en", None),
+           ("lesson_graph_zh", "course?lesson=graph&step=3&lang=zh", None),
+           ("lesson_ddp_en", "course?lesson=ddp&step=3&lang=en", "Run one step on 2 processes"))  # fmt: skip
 SIZES = ((1440, 900), (390, 844))
 DRAWN = '[data-testid="stGraphVizChart"] svg, .gl-canvas g.node, [data-testid="stButton"]'
 
@@ -36,11 +37,14 @@ def main() -> None:
         for width, height in SIZES:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.set_default_timeout(60_000)
-            shots = [(n, "" if n == "home" else n) for n in PAGES] + list(LESSONS)
-            for name, address in shots:
+            shots = [(n, "" if n == "home" else n, None) for n in PAGES] + list(LESSONS)
+            for name, address, button in shots:
                 page.goto(f"{url}/{address}")
                 page.locator(DRAWN).filter(visible=True).first.wait_for()
                 page.wait_for_load_state("networkidle")
+                if button:  # e.g. a lesson's run, which fills the stage
+                    page.get_by_role("button", name=button).click()
+                    page.locator('[data-testid="stTable"]').first.wait_for()
                 time.sleep(1.5)  # fonts and the canvas's first view settle
                 path = OUT / f"{name}_{width}x{height}.png"
                 page.screenshot(path=str(path))
