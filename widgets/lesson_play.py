@@ -19,11 +19,20 @@ from widgets.expression import format_tensor, run_program, show_error
 from widgets.graph_canvas import graph_canvas
 from widgets.i18n import _, say
 from widgets.lesson_play_accumulate import accumulate
+from widgets.lesson_play_activations import activations
 from widgets.lesson_play_chainrule import chain_rule
+from widgets.lesson_play_cnn import cnn
+from widgets.lesson_play_data import data
 from widgets.lesson_play_ddp import ddp
 from widgets.lesson_play_descent import descent
+from widgets.lesson_play_devices import devices
 from widgets.lesson_play_dynamic import dynamic
+from widgets.lesson_play_loop import loop
+from widgets.lesson_play_losses import losses
+from widgets.lesson_play_module import module_table
 from widgets.lesson_play_nograd import nograd
+from widgets.lesson_play_optimizers import optimizers
+from widgets.lesson_play_saving import saving
 
 
 def broadcast(state_only: bool = False) -> dict[str, str]:
@@ -108,5 +117,14 @@ PLAYS: dict[str, Callable[..., dict[str, str]]] = {
     "nograd": nograd,
     "descent": descent,
     "dynamic": dynamic,
+    "losses": losses,
+    "optimizers": optimizers,
+    "loop": loop,
+    "data": data,
+    "cnn": cnn,
+    "module_table": module_table,
+    "activations": activations,
     "ddp": ddp,
+    "saving": saving,
+    "devices": devices,
 }

@@ -48,7 +48,7 @@ def descent(state_only: bool = False) -> dict[str, str]:
     best = ld.best_fit()
     left, right = st.columns(2)
     left.altair_chart(
-        descent_chart(ld.surface(), list(zip(run.ws, run.bs, strict=True)), best[:2],
+        descent_chart(ld.surface(), list(zip(run.ws, run.bs, strict=True)), [best[:2]],
                       title=_("Loss over (w, b), and the path"), gettext=translator()),
         width="stretch", key="desc_surface",
     )  # fmt: skip

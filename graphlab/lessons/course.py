@@ -6,8 +6,9 @@ shows (a name the app's lesson page knows), its prediction and its questions (an
 by torch, `graphlab.lessons.checks`); its words are markdown per language
 (`graphlab.lessons.prose`).
 
->>> [lesson.slug for lesson in LESSONS]
-['tensors', 'graph', 'chainrule', 'accumulate', 'nograd', 'descent', 'dynamic', 'ddp']
+>>> [lesson.slug for lesson in LESSONS]  # doctest: +NORMALIZE_WHITESPACE
+['tensors', 'graph', 'chainrule', 'accumulate', 'nograd', 'descent', 'dynamic', 'module',
+ 'activations', 'losses', 'optimizers', 'loop', 'data', 'saving', 'devices', 'cnn', 'ddp']
 >>> STAGES[lesson("graph").stage_index("check")]
 'check'
 """
@@ -18,12 +19,21 @@ from dataclasses import dataclass
 
 from . import (
     lesson_accumulate,
+    lesson_activations,
     lesson_chainrule,
+    lesson_cnn,
+    lesson_data,
     lesson_ddp,
     lesson_descent,
+    lesson_devices,
     lesson_dynamic,
     lesson_graph,
+    lesson_loop,
+    lesson_losses,
+    lesson_module,
     lesson_nograd,
+    lesson_optimizers,
+    lesson_saving,
     lesson_tensors,
 )
 from .checks import Question
@@ -57,6 +67,15 @@ LESSONS = (
     Lesson("nograd", "nograd", lesson_nograd.PREDICT, lesson_nograd.QUESTIONS),
     Lesson("descent", "descent", lesson_descent.PREDICT, lesson_descent.QUESTIONS),
     Lesson("dynamic", "dynamic", lesson_dynamic.PREDICT, lesson_dynamic.QUESTIONS),
+    Lesson("module", "module_table", lesson_module.PREDICT, lesson_module.QUESTIONS),
+    Lesson("activations", "activations", lesson_activations.PREDICT, lesson_activations.QUESTIONS),
+    Lesson("losses", "losses", lesson_losses.PREDICT, lesson_losses.QUESTIONS),
+    Lesson("optimizers", "optimizers", lesson_optimizers.PREDICT, lesson_optimizers.QUESTIONS),
+    Lesson("loop", "loop", lesson_loop.PREDICT, lesson_loop.QUESTIONS),
+    Lesson("data", "data", lesson_data.PREDICT, lesson_data.QUESTIONS),
+    Lesson("saving", "saving", lesson_saving.PREDICT, lesson_saving.QUESTIONS),
+    Lesson("devices", "devices", lesson_devices.PREDICT, lesson_devices.QUESTIONS),
+    Lesson("cnn", "cnn", lesson_cnn.PREDICT, lesson_cnn.QUESTIONS),
     Lesson("ddp", "ddp", lesson_ddp.PREDICT, lesson_ddp.QUESTIONS),
 )
 

@@ -16,7 +16,7 @@ rest are Plotly figures. The loss curve thins a long history to
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import altair as alt
 import numpy as np
@@ -34,6 +34,7 @@ __all__ = [
 ]  # fmt: skip
 
 RIGHT, WRONG, RAW, LINE, TEST = "#2e7d32", "#c62828", "#90caf9", "#1565c0", "#ef6c00"
+PATHS = ["#ff5252", "#ffd740", "#40c4ff", "#ff80ab"]  # several paths over the viridis heat map
 ZOOM = "zoom"  # the name of the live curves' scale-bound selection
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
@@ -240,34 +241,40 @@ def probability_figure(
 
 
 def descent_chart(
-    surface, path, best=None, title: str = "", height: int = 360, gettext: Gettext = same
-) -> alt.LayerChart:
+    surface, path, best=(), title: str = "", height: int = 360, gettext: Gettext = same,
+    axes: tuple[str, str] = ("w", "b"),
+) -> alt.LayerChart:  # fmt: skip
     """A loss surface ``(ws, bs, grid)``, ``grid[i][j]`` at ``(ws[i], bs[j])``, as a heat map (log
-    colour); a descent's ``path`` of ``(w, b)`` on it (nan/inf left out); ``best``, a cross.
+    colour); a descent's ``path`` of ``axes`` (nan/inf left out) or several, ``{name: path}``,
+    each in a colour with its last point ringed; a white cross at each point of ``best``.
 
     >>> c = descent_chart(([0.0, 1.0], [0.0, 2.0], [[1.0, 2.0], [3.0, 4.0]]), [(0, 0), (1, 2)])
     >>> c.layer[0].data.iloc[1].to_dict(), len(c.layer[1].data)
     ({'w': -0.5, 'w2': 0.5, 'b': 1.0, 'b2': 3.0, 'loss': 2.0}, 2)
     """
-    ws, bs, grid = surface
-    dw, db = (ws[1] - ws[0]) / 2, (bs[1] - bs[0]) / 2
-    cells = pd.DataFrame([{"w": w - dw, "w2": w + dw, "b": b - db, "b2": b + db, "loss": grid[i][j]}
+    (u, v), (ws, bs, grid) = axes, surface
+    paths = path if isinstance(path, Mapping) else {"": path}  # one path: no legend
+    du, dv = (ws[1] - ws[0]) / 2, (bs[1] - bs[0]) / 2
+    cells = pd.DataFrame([{u: w - du, f"{u}2": w + du, v: b - dv, f"{v}2": b + dv, "loss": grid[i][j]}
                           for i, w in enumerate(ws) for j, b in enumerate(bs)])  # fmt: skip
-    steps = pd.DataFrame([(k, w, b) for k, (w, b) in enumerate(path) if math.isfinite(w + b)],
-                         columns=["step", "w", "b"])  # fmt: skip
-    x = alt.X("w:Q", title="w", scale=alt.Scale(domain=[ws[0] - dw, ws[-1] + dw], nice=False))
-    y = alt.Y("b:Q", title="b", scale=alt.Scale(domain=[bs[0] - db, bs[-1] + db], nice=False))
-    log = alt.Color(
-        "loss:Q", title=gettext(words.LOSS), scale=alt.Scale(type="log", scheme="viridis")
-    )
-    spot = pd.DataFrame([best] if best is not None else [], columns=["w", "b"])
-    layers = [alt.Chart(cells).mark_rect().encode(x=x, x2="w2", y=y, y2="b2", color=log,
-                                                  tooltip=_tips(gettext, "w", "b", "loss")),
-              alt.Chart(steps).mark_line(point={"color": WRONG}, clip=True, color=WRONG)
-              .encode(x=x, y=y, order="step:Q", tooltip=_tips(gettext, "step", "w", "b")),
-              alt.Chart(spot).mark_point(shape="cross", size=160, color="white", filled=True)
-              .encode(x=x, y=y)]  # fmt: skip
-    return alt.layer(*layers).properties(title=title, height=height)
+    steps = pd.DataFrame([(n, k, w, b) for n, p in paths.items() for k, (w, b) in enumerate(p)
+                          if math.isfinite(w + b)], columns=["path", "step", u, v])  # fmt: skip
+    x = alt.X(f"{u}:Q", title=u, scale=alt.Scale(domain=[ws[0] - du, ws[-1] + du], nice=False))
+    y = alt.Y(f"{v}:Q", title=v, scale=alt.Scale(domain=[bs[0] - dv, bs[-1] + dv], nice=False))
+    log = alt.Color("loss:Q", title=gettext(words.LOSS),
+                    scale=alt.Scale(type="log", scheme="viridis"))  # fmt: skip
+    hue = alt.value(WRONG) if len(paths) == 1 else alt.Color("path:N", title=None, legend=alt.Legend(
+        orient="bottom", columns=2), scale=alt.Scale(domain=list(paths), range=PATHS))  # fmt: skip
+    line = (alt.Chart(steps if len(paths) > 1 else steps.drop(columns="path"))
+            .mark_line(point=True, clip=True)
+            .encode(x=x, y=y, color=hue, order="step:Q", tooltip=_tips(gettext, "step", u, v)))  # fmt: skip
+    ends = alt.Chart(steps.groupby("path").tail(1)).mark_point(size=220, strokeWidth=3, clip=True)
+    layers = [alt.Chart(cells).mark_rect().encode(x=x, x2=f"{u}2", y=y, y2=f"{v}2", color=log,
+                                                  tooltip=_tips(gettext, u, v, "loss")),
+              alt.layer(line, ends.encode(x=x, y=y, color=hue)) if len(paths) > 1 else line,
+              alt.Chart(pd.DataFrame(list(best), columns=[u, v]))
+              .mark_point(shape="cross", size=160, color="white", filled=True).encode(x=x, y=y)]  # fmt: skip
+    return alt.layer(*layers, title=title, height=height).resolve_scale(color="independent")
 
 
 def descent_loss_chart(

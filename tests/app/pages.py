@@ -109,3 +109,25 @@ def stand_in_translator(monkeypatch, gettext) -> None:
     for module in modules:
         if getattr(module, "translator", None) is original:
             monkeypatch.setattr(module, "translator", lambda: gettext)
+
+
+def every_stage(slug: str, lang: str = "en"):
+    """The course page on lesson `slug`, run at each stage in turn (one AppTest, yielded after
+    each stage's run, which raised nothing)."""
+    from graphlab.lessons import STAGES
+
+    at = open_lesson(slug, STAGES[0], lang)
+    for number in range(1, len(STAGES) + 1):
+        at.query_params["step"] = str(number)
+        at.run()
+        assert not at.exception, (slug, number, at.exception)
+        yield at
+
+
+def course_mark(at: AppTest, slug: str) -> str:
+    """The progress mark (○ ● ✓) the sidebar's course list shows for lesson `slug`."""
+    from graphlab.lessons import LESSONS
+
+    number = [x.slug for x in LESSONS].index(slug) + 1
+    (label,) = [p.label for p in at.get("page_link") if p.label[2:].startswith(f"{number}. ")]
+    return label[0]

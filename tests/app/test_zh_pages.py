@@ -29,6 +29,8 @@ ALLOWED = {
     r"Inference tensors cannot be saved for backward[^。\n]*": "lesson 5: inference_mode",
     r"'NoneType' object has no attribute 'zero_'": "lesson 4: w.grad.zero_() on None",
     r"Expecting [a-z ,':]+": "Model Graph: Python's json module on a spec that is not JSON",
+    r"expected target dtype to be Long or Byte, but got Float": "lesson 10: float labels (N,)",
+    r"mat1 and mat2 shapes cannot be multiplied \(\d+x\d+ and \d+x\d+\)": "lesson 16: Linear",
 }
 
 
@@ -126,9 +128,82 @@ def _descent(at: AppTest) -> list:
     return found + english(at.number_input(key="desc_lr").set_value(1.5).run(), "diverged")
 
 
+def _losses(at: AppTest) -> list:
+    at.radio(key="loss_c").set_value(3).run()
+    at.slider(key="loss_z1").set_value(8.0).run()
+    found = english(at.selectbox(key="loss_form").set_value("float").run(), "float labels")
+    return found + english(at.selectbox(key="loss_form").set_value("smooth").run(), "smoothed")
+
+
+def _cnn(at: AppTest) -> list:
+    found = english(at.checkbox(key="cnn_pool2").check().run(), "the tutorial's Linear fits")
+    found += english(at.button(key="cnn_mnist").click().run(), "MNIST preset")
+    at.number_input(key="cnn_size").set_value(8).run()
+    at.slider(key="cnn_padding").set_value(0).run()
+    return found + english(at.slider(key="cnn_kernel").set_value(11).run(), "kernel too large")
+
+
+def _saving(at: AppTest) -> list:
+    found = english(at.radio(key="sv_restore").set_value("model").run(), "model only")
+    found += english(at.toggle(key="sv_weights_only").set_value(False).run(), "an object built")
+    found += english(at.selectbox(key="sv_payload").set_value("call").run(), "code ran")
+    return found + english(at.slider(key="sv_save_at").set_value(10).run(), "save after the end")
+
+
+def _devices(at: AppTest) -> list:
+    found = english(at.selectbox(key="dv_model_device").set_value("meta").run(), "meta vs cpu")
+    at.selectbox(key="dv_model_device").set_value("cpu").run()
+    found += english(at.selectbox(key="dv_data_dtype").set_value("float64").run(), "dtypes")
+    found += english(at.selectbox(key="dv_data_device").set_value("meta").run(), "meta vs cpu")
+    found += english(at.selectbox(key="dv_model_device").set_value("meta").run(), "meta dtypes")
+    found += english(at.select_slider(key="dv_n").set_value(64).run(), "timings")
+    at.selectbox(key="dv_requested").set_value("cuda").run()
+    return found + english(at.selectbox(key="dv_requested").set_value("mps").run(), "refused")
+
+
+def _module(at: AppTest) -> list:
+    found = english(at.checkbox(key="lm_plain").check().run(), "plain list")
+    return found + english(at.checkbox(key="lm_frozen").check().run(), "frozen layer")
+
+
+def _activations(at: AppTest) -> list:
+    found = english(at.selectbox(key="act_between").set_value("ReLU").run(), "not linear")
+    found += english(at.slider(key="act_lr").set_value(5.0).run(), "dead units")
+    return found + english(at.multiselect(key="act_names").set_value([]).run(), "none picked")
+
+
+def _optimizers(at: AppTest) -> list:
+    at.selectbox(key="opt_surface").set_value("rosenbrock").run()
+    found = english(at.select_slider(key="opt_lr_sgd").set_value(0.05).run(), "SGD diverged")
+    found += english(at.button(key="opt_play").click().run(), "playing")
+    found += english(at.slider(key="opt_step").set_value(0).run(), "step 0")
+    found += english(at.toggle(key="opt_shared").set_value(True).run(), "one lr for all")
+    return found + english(at.text_input(key="opt_start").input("1, a").run(), "refused start")
+
+
+def _loop(at: AppTest) -> list:
+    found = []
+    for line in ("zero_grad", "forward", "backward", "step"):  # a warning, torch's error, two
+        at.segmented_control(key="loop_out").set_value(line).run()  # silent failures
+        found += english(at, f"without {line}")
+    at.segmented_control(key="loop_iter").set_value(2).run()
+    found += english(at.toggle(key="loop_zeros").set_value(True).run(), "zeros")
+    return found + english(at.segmented_control(key="loop_line").set_value("loss").run(), "graph")
+
+
+def _data(at: AppTest) -> list:
+    at.number_input(key="data_batch").set_value(16).run()
+    found = english(at.toggle(key="data_drop").set_value(True).run(), "batch 16 of 15 clamped")
+    return found + english(at.toggle(key="data_shuffle").set_value(False).run(), "no shuffle")
+
+
 PLAYS: dict[str, Callable[[AppTest], list]] = {
+    "loop": _loop, "data": _data,
+    "optimizers": _optimizers,
     "tensors": _tensors, "graph": _graph, "chainrule": _chainrule, "accumulate": _accumulate,
     "nograd": _nograd, "descent": _descent, "dynamic": lambda at: _dynamic_errors(at, "dyn_code"),
+    "module": _module, "activations": _activations,
+    "losses": _losses, "cnn": _cnn, "saving": _saving, "devices": _devices,
     "ddp": lambda at: english(at.button(key="ldp_run").click().run(timeout=180), "a real step"),
 }  # fmt: skip
 
