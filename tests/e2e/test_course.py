@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from playwright.sync_api import expect
 
 from graphlab.lessons.prose import load
 
@@ -15,7 +16,11 @@ TITLE = "h1"
 
 
 def _next(page, key: str = "course_next") -> None:
-    page.locator(f".st-key-{key} button").click()
+    button = page.locator(f".st-key-{key} button")
+    # While a rerun draws the next stage, Streamlit can show the old stage's button beside the
+    # new one for a moment (seen on a loaded machine): click once there is one again.
+    expect(button).to_have_count(1, timeout=30_000)
+    button.click()
 
 
 def _stage_text(page, text: str) -> None:
