@@ -45,9 +45,9 @@ if plan is not None:
         st.session_state.pop(model_view.OPEN, None)
     with spec_col:
         builder.layer_table(spec, plan)
-    graph = model_view.model_graph(spec_text)
     with graph_col:
         opts = model_view.options()
+        graph = model_view.model_graph(spec_text, opts["forward"])
         shown, summary = model_view.view(graph, opts, spec_text)
         model_view.open_close_controls(graph, shown, summary)
         dot = model_view.draw(shown, opts, len(graph.nodes), summary)

@@ -32,6 +32,7 @@ _WHERE = {
     "ForwardStep": "graphlab.record",
     "LeafGrad": "graphlab.record",
     "Recorder": "graphlab.record",
+    "trace_forward": "graphlab.record",
     "Evaluation": "graphlab.sandbox",
     "ExpressionError": "graphlab.sandbox",
     "Limits": "graphlab.sandbox",

@@ -254,6 +254,7 @@ API = {
     "to_dot": "graphlab.render.dot",
     "to_svg": "graphlab.render.dot",
     "Recorder": "graphlab.record.recorder",
+    "trace_forward": "graphlab.record.forward",
     "summarize": "graphlab.core.summary",
     "diff": "graphlab.core.graph_diff",
     "evaluate": "graphlab.sandbox.evaluation",

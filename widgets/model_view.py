@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import streamlit as st
+import torch
 
 import graphlab as gl
 from graphlab.core.summary import (
@@ -46,6 +47,7 @@ def options() -> dict:
         "grad_only": middle.toggle(
             _("Gradient path only"), value=False, key="mg_grad",
             help=_("hide the nodes no gradient flows through"),
+            disabled=bool(st.session_state.get("mg_forward")),  # a trace has no gradients
         ),
         "clusters": middle.toggle(_("Group by module"), value=True, key="mg_clusters"),
         "max_nodes": right.number_input(
@@ -53,6 +55,13 @@ def options() -> dict:
             placeholder=_("fit the view"),
             help=_("Empty: as many nodes as fit the view across at a readable size. At most "
                    "{max_nodes}.").format(max_nodes=MAX_NODES),
+        ),
+        # Full width: the longest label of the page.
+        "forward": st.toggle(
+            _("Trace the forward pass (no gradients)"), value=False, key="mg_forward",
+            help=_("Run the model in eval mode under `torch.no_grad()` and draw every tensor op "
+                   "it ran (`gl.trace_forward`), integer ops, argmax and BatchNorm's running "
+                   "statistics included: no autograd graph is built to capture."),
         ),
     }  # fmt: skip
 
@@ -80,12 +89,13 @@ def view(graph: gl.Graph, opts: dict, spec_text: str) -> tuple[gl.Graph, object]
 def _filtered(graph: gl.Graph, opts: dict) -> gl.Graph:
     if not opts["saved"]:
         graph = graph.without({"saved"})
-    return gradient_only(graph) if opts["grad_only"] else graph
+    # A forward trace has no gradient path: every op of it is on the forward one.
+    return gradient_only(graph) if opts["grad_only"] and not opts["forward"] else graph
 
 
 def _drawing(opts: dict) -> tuple[tuple[str, bool], ...]:
     """The options that change the picture's layout, as a hashable cache key."""
-    keys = ("saved", "shapes", "grad_only", "clusters")
+    keys = ("saved", "shapes", "grad_only", "clusters", "forward")
     return tuple((k, bool(opts[k])) for k in keys)
 
 
@@ -93,7 +103,7 @@ def _drawing(opts: dict) -> tuple[tuple[str, bool], ...]:
 def _fitted(spec_text: str, drawing: tuple[tuple[str, bool], ...], width: int) -> int:
     # Plain keys: the spec, the layout options and the width decide it for every visitor.
     opts = dict(drawing)
-    graph = _filtered(_captured(spec_text), opts)
+    graph = _filtered(_traced(spec_text) if opts["forward"] else _captured(spec_text), opts)
     return fit_budget(graph, width, text_px=MIN_TEXT_PX, **_dot_options(opts))
 
 
@@ -102,16 +112,27 @@ def _dot_options(opts: dict) -> dict:
             "show_shapes": opts["shapes"], "legend": False}  # fmt: skip
 
 
-def model_graph(spec_text: str) -> gl.Graph:
-    """The graph of one forward pass of the model `spec_text` describes (cached)."""
+def model_graph(spec_text: str, forward: bool = False) -> gl.Graph:
+    """The graph of one forward pass of the model `spec_text` describes (cached): autograd's,
+    or with `forward` the ops the pass ran without gradients."""
     with st.spinner(_("Building the model and capturing its graph...")):
-        return _captured(spec_text)
+        return _traced(spec_text) if forward else _captured(spec_text)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _captured(spec_text: str) -> gl.Graph:
     # A spec is plain data and the build is seeded: one cached graph serves every visitor.
     return gl.models.graph(json.loads(spec_text))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _traced(spec_text: str) -> gl.Graph:
+    # The same seeded build and input as `gl.models.graph`, in inference: eval mode, no grad.
+    spec = json.loads(spec_text)
+    model = gl.models.build(spec).eval()
+    x = torch.randn(tuple(spec["input"]), generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        return gl.trace_forward(model, x)
 
 
 def open_close_controls(graph: gl.Graph, shown: gl.Graph, plan) -> None:

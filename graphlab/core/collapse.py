@@ -9,14 +9,24 @@ from __future__ import annotations
 import json
 import math
 
+from .calls import split_calls
 from .graph import Edge, Graph, Node, shape_text
 from .module_tree import module_paths, parent
 
-__all__ = ["collapse"]
+__all__ = ["collapse", "collapse_mapped"]
 
 
 def collapse(graph: Graph, groups: list[list[str]], note: str) -> Graph:
     """`graph` with each group of module paths drawn as one node; `meta["summary"]` = `note`."""
+    return collapse_mapped(graph, groups, note)[0]
+
+
+def collapse_mapped(
+    graph: Graph, groups: list[list[str]], note: str
+) -> tuple[Graph, dict[str, str]]:
+    """`collapse`, and the id of the shown node that stands for each node of `graph`.
+
+    A unit run more than once is drawn once per call (`relu (call 2)`), never as a cycle."""
     units = {p: i for i, g in enumerate(groups) for p in g}
     types = json.loads(graph.meta.get("modules", "{}") or "{}")
     paths = module_paths(graph)
@@ -25,21 +35,25 @@ def collapse(graph: Graph, groups: list[list[str]], note: str) -> Graph:
     for p in paths:  # parents come first
         up = rep.get(parent(p)) if p else None
         rep[p] = up if up is not None else units.get(p)
-    unit_of: dict[str, str] = {}
+    in_unit = {n.id: u for n in graph.nodes if (u := rep.get(n.module)) is not None}
+    calls = split_calls(graph, in_unit, _call_tags(graph, paths, units, in_unit))
+    many: dict[int, int] = {}
+    for u, k in calls.values():
+        many[u] = max(many.get(u, 0), k + 1)
     ids = [f"m{index[g[0]]}" for g in groups]
-    members: list[list[Node]] = [[] for _ in groups]
+    unit_of = {nid: ids[u] if not k else f"{ids[u]}.{k + 1}" for nid, (u, k) in calls.items()}
+    call_of = {unit_of[nid]: (u, k) for nid, (u, k) in calls.items()}
+    members: dict[str, list[Node]] = {}
     nodes: list[Node] = []
-    placed: set[int] = set()
     for n in graph.nodes:
-        u = rep.get(n.module)
-        if u is None:
+        sid = unit_of.get(n.id)
+        if sid is None:
             nodes.append(n)
             continue
-        unit_of[n.id] = ids[u]
-        members[u].append(n)
-        if u not in placed:
-            placed.add(u)
-            nodes.append(Node(ids[u], "module", ""))  # filled in below, keeps the order
+        if sid not in members:
+            members[sid] = []
+            nodes.append(Node(sid, "module", ""))  # filled in below, keeps the order
+        members[sid].append(n)
     edges: list[Edge] = []
     seen: set[tuple[str, str, str]] = set()
     ins: dict[str, list[tuple[int, ...] | None]] = {}
@@ -62,14 +76,36 @@ def collapse(graph: Graph, groups: list[list[str]], note: str) -> Graph:
         if dst != e.dst:  # into a collapsed module: number its inputs in order
             slot = slots[dst] = slots.get(dst, -1) + 1
         edges.append(Edge(src, dst, slot, e.kind))
-    by_id = {ids[u]: u for u in range(len(ids))}
     for k, n in enumerate(nodes):
-        if n.kind == "module" and n.id in by_id and not n.name:
-            u = by_id[n.id]
-            nodes[k] = _module_node(n.id, groups[u], members[u], types, ins, outs)
+        if n.kind == "module" and n.id in members and not n.name:
+            u, call = call_of[n.id]
+            box = _module_node(n.id, groups[u], members[n.id], types, ins, outs)
+            if many[u] > 1:  # one box per call, numbered in forward order
+                box.name += f" (call {call + 1})"
+                box.attrs["call"] = f"{call + 1} of {many[u]}"
+            nodes[k] = box
     meta = dict(graph.meta)
     meta["summary"] = note
-    return Graph(nodes, edges, meta)
+    return Graph(nodes, edges, meta), {n.id: unit_of.get(n.id, n.id) for n in graph.nodes}
+
+
+def _call_tags(graph: Graph, paths, units, in_unit) -> dict[str, int]:
+    """Which call of its collapsed module made each node (`track_modules` records the second
+    and later calls in the `calls` attribute: "act=2, act.inner=2")."""
+    top: dict[str | None, str | None] = {None: None}  # module path -> the collapsed one above
+    for p in paths:
+        up = top.get(parent(p)) if p else None
+        top[p] = up if up is not None else (p if p in units else None)
+    tags: dict[str, int] = {}
+    for n in graph.nodes:
+        text = n.attrs.get("calls") if n.id in in_unit else None
+        if text:
+            calls = dict(part.split("=") for part in text.split(", "))
+            tags[n.id] = int(calls.get(top[n.module] or "", 1))
+    for e in graph.edges:  # a saved tensor belongs to the call of the op that saved it
+        if e.kind == "saved" and e.dst in tags:
+            tags[e.src] = tags[e.dst]
+    return tags
 
 
 def _module_node(nid, group, inside, types, ins, outs) -> Node:

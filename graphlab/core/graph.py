@@ -23,13 +23,14 @@ class Node:
     """One box in the picture.
 
     `kind` is one of NODE_KINDS. For an `op`, `name` is the backward class (`MulBackward0`) and
-    `shape`/`dtype`/`device` describe the tensor the forward op produced.
+    `shape`/`dtype`/`device` describe the tensor the forward op produced; a size is text where
+    it is symbolic or ragged (a nested tensor's `j1` or `2..4`).
     """
 
     id: str
     kind: str
     name: str
-    shape: tuple[int, ...] | None = None
+    shape: tuple[int | str, ...] | None = None
     dtype: str | None = None
     device: str | None = None
     module: str | None = None
@@ -149,7 +150,8 @@ def _slot(edge: Edge) -> int:
 
 
 def _node_dict(n: Node) -> dict:
-    shape = list(n.shape) if n.shape is not None else None
+    # Sizes that are neither int nor text (a torch.SymInt a caller put there) travel as text.
+    shape = None if n.shape is None else [d if type(d) in (int, str) else str(d) for d in n.shape]
     return {
         "id": n.id,
         "kind": n.kind,

@@ -16,6 +16,7 @@ import torch
 from .graph import Graph
 
 __all__ = [
+    "CALLS_KEY",
     "MODULE_KEY",
     "NO_SEQUENCE",
     "attribute_by_parameters",
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 MODULE_KEY = "graphlab.module"
+CALLS_KEY = "graphlab.module_calls"  # {path: call} when a module instance ran more than once
 NO_SEQUENCE = 2**63  # AccumulateGrad and friends report a huge or odd sequence number
 
 
@@ -41,10 +43,11 @@ def track_modules(model: torch.nn.Module) -> Iterator[None]:
     ['0', '1']
     """
     starts: list[int] = []
+    counts: dict[str, int] = {}  # calls so far per module: a reused one is drawn once per call
     handles = []
     for name, module in model.named_modules():
         handles.append(module.register_forward_pre_hook(lambda *_: starts.append(next_sequence())))
-        handles.append(module.register_forward_hook(_tagger(name, starts)))
+        handles.append(module.register_forward_hook(_tagger(name, starts, counts)))
     try:
         yield
     finally:
@@ -52,16 +55,21 @@ def track_modules(model: torch.nn.Module) -> Iterator[None]:
             h.remove()
 
 
-def _tagger(name: str, starts: list[int]):
+def _tagger(name: str, starts: list[int], counts: dict[str, int]):
     def hook(module, args, output) -> None:
-        tag_new_nodes(_tensors(output), starts.pop(), MODULE_KEY, name)
+        call = counts[name] = counts.get(name, 0) + 1
+        again = (name, call) if call > 1 else None  # first calls, the usual case, cost nothing
+        tag_new_nodes(_tensors(output), starts.pop(), MODULE_KEY, name, again)
 
     return hook
 
 
-def tag_new_nodes(tensors, start: int, key: str, value: object) -> None:
+def tag_new_nodes(
+    tensors, start: int, key: str, value: object, call: tuple[str, int] | None = None
+) -> None:
     """Set `metadata[key] = value` on the autograd nodes behind `tensors` that were created
-    since sequence number `start` (and on none that already have the key)."""
+    since sequence number `start` (and on none that already have the key). `call`: (module
+    path, call number) recorded in `metadata[CALLS_KEY]` on all of them, inner modules' too."""
     stack = [t.grad_fn for t in tensors if isinstance(t, torch.Tensor) and t.grad_fn is not None]
     seen = set()
     while stack:
@@ -70,6 +78,8 @@ def tag_new_nodes(tensors, start: int, key: str, value: object) -> None:
             continue
         seen.add(fn)
         fn.metadata.setdefault(key, value)
+        if call is not None:
+            fn.metadata.setdefault(CALLS_KEY, {})[call[0]] = call[1]
         stack.extend(n for n, _ in fn.next_functions)
 
 

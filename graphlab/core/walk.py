@@ -14,17 +14,16 @@ import torch
 from torch.autograd.function import BackwardCFunction
 from torch.autograd.graph import get_gradient_edge
 
+from .attr_text import MAX_ATTR_CHARS, bounded_text, unavailable
 from .gcpause import gc_paused
 from .graph import Edge, Graph, Node
-from .modules import MODULE_KEY, attribute_by_parameters
-from .tensors import dtype_name
+from .modules import CALLS_KEY, MODULE_KEY, attribute_by_parameters
+from .tensors import dtype_name, plain_sizes, shape_of
 from .variables import name_ops
 
 __all__ = ["capture", "capture_ids", "may_hold_tensors"]
 
-MAX_ATTR_CHARS = 50
 _SAVED_PREFIX = "_saved_"
-FREED = "<freed by backward>"
 _op_kinds: dict[type, _OpKind] = {}
 _edge = tuple.__new__  # builds an Edge twice as fast as its NamedTuple constructor
 
@@ -178,6 +177,9 @@ class _Walk:
         shape, dtype, device = self._op_meta(fn)
         module = fn.metadata.get(MODULE_KEY) if self.with_modules else None
         node = Node(nid, "op", kind.name, shape, dtype, device, module)
+        if module is not None and CALLS_KEY in fn.metadata:  # a module instance run again
+            calls = fn.metadata[CALLS_KEY].items()
+            node.attrs["calls"] = ", ".join(f"{p}={k}" for p, k in calls)
         if kind.custom:
             self._custom_saved(node, fn)
             return node
@@ -185,8 +187,8 @@ class _Walk:
         for attr, name in kind.saved:
             try:
                 value = getattr(fn, attr)
-            except RuntimeError:  # freed by a backward pass without retain_graph
-                node.attrs[name] = FREED
+            except RuntimeError as err:  # freed by backward, or overwritten in place since saved
+                node.attrs[name] = unavailable(err)
                 continue
             if kept is not None:
                 kept.append((name, value))
@@ -200,11 +202,11 @@ class _Walk:
         node.attrs["function"] = fn._forward_cls.__qualname__
         for key, value in vars(fn).items():
             if not key.startswith("_"):
-                node.attrs[key] = _text(value)
+                node.attrs[key] = bounded_text(value)  # a ctx may hold anything: bound the cost
         try:
             value = fn.saved_tensors
-        except RuntimeError:
-            node.attrs["saved_tensors"] = FREED
+        except RuntimeError as err:
+            node.attrs["saved_tensors"] = unavailable(err)
         else:
             self._saved(node, "saved_tensors", value)
 
@@ -226,11 +228,14 @@ class _Walk:
         meta = self.metas.get(key)
         if meta is None:
             shape, dtype, device = key
-            meta = self.metas[key] = (tuple(shape), dtype_name(dtype), str(device))
+            meta = self.metas[key] = (plain_sizes(shape), dtype_name(dtype), str(device))
         return meta
 
     def _tensor_meta(self, t: torch.Tensor) -> tuple[tuple[int, ...], str, str]:
-        key = (t.shape, t.dtype, t.device)  # torch.Size hashes like its tuple
+        try:
+            key = (t.shape, t.dtype, t.device)  # torch.Size hashes like its tuple
+        except RuntimeError:  # a strided nested tensor has no `shape`
+            return shape_of(t), dtype_name(t.dtype), str(t.device)
         return self.metas.get(key) or self._meta(key)
 
     def _op_meta(self, fn) -> tuple[tuple[int, ...] | None, str | None, str | None]:
@@ -239,14 +244,20 @@ class _Walk:
             meta = fn._input_metadata[0]
             key = (tuple(meta.shape), meta.dtype, meta.device)
             return self.metas.get(key) or self._meta(key)
-        except (AttributeError, IndexError, RuntimeError, TypeError):
+        except RuntimeError:  # `.shape` of a strided nested tensor: it has no single shape
+            return None, dtype_name(meta.dtype), str(meta.device)
+        except (AttributeError, IndexError, TypeError):
             return None, None, None
 
     def _saved_tensor(self, op: Node, name: str, t: torch.Tensor) -> None:
         sid = f"s{self.n_saved}"
         self.n_saved += 1
-        key = (t.shape, t.dtype, t.device)
-        shape, dtype, device = self.metas.get(key) or self._meta(key)
+        try:
+            key = (t.shape, t.dtype, t.device)
+        except RuntimeError:  # a strided nested tensor has no `shape`
+            shape, dtype, device = self._tensor_meta(t)
+        else:
+            shape, dtype, device = self.metas.get(key) or self._meta(key)
         self.nodes.append(Node(sid, "saved", name, shape, dtype, device, op.module))
         self.edges.append(_edge(Edge, (sid, op.id, 0, "saved")))
 

@@ -103,12 +103,23 @@ def test_budget_wins_over_what_was_opened_deepest_first(graphs):
     assert len(small.nodes) <= 20
 
 
-def test_a_graph_without_modules_says_it_cannot_fit():
-    nodes = [Node("o0", "output", "y")] + [Node(f"n{i}", "op", "AddBackward0") for i in range(30)]
-    edges = [Edge(f"n{i + 1}", f"n{i}") for i in range(29)] + [Edge("n0", "o0")]
-    g = Graph(nodes, edges)
+def _chain(n: int, outputs: int = 1) -> Graph:
+    nodes = [Node(f"o{k}", "output", "y") for k in range(outputs)]
+    nodes += [Node(f"n{i}", "op", "AddBackward0") for i in range(n)] + [Node("x", "leaf", "x")]
+    edges = [Edge(f"n{i + 1}", f"n{i}") for i in range(n - 1)] + [Edge("x", f"n{n - 1}")]
+    return Graph(nodes, edges + [Edge("n0", f"o{k}") for k in range(outputs)])
+
+
+def test_a_graph_without_modules_is_folded_to_fit_and_says_so():
+    g = _chain(30)
     plan = plan_summary(g, 10)
-    assert plan.over_budget and summarize(g, 10) == g
+    small = summarize(g, 10)
+    assert not plan.over_budget and plan.folded and len(small.nodes) <= 10
+    assert small.meta["summary"] == plan.note and "Folded by structure" in plan.note
+    assert "AddBackward0 x 30" in {n.name for n in small.nodes}  # the chain: one node, a count
+    # Three outputs cannot share a node: a budget of 2 cannot be met, and the note says so.
+    plan = plan_summary(_chain(30, outputs=3), 2)
+    assert plan.over_budget and plan.note.startswith(" Still 4 nodes after folding")
 
 
 def test_module_clusters_in_dot_are_escaped_and_nested(graphs):
@@ -212,17 +223,17 @@ def test_the_summary_note_is_a_message_extracted_for_translation(graphs):
         "(deepest first), {folded} runs of repeated blocks folded. Open a module to see "
         "inside.": "已概括：{total:,} 个节点显示为 {shown:,} 个；折叠了 {modules:,} 个模块"
         "（从最深处开始），合并了 {folded} 串重复的块。打开一个模块可查看其内部。",
-        "{summary} Still {shown:,} nodes: most of them belong to no module.": (
-            "{summary}仍有 {shown:,} 个节点：其中大多数不属于任何模块。"
-        ),
+        "{summary} Still {shown:,} nodes after folding: the budget of {budget:,} cannot be "
+        "met.": "{summary}折叠后仍有 {shown:,} 个节点：无法满足 {budget:,} 个节点的上限。",
     }
     plan = plan_summary(graphs["resnet_deep"], 40)
     assert plan.text.template in templates and str(plan.text) == plan.note
     assert summarize(graphs["resnet_deep"], 40).meta["summary"] == plan.note  # English in data
     assert plan.text.render(lambda s: zh.get(s, s)).startswith("已概括：9,944 个节点显示为")
-    nodes = [Node("o0", "output", "y")] + [Node(f"n{i}", "op", "AddBackward0") for i in range(30)]
-    edges = [Edge(f"n{i + 1}", f"n{i}") for i in range(29)] + [Edge("n0", "o0")]
-    alone = plan_summary(Graph(nodes, edges), 10)  # nothing to collapse: only "still"
-    assert alone.text.template in templates and alone.note.startswith(" Still 31 nodes")
-    assert alone.text.render(lambda s: zh.get(s, s)) == "仍有 31 个节点：其中大多数不属于任何模块。"
+    alone = plan_summary(_chain(30, outputs=3), 2)  # no module to collapse: only "still"
+    assert alone.text.template in templates and alone.note.startswith(" Still 4 nodes")
+    assert (
+        alone.text.render(lambda s: zh.get(s, s))
+        == "折叠后仍有 4 个节点：无法满足 2 个节点的上限。"
+    )
     assert plan_summary(graphs["mlp"], None).text is None  # nothing done, nothing said
