@@ -27,6 +27,9 @@ __all__ = ["FREED", "MAX_ATTR_CHARS", "bounded_text", "unavailable"]
 
 MAX_ATTR_CHARS = 50
 FREED = "<freed by backward>"
+# A value saved under a saved-tensor hook (activation checkpointing, offloading): reading it
+# would run the hook, which for checkpointing re-runs the forward and updates BatchNorm's stats.
+HOOKED = "<packed by a saved-tensor hook: not unpacked>"
 SMALL_TENSOR_REPR = 6  # a ctx tensor up to this many elements is shown with its values
 # PyTorch's message when a saved tensor was modified in place after it was saved.
 _VERSIONS = re.compile(r"is at version (\d+); expected version (\d+)")
@@ -63,6 +66,8 @@ class _Bounded(reprlib.Repr):
         (an OrderedDict, a long torch.Size) are bounded like them when they are long."""
         if isinstance(x, torch.Tensor):  # a Parameter, a jagged NestedTensor, ...
             return self.repr_Tensor(x, level)
+        if isinstance(x, torch.nn.Module):  # its repr prints every submodule: name the type
+            return f"<{type(x).__name__}>"
         if isinstance(x, (dict, list, tuple, set, frozenset)) and len(x) > self.maxlist:
             bounded = self.repr_dict if isinstance(x, dict) else self.repr_list
             return type(x).__name__ + "(" + bounded(x, level) + ")"

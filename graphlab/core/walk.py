@@ -8,23 +8,21 @@ class, not once per node, which is most of why this is faster than calling `dir(
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
 
 import torch
 from torch.autograd.function import BackwardCFunction
 from torch.autograd.graph import get_gradient_edge
 
-from .attr_text import MAX_ATTR_CHARS, bounded_text, unavailable
+from .attr_text import HOOKED, MAX_ATTR_CHARS, bounded_text, unavailable
 from .gcpause import gc_paused
 from .graph import Edge, Graph, Node
 from .modules import CALLS_KEY, MODULE_KEY, attribute_by_parameters
+from .op_kinds import OP_KINDS, OpKind, op_kind, packed_by_hook
 from .tensors import dtype_name, plain_sizes, shape_of
 from .variables import name_ops
 
 __all__ = ["capture", "capture_ids", "may_hold_tensors"]
 
-_SAVED_PREFIX = "_saved_"
-_op_kinds: dict[type, _OpKind] = {}
 _edge = tuple.__new__  # builds an Edge twice as fast as its NamedTuple constructor
 
 
@@ -160,7 +158,7 @@ class _Walk:
         while stack:
             fn = stack.pop()
             nid = ids[fn]
-            kind = _op_kinds.get(type(fn)) or _op_kind(type(fn))
+            kind = OP_KINDS.get(type(fn)) or op_kind(type(fn))
             if kind.accumulates:  # AccumulateGrad: show the tensor it fills
                 nodes.append(self._leaf_node(nid, fn.variable))
                 continue
@@ -173,7 +171,7 @@ class _Walk:
                         stack.append(nxt)
                     edges.append(_edge(Edge, (src, nid, slot, "data")))
 
-    def _op_node(self, nid: str, fn, kind: _OpKind) -> Node:
+    def _op_node(self, nid: str, fn, kind: OpKind) -> Node:
         shape, dtype, device = self._op_meta(fn)
         module = fn.metadata.get(MODULE_KEY) if self.with_modules else None
         node = Node(nid, "op", kind.name, shape, dtype, device, module)
@@ -184,7 +182,12 @@ class _Walk:
             self._custom_saved(node, fn)
             return node
         kept = None if self.saved_values is None else self.saved_values.setdefault(fn, [])
+        # One probe per op: a hook in force at forward time packed every tensor the op saved.
+        hooked = packed_by_hook(fn, kind)
         for attr, name in kind.saved:
+            if hooked and name in kind.tensors:
+                node.attrs[name] = HOOKED
+                continue
             try:
                 value = getattr(fn, attr)
             except RuntimeError as err:  # freed by backward, or overwritten in place since saved
@@ -269,25 +272,6 @@ def may_hold_tensors(values: tuple | list) -> bool:
         if isinstance(v, torch.Tensor):
             return True
     return False
-
-
-class _OpKind(NamedTuple):
-    """What every autograd node of one class shares, worked out once per class."""
-
-    name: str  # the class name, e.g. MulBackward0
-    custom: bool  # a custom `torch.autograd.Function` (its ctx holds what it saved)
-    saved: tuple[tuple[str, str], ...]  # ("_saved_self", "self"), ...
-    accumulates: bool  # AccumulateGrad: stands for the leaf tensor in `.variable`
-
-
-def _op_kind(cls: type) -> _OpKind:
-    kind = _op_kinds.get(cls)
-    if kind is None:
-        saved = tuple((a, a[len(_SAVED_PREFIX) :]) for a in dir(cls) if a.startswith(_SAVED_PREFIX))
-        custom = issubclass(cls, BackwardCFunction)
-        accumulates = cls.__name__ == "AccumulateGrad"
-        kind = _op_kinds[cls] = _OpKind(cls.__name__, custom, saved, accumulates)
-    return kind
 
 
 def _text(value: object) -> str:

@@ -129,3 +129,40 @@ def test_long_subclasses_of_containers_and_tensors_are_bounded_too():
     assert bounded_text(torch.Size(range(100))) == "Size([0, 1, 2, 3, 4, 5, ...])"
     weight = torch.nn.Parameter(torch.zeros(100, 3))
     assert bounded_text(weight) == "tensor(shape=(100, 3), dtype=float32)"
+
+
+def test_values_packed_by_checkpointing_are_not_unpacked_so_the_forward_is_not_rerun():
+    from torch.utils.checkpoint import checkpoint
+
+    torch.manual_seed(0)
+    bn = torch.nn.BatchNorm1d(4)
+    block = torch.nn.Sequential(torch.nn.Linear(4, 4), bn, torch.nn.ReLU())
+    out = checkpoint(block, torch.randn(8, 4, requires_grad=True), use_reentrant=False).sum()
+    stats = (bn.num_batches_tracked.item(), bn.running_mean.clone())
+    graph = gl.capture(out)
+    # Unpacking a checkpointed value re-runs the block's forward: BatchNorm would count again.
+    assert bn.num_batches_tracked.item() == stats[0]
+    assert torch.equal(bn.running_mean, stats[1])
+    (norm,) = [n for n in graph.nodes if n.name == "NativeBatchNormBackward0"]
+    assert norm.attrs["input"] == "<packed by a saved-tensor hook: not unpacked>"
+    assert norm.attrs["eps"] == repr(bn.eps)  # numbers are read as usual
+    plain = gl.capture(block(torch.randn(8, 4, requires_grad=True)).sum())
+    (norm,) = [n for n in plain.nodes if n.name == "NativeBatchNormBackward0"]
+    assert "input" not in norm.attrs  # without a hook it is a saved-tensor node, as before
+
+
+def test_a_module_in_a_ctx_is_named_by_its_type_not_its_whole_repr():
+    class Run(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, fn):
+            ctx.fn = fn
+            return fn(x)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, None
+
+    model = torch.nn.Sequential(*[torch.nn.Linear(2, 2) for _ in range(50)])
+    y = Run.apply(torch.ones(2, requires_grad=True), model).sum()
+    (node,) = [n for n in gl.capture(y).nodes if n.attrs.get("function")]
+    assert node.attrs["fn"] == "<Sequential>"
