@@ -22,6 +22,7 @@ __all__ = [
     "attribute_by_parameters",
     "next_sequence",
     "tag_new_nodes",
+    "tensors_in",
     "track_modules",
 ]
 
@@ -59,7 +60,7 @@ def _tagger(name: str, starts: list[int], counts: dict[str, int]):
     def hook(module, args, output) -> None:
         call = counts[name] = counts.get(name, 0) + 1
         again = (name, call) if call > 1 else None  # first calls, the usual case, cost nothing
-        tag_new_nodes(_tensors(output), starts.pop(), MODULE_KEY, name, again)
+        tag_new_nodes(tensors_in(output), starts.pop(), MODULE_KEY, name, again)
 
     return hook
 
@@ -93,15 +94,16 @@ def next_sequence() -> int:
         return probe.grad_fn._sequence_nr() + 1
 
 
-def _tensors(value) -> Iterator[torch.Tensor]:
+def tensors_in(value: object) -> Iterator[torch.Tensor]:
+    """The tensors in a result or argument list: also inside tuples, lists and dicts."""
     if isinstance(value, torch.Tensor):
         yield value
     elif isinstance(value, (tuple, list)):
         for v in value:
-            yield from _tensors(v)
+            yield from tensors_in(v)
     elif isinstance(value, dict):
         for v in value.values():
-            yield from _tensors(v)
+            yield from tensors_in(v)
 
 
 def attribute_by_parameters(graph: Graph) -> None:

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 import torch
 
 from graphlab.core.graph import Edge, Graph, Node
+from graphlab.core.modules import tensors_in
 from graphlab.core.tensors import dtype_name
 
 from .recorder import Recorder
@@ -62,7 +63,7 @@ def trace_forward(
     origins = _origins(tracer, model, inputs)
     with _module_stack(model, stack), tracer:
         out = fn(*inputs)
-    graph = _build(tracer, origins, list(_tensors(out)))
+    graph = _build(tracer, origins, list(tensors_in(out)))
     if model is not None:
         graph.meta["modules"] = json.dumps({n: type(m).__name__ for n, m in model.named_modules()})
     return graph
@@ -131,7 +132,7 @@ def _shape(t: torch.Tensor) -> tuple[int, ...] | None:
 def _origins(tracer: _Tracer, model, inputs: tuple) -> dict[int, _Origin]:
     """token -> how to draw it, for the inputs, parameters and buffers the trace may read."""
     origins: dict[int, _Origin] = {}
-    tensors = list(_tensors(inputs))
+    tensors = list(tensors_in(inputs))
     for i, t in enumerate(tensors):
         name = "input" if len(tensors) == 1 else f"input {i}"
         origins[tracer.token(t)] = ("leaf", name, "input")
@@ -215,15 +216,3 @@ class _Builder:
         self.graph.edges.extend(edges)
         for v in step.outputs:
             self.writer[of_value[id(v)][0]] = oid
-
-
-def _tensors(value: object) -> Iterator[torch.Tensor]:
-    """The tensors in a result or argument list: also inside tuples, lists and dicts."""
-    if isinstance(value, torch.Tensor):
-        yield value
-    elif isinstance(value, (tuple, list)):
-        for v in value:
-            yield from _tensors(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _tensors(v)
