@@ -8,8 +8,8 @@ import streamlit as st
 
 from graphlab.data import MnistNotFoundError
 from graphlab.lessons import lesson_data as ld
-from widgets.i18n import _, say
-from widgets.training import explain
+from widgets.i18n import _
+from widgets.training import refusal
 
 DEFAULTS = {"data_bs": 64, "data_shuffle": True, "data_seed": 0, "data_drop": False,
             "data_epoch": 1, "data_batch": 1}  # fmt: skip
@@ -43,13 +43,9 @@ def data(state_only: bool = False) -> dict[str, str]:
         view = _look(int(ss["data_bs"]), bool(ss["data_shuffle"]), int(ss["data_seed"]),
                      bool(ss["data_drop"]), int(ss["data_epoch"]), int(ss["data_batch"]))  # fmt: skip
         numbers = _stats()
-    except MnistNotFoundError as exc:
+    except (MnistNotFoundError, ValueError) as exc:
         if not state_only:
-            st.error(_("The MNIST data is not available on this server.") + "\n\n" + explain(exc))
-        return {}
-    except ValueError as err:
-        if not state_only:
-            st.error(_("That cannot run: {reason}").format(reason=say(err.args[0])))
+            st.error(refusal(exc))
         return {}
     if not state_only:
         _epochs(view)

@@ -11,8 +11,8 @@ from graphlab.data import MnistNotFoundError
 from graphlab.lessons import lesson_loop as ll
 from graphlab.render.frames import frame_dot, frame_legend, highlight
 from widgets.graph_canvas import graph_canvas
-from widgets.i18n import _, say
-from widgets.training import explain
+from widgets.i18n import _
+from widgets.training import refusal
 
 DEFAULTS = {"loop_iter": 1, "loop_zeros": False, "loop_line": "zero_grad", "loop_out": "none"}
 SHORT = {line: f"{i}. {line}" for i, line in enumerate(ll.LINES, start=1)}
@@ -42,13 +42,9 @@ def loop(state_only: bool = False) -> dict[str, str]:
     try:
         shots = _walk(int(ss["loop_iter"]), not ss["loop_zeros"])
         run, whole = _run(left_out), _run(None)
-    except MnistNotFoundError as exc:
+    except (MnistNotFoundError, ValueError) as exc:
         if not state_only:
-            st.error(_("The MNIST data is not available on this server.") + "\n\n" + explain(exc))
-        return {}
-    except ValueError as err:
-        if not state_only:
-            st.error(_("That cannot run: {reason}").format(reason=say(err.args[0])))
+            st.error(refusal(exc))
         return {}
     if not state_only:
         _one_pass(shots)

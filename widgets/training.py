@@ -45,6 +45,14 @@ def explain(error: BaseException) -> str:
     return say(reason(error))
 
 
+def refusal(error: BaseException) -> str:
+    """What a page says when it cannot run: MNIST missing (and where it was looked for), or the
+    library's reason for refusing a setting."""
+    if isinstance(error, MnistNotFoundError):
+        return _("The MNIST data is not available on this server.") + "\n\n" + explain(error)
+    return _("That cannot run: {reason}").format(reason=explain(error))
+
+
 KEYS = {  # run setting -> its widget's key
     "model": "train_model",
     "optimizer": "train_optimizer",
@@ -135,9 +143,7 @@ def start_new() -> None:
     try:
         job = train.Trainer(config)
     except MnistNotFoundError as exc:
-        _notify(
-            "error", _("The MNIST data is not available on this server.") + "\n\n" + explain(exc)
-        )
+        _notify("error", refusal(exc))
         return
     except ValueError as exc:  # e.g. a device that is not there
         _notify("error", _("Not started: {reason}").format(reason=explain(exc)))

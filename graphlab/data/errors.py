@@ -38,6 +38,9 @@ def said(kind: type[E], text: Message) -> E:
 
 
 def reason(error: BaseException) -> Message | str:
-    """What ``error`` says: its ``Message`` when it carries one, else its own text as it is."""
+    """What ``error`` says: its ``Message`` when it carries one (as ``.text``, or as its first
+    argument: ``ValueError(msg(...))``), else its own text as it is."""
     text = getattr(error, "text", None)
+    if not isinstance(text, Message) and error.args and isinstance(error.args[0], Message):
+        text = error.args[0]
     return text if isinstance(text, Message) else str(error)

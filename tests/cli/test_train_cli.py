@@ -10,6 +10,7 @@ import pytest
 from graphlab.cli import train as cli_train
 from graphlab.cli.train import ProgressBar, add_train_parser
 from graphlab.train import TrainConfig, Trainer
+from tests.cli.train_run import main, use_toy_mnist
 from tests.toy_mnist import toy_data
 
 TOY = toy_data()
@@ -17,15 +18,7 @@ TOY = toy_data()
 
 @pytest.fixture(autouse=True)
 def toy_mnist(monkeypatch):
-    splits = {"train": TOY[:2], "test": TOY[2:]}
-    monkeypatch.setattr(cli_train, "load_mnist", lambda split, root=None: splits[split])
-
-
-def main(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    add_train_parser(parser.add_subparsers())
-    args = parser.parse_args(["train", "--device", "cpu", *argv])
-    return args.run(args)
+    use_toy_mnist(monkeypatch, TOY)
 
 
 def test_trains_prints_accuracy_and_saves(tmp_path, capsys):

@@ -3,7 +3,6 @@ what one process trains on the same whole batches, and rank 0's checkpoint loads
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -11,10 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from graphlab.cli import train as cli_train
-from graphlab.cli.train import add_train_parser
 from graphlab.data.mnist import MnistNotFoundError, load_mnist
 from graphlab.train import TrainConfig, Trainer
+from tests.cli.train_run import main, use_toy_mnist
 from tests.toy_mnist import toy_data
 
 TOY = toy_data(n=200, m=64)
@@ -23,15 +21,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(autouse=True)
 def toy_mnist(monkeypatch):
-    splits = {"train": TOY[:2], "test": TOY[2:]}
-    monkeypatch.setattr(cli_train, "load_mnist", lambda split, root=None: splits[split])
-
-
-def main(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    add_train_parser(parser.add_subparsers())
-    args = parser.parse_args(["train", "--device", "cpu", *argv])
-    return args.run(args)
+    use_toy_mnist(monkeypatch, TOY)
 
 
 def test_two_processes_train_what_one_process_trains(tmp_path, capfd):

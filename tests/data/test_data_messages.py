@@ -74,3 +74,12 @@ def test_a_failed_download_says_so_and_quotes_each_mirror(monkeypatch):
     assert download.template == "could not download {name}: {errors}"
     assert download.template in _extracted("idx.py")
     assert "http://127.0.0.1:9/" in download.args["errors"]  # what the mirror answered: data
+
+
+def test_a_sentence_given_as_the_errors_argument_is_read_back_for_translation():
+    from graphlab.core.messages import msg
+    from graphlab.data.errors import reason
+
+    sentence = msg("the batch must be at least {n}", n=2)
+    assert reason(ValueError(sentence)) is sentence
+    assert reason(RuntimeError("torch says")) == "torch says"
