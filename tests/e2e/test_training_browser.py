@@ -28,6 +28,13 @@ def _loss_view(page) -> tuple[str, str, str]:
     return tuple(page.evaluate(LOSS_VIEW))
 
 
+def _zoom_settled_on(page) -> bool:
+    """Whether the loss chart's axes stayed put for most of a second."""
+    before = _loss_view(page)[1:]
+    time.sleep(0.75)
+    return _loss_view(page)[1:] == before
+
+
 def _wait(condition, seconds: float = 20.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -96,6 +103,9 @@ def test_a_zoom_on_the_loss_curve_survives_live_updates(page, server_url):
     page.mouse.wheel(0, -400)  # zoom in around the pointer
     # Unzoomed, the step axis starts at 0; zoomed in at 30% of the width, it no longer does.
     _wait(lambda: not _loss_view(page)[1].startswith("from 0 "), seconds=5)
+    _wait(
+        lambda: _zoom_settled_on(page)
+    )  # the wheel's steps land one after another: take the zoom after all
     lines, *zoomed = _loss_view(page)
 
     for _ in range(2):  # two redraws with new points: the axes stay where the visitor put them
