@@ -131,3 +131,24 @@ def course_mark(at: AppTest, slug: str) -> str:
     number = [x.slug for x in LESSONS].index(slug) + 1
     (label,) = [p.label for p in at.get("page_link") if p.label[2:].startswith(f"{number}. ")]
     return label[0]
+
+
+def stand_in_catalog(monkeypatch, table: Mapping[str, str]) -> None:
+    """The visitor's catalog becomes `table` (English -> stand-in), other strings untranslated.
+    `_`, `say` and `translator` all look the catalog up through `widgets.i18n.translations` at
+    each call, so every widget gets it, whenever it was imported."""
+    import gettext
+
+    import widgets.i18n
+
+    class StandIn(gettext.NullTranslations):
+        def gettext(self, message: str) -> str:
+            return table.get(message, message)
+
+        def ngettext(self, singular: str, plural: str, n: int) -> str:
+            return self.gettext(singular if n == 1 else plural)
+
+        def pgettext(self, context: str, message: str) -> str:
+            return self.gettext(message)
+
+    monkeypatch.setattr(widgets.i18n, "translations", lambda lang: StandIn())

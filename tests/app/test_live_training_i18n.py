@@ -11,12 +11,11 @@ import json
 import pytest
 import torch
 
-import widgets.i18n
 from graphlab import train
 from graphlab.core.messages import msg
 from graphlab.data import MnistNotFoundError
 from graphlab.train import chart_words, status_line
-from tests.app.pages import open_page
+from tests.app.pages import open_page, stand_in_catalog
 from widgets import training
 
 PAGE = "app_pages/live_training.py"
@@ -38,23 +37,10 @@ ZH = {
 }
 
 
-class _Catalog:
-    """What `graphlab.lessons.i18n.translations` returns, translating only `ZH`."""
-
-    def gettext(self, message: str) -> str:
-        return ZH.get(message, message)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.gettext(singular if n == 1 else plural)
-
-    def pgettext(self, context: str, message: str) -> str:
-        return self.gettext(message)
-
-
 @pytest.fixture
 def at(monkeypatch: pytest.MonkeyPatch):
     # `_`, `say` and `translator` all look the catalog up through this name, at each call.
-    monkeypatch.setattr(widgets.i18n, "translations", lambda lang: _Catalog())
+    stand_in_catalog(monkeypatch, ZH)
     app = open_page(PAGE)
     yield app
     job = app.session_state.get(training.TRAINER)

@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import widgets.i18n
 from graphlab.record import NOTATION, RULES
-from tests.app.pages import open_page
+from tests.app.pages import open_page, stand_in_catalog
 
 PAGE = "app_pages/model_graph.py"
 ZH = {
@@ -28,23 +27,10 @@ ZH = {
 }
 
 
-class _Catalog:
-    """What `graphlab.lessons.i18n.translations` returns, translating only `ZH`."""
-
-    def gettext(self, message: str) -> str:
-        return ZH.get(message, message)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.gettext(singular if n == 1 else plural)
-
-    def pgettext(self, context: str, message: str) -> str:
-        return self.gettext(message)
-
-
 @pytest.fixture
 def catalog(monkeypatch: pytest.MonkeyPatch) -> None:
     # `_`, `say` and `translator` all look the catalog up through this name, at each call.
-    monkeypatch.setattr(widgets.i18n, "translations", lambda lang: _Catalog())
+    stand_in_catalog(monkeypatch, ZH)
 
 
 def test_a_bad_spec_is_said_in_the_visitors_language(catalog):

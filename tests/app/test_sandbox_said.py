@@ -10,12 +10,9 @@ stand-in: what the page shows must be what it says, which proves the widgets say
 
 from __future__ import annotations
 
-import gettext
-
 import pytest
 
-from tests.app.pages import editor_marks, open_page, run_in_editor
-from widgets import i18n
+from tests.app.pages import editor_marks, open_page, run_in_editor, stand_in_catalog
 
 PAGE = "app_pages/expression_lab.py"
 CODE = "lab_code"
@@ -32,15 +29,10 @@ ZH = {
 }
 
 
-class _StandIn(gettext.NullTranslations):
-    def gettext(self, message: str) -> str:
-        return ZH.get(message, message)
-
-
 @pytest.fixture(autouse=True)
-def stand_in_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
+def catalog(monkeypatch: pytest.MonkeyPatch) -> None:
     # Looked up at each call, so every widget gets it, whenever it imported `say` or `translator`.
-    monkeypatch.setattr(i18n, "translations", lambda lang: _StandIn())
+    stand_in_catalog(monkeypatch, ZH)
 
 
 def test_an_error_is_said_in_the_visitors_language_under_the_editor_and_in_it() -> None:
