@@ -18,6 +18,8 @@ apt_install() {
     command -v chromium >/dev/null || missing+=(chromium fonts-dejavu-core)
     # Chinese text in screenshots and browser tests (a learner's browser brings its own fonts).
     fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
+    # tests/deploy/ runs deploy/proxy.sh: HAProxy in front of two replicas.
+    command -v haproxy >/dev/null || missing+=(haproxy)
   fi
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -14,6 +14,7 @@ text in the source. `widgets/i18n.py` gives the app `_()` on top of this module.
 from __future__ import annotations
 
 import gettext
+import io
 from pathlib import Path
 
 __all__ = [
@@ -97,5 +98,27 @@ def translations(language: str) -> gettext.NullTranslations:
         catalog = gettext.translation(
             DOMAIN, localedir=LOCALE_DIR, languages=[language], fallback=True
         )
+        if type(catalog) is gettext.NullTranslations:
+            catalog = _compiled_in_memory(language) or catalog
         _CATALOGS[language] = catalog
     return catalog
+
+
+def _compiled_in_memory(language: str) -> gettext.GNUTranslations | None:
+    """The `.po` catalog compiled in memory: a host that runs the app straight from the
+    repository (Streamlit Community Cloud) never runs `pybabel compile`, and `.mo` files are
+    build outputs, not in git."""
+    po = Path(LOCALE_DIR, language, "LC_MESSAGES", DOMAIN + ".po")
+    try:
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+    except ImportError:  # the library alone, without the app's extras
+        return None
+    if not po.is_file():
+        return None
+    with po.open("rb") as f:
+        parsed = read_po(f, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, parsed)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)

@@ -64,3 +64,17 @@ def test_the_compiled_chinese_catalog_translates():
     catalog = gettext.translation(i18n.DOMAIN, i18n.LOCALE_DIR, languages=["zh"])
     assert catalog.gettext("Home") != "Home"
     assert catalog.gettext("a sentence nobody wrote") == "a sentence nobody wrote"
+
+
+def test_an_uncompiled_catalog_is_compiled_in_memory(monkeypatch, tmp_path):
+    """A host that runs straight from git (Streamlit Community Cloud) has the .po files only."""
+    po = i18n.LOCALE_DIR / "zh" / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+    target = tmp_path / "zh" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    (target / po.name).write_bytes(po.read_bytes())
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(i18n, "_CATALOGS", {})
+    catalog = i18n.translations("zh")
+    assert not list(target.glob("*.mo"))
+    assert catalog.gettext("Home") not in ("", "Home")
+    assert catalog.gettext("a sentence nobody wrote") == "a sentence nobody wrote"
