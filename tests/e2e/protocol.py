@@ -26,6 +26,8 @@ class Run:
     elements: int = 0
     texts: list[str] = field(default_factory=list)
     status: str = ""
+    buttons: dict[str, str] = field(default_factory=dict)  # label -> widget id
+    exceptions: int = 0
 
 
 class Session:
@@ -48,12 +50,16 @@ class Session:
     async def __aexit__(self, *exc) -> None:
         await self.ws.close()
 
-    async def run(self, page: str = "", query: str = "") -> Run:
-        """Run the page at url path `page` (the home page for "") and read until it finishes."""
+    async def run(self, page: str = "", query: str = "", press: str | None = None) -> Run:
+        """Run the page at url path `page` (the home page for "") and read until it finishes;
+        `press`: the widget id of a button to press in this run."""
         back = BackMsg()
         back.rerun_script.query_string = query
         back.rerun_script.page_name = page
         back.rerun_script.context_info.url = f"http://localhost/{page}"
+        if press is not None:
+            state = back.rerun_script.widget_states.widgets.add()
+            state.id, state.trigger_value = press, True
         start = time.perf_counter()
         await self.ws.send(back.SerializeToString())
         run = Run(0.0)
@@ -66,8 +72,12 @@ class Session:
             if kind == "new_session":
                 self.session_id = msg.new_session.initialize.session_id or self.session_id
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                element = msg.delta.new_element
                 run.elements += 1
-                run.texts.append(_text(msg.delta.new_element))
+                run.texts.append(_text(element))
+                if element.WhichOneof("type") == "button":
+                    run.buttons[element.button.label] = element.button.id
+                run.exceptions += element.WhichOneof("type") == "exception"
             elif kind == "script_finished":
                 run.status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
                 run.seconds = time.perf_counter() - start
