@@ -1,19 +1,19 @@
-"""The command line's progress bar for ``graphlab train``."""
+"""The command line's progress for ``graphlab train``: tqdm's bar on a terminal, a plain line per
+epoch elsewhere (logs, CI), where a redrawn bar would only fill the log with carriage returns."""
 
 from __future__ import annotations
 
 import sys
-import time
 from typing import Any, TextIO
+
+from tqdm import tqdm
 
 __all__ = ["ProgressBar"]
 
 
 class ProgressBar:
-    """A callback drawing ``epoch 1/3 [####----] 45% loss 0.31 52,000 samples/s`` on a stream.
-
-    On a terminal it redraws one line at most ten times a second; elsewhere (logs, CI) it
-    writes one line per epoch.
+    """A training callback: on a terminal, a tqdm bar per epoch with the smoothed loss and the
+    samples per second; on any stream, one line per finished epoch.
 
     >>> import io
     >>> bar = ProgressBar(batches_per_epoch=10, epochs=1, stream=io.StringIO())
@@ -22,45 +22,37 @@ class ProgressBar:
     'epoch 1/1: train accuracy 90.00%, test accuracy 95.00%, 1.0 s\\n'
     """
 
-    WIDTH = 30
-
     def __init__(self, batches_per_epoch: int, epochs: int, stream: TextIO | None = None) -> None:
         self.batches_per_epoch, self.epochs = batches_per_epoch, epochs
         self.stream = stream or sys.stderr
         self._live = self.stream.isatty()
-        self._drawn_at = 0.0
-        self._dirty = False
+        self._bar: tqdm | None = None
 
     def __call__(self, event: dict[str, Any]) -> None:
         if event["event"] == "step" and self._live:
-            now = time.monotonic()
-            if now - self._drawn_at >= 0.1 or event["batch"] == self.batches_per_epoch:
-                self._draw(event)
-                self._drawn_at = now
+            bar = self._bar or self._open(event["epoch"])
+            loss, speed = event["smoothed_loss"], event["samples_per_s"]
+            bar.set_postfix_str(f"loss {loss:.4f}, {speed:,.0f} samples/s", refresh=False)
+            bar.update(event["batch"] - bar.n)  # tqdm throttles the redraws itself
+            if bar.n >= self.batches_per_epoch:  # the epoch's end is always drawn
+                bar.refresh()
         elif event["event"] == "epoch":
-            self._line(
+            self.close()
+            self.stream.write(
                 f"epoch {event['epoch']}/{self.epochs}: train accuracy {event['train_acc']:.2%}, "
-                f"test accuracy {event['test_acc']:.2%}, {event['seconds']:.1f} s"
+                f"test accuracy {event['test_acc']:.2%}, {event['seconds']:.1f} s\n"
             )
+            self.stream.flush()
 
-    def _draw(self, event: dict[str, Any]) -> None:
-        done = event["batch"] / self.batches_per_epoch
-        filled = int(done * self.WIDTH)
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        self.stream.write(
-            f"\repoch {event['epoch']}/{self.epochs} [{bar}] {done:4.0%} "
-            f"loss {event['smoothed_loss']:.4f} {event['samples_per_s']:,.0f} samples/s "
-        )
-        self.stream.flush()
-        self._dirty = True
-
-    def _line(self, text: str) -> None:
-        self.stream.write(("\r" + " " * 79 + "\r" if self._dirty else "") + text + "\n")
-        self.stream.flush()
-        self._dirty = False
+    def _open(self, epoch: int) -> tqdm:
+        self._bar = tqdm(
+            total=self.batches_per_epoch, desc=f"epoch {epoch}/{self.epochs}", unit="batch",
+            file=self.stream, leave=False, dynamic_ncols=True, mininterval=0.1,
+        )  # fmt: skip
+        return self._bar
 
     def close(self) -> None:
-        """End a half-drawn line."""
-        if self._dirty:
-            self.stream.write("\n")
-            self._dirty = False
+        """Take the epoch's bar off the screen (its line is replaced by the epoch's summary)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
