@@ -21,10 +21,11 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def replica(log: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """deploy/entrypoint.sh serving on a free loopback port; yields (url, process)."""
+def replica(log: Path | None = None, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """deploy/entrypoint.sh serving on a free loopback port, with `env` added to its
+    environment (e.g. STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL); yields (url, process)."""
     port = free_port()
-    env = _env(PORT=str(port), GRAPHLAB_ADDRESS="127.0.0.1")
+    env = _env(PORT=str(port), GRAPHLAB_ADDRESS="127.0.0.1", **env)
     with open(log or os.devnull, "wb") as out:
         proc = subprocess.Popen(
             ["sh", "deploy/entrypoint.sh"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
