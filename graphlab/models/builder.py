@@ -20,10 +20,12 @@ from __future__ import annotations
 import json
 import math
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from graphlab.core.graph import Graph
 from graphlab.core.messages import msg
@@ -32,7 +34,8 @@ from graphlab.core.walk import capture
 
 from .builtins import BUILTINS, Builtin
 from .checks import check_fits, check_input, check_layer, check_rank, shape_text
-from .spec import LAYER_TYPES, SpecError
+from .layers import RecurrentCell
+from .spec import LAYER_TYPES, SpecError, is_int
 
 __all__ = [
     "BUILTINS",
@@ -59,10 +62,13 @@ class Budget:
     activations: int = 20_000_000
     input: int = 1_000_000
     layers: int = 2_000  # modules made, counting repeats
+    # torch calls one forward makes (about the graph's op count): an LSTM over a long sequence
+    # is one module but thousands of ops, and a graph of a million nodes stalls the server.
+    ops: int = 20_000
 
 
 _SEEDED = threading.Lock()  # see build
-UNLIMITED = Budget(params=10**10, activations=10**11, input=10**9, layers=10**6)
+UNLIMITED = Budget(params=10**10, activations=10**11, input=10**9, layers=10**6, ops=10**9)
 
 
 @dataclass
@@ -87,6 +93,9 @@ def plan(spec: object, budget: Budget | None = None) -> Plan:
     if unknown:
         raise SpecError(msg("unknown key {key}; a spec has only input, layers and seed",
                             key=repr(unknown[0])))  # fmt: skip
+    seed = spec.get("seed", 0)
+    if seed is not None and not (is_int(seed) and 0 <= seed < 2**31):
+        raise SpecError(msg('"seed" must be an integer from 0 to {most:,}', most=2**31 - 1))
     shape = check_input(spec.get("input"), budget.input)
     layers = spec.get("layers")
     if not isinstance(layers, list) or not layers:
@@ -99,13 +108,14 @@ def plan(spec: object, budget: Budget | None = None) -> Plan:
     shapes: list[tuple[int, ...]] = []
     activations = math.prod(shape)
     params = made = 0
+    ops = _OpCount(budget.ops)
     names: set[str] = set()
     seen: dict[tuple, tuple[int, ...]] = {}  # repeated layers are run on `meta` only once
     for i, raw in enumerate(layers):
         kind, settings, name, repeat = check_layer(raw, i, names)
         copies = []
         for _ in range(repeat):
-            module, x = _dry_run(kind, settings, x, i, seen)
+            module, x = _dry_run(kind, settings, x, i, seen, ops)
             copies.append(module)
             activations += x.numel()
             params += sum(p.numel() for p in module.parameters())
@@ -173,21 +183,34 @@ def spec_of(name: str) -> dict:
 
 
 def _dry_run(
-    kind: str, settings: dict, x: torch.Tensor, i: int, seen: dict
+    kind: str, settings: dict, x: torch.Tensor, i: int, seen: dict, ops: _OpCount
 ) -> tuple[nn.Module, torch.Tensor]:
     """Make one layer on `meta` for input `x`; check the input fits; return it and its output."""
     layer = LAYER_TYPES[kind]
     shape = tuple(x.shape)
     key = (kind, tuple(sorted(settings.items())), shape)
-    if key in seen:  # the same layer on the same input: the same output shape
+    if key in seen:  # the same layer on the same input: the same output shape and op count
+        out_shape, count = seen[key]
+        ops.add(count, i, kind)
         with torch.device("meta"):
-            return layer.make(shape, settings), torch.empty(seen[key], device="meta")  # type: ignore[operator]
+            return layer.make(shape, settings), torch.empty(out_shape, device="meta")  # type: ignore[operator]
     check_rank(kind, shape, i)
     check_fits(kind, settings, shape, i)
     with torch.device("meta"):
         module = layer.make(shape, settings)  # type: ignore[operator]
+    before = ops.count
+    steps = shape[1] if isinstance(module, RecurrentCell) else 1
     try:
-        y = module(x)
+        with ops.watching(i, kind):
+            # A cell unrolled over time repeats the same ops each step, and `meta` runs an LSTM
+            # step in Python (tens of ms): run one step, then count and shape all of them.
+            y = module(x[:, :1] if steps > 1 else x)
+        if steps > 1:
+            ops.add((ops.count - before) * (steps - 1), i, kind)
+            y = torch.empty((*y.shape[:1], steps, *y.shape[2:]) if y.dim() == 3 else y.shape,
+                            device="meta")  # fmt: skip
+    except SpecError:  # over the op budget: already says where and what to do
+        raise
     except (RuntimeError, ValueError) as err:  # a shape our checks missed: still say where
         problem = msg("does not fit its input {shape}: {error}", shape=shape_text(shape),
                       error=str(err)[:200])  # fmt: skip
@@ -196,5 +219,34 @@ def _dry_run(
         problem = msg("turns {shape} into an empty tensor; use less pooling",
                       shape=shape_text(shape))  # fmt: skip
         raise SpecError(problem, i, kind)
-    seen[key] = tuple(y.shape)
+    seen[key] = (tuple(y.shape), ops.count - before)
     return module, y
+
+
+class _OpCount(TorchFunctionMode):
+    """Counts the torch calls of the dry run and stops it as soon as they pass the budget, so
+    a spec that would make a huge graph costs no more than the budget to refuse."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit, self.count = limit, 0
+        self.where: tuple[int, str] = (0, "")
+
+    @contextmanager
+    def watching(self, i: int, kind: str):
+        self.where = (i, kind)
+        with self:
+            yield
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.add(1, *self.where)
+        return func(*args, **(kwargs or {}))
+
+    def add(self, n: int, i: int, kind: str) -> None:
+        self.count += n
+        if self.count > self.limit:
+            raise SpecError(msg(
+                "the model's forward pass passes {most:,} operations here (each becomes a node "
+                "of the graph): use a shorter sequence, fewer repeats or fewer layers",
+                most=self.limit,
+            ), i, kind)  # fmt: skip

@@ -67,9 +67,13 @@ def check_layer(raw: object, i: int, names: set[str]) -> tuple[str, dict, str, i
             msg("each layer is an object like {example}", example='{"type": "relu"}'), i
         )
     kind = raw.get("type")
+    choices = ", ".join(LAYER_TYPES)
+    if not isinstance(kind, str):  # a list or an object, e.g. ["linear"]: not hashable either
+        raise SpecError(msg("`type` must be one name in quotes, one of: {choices}",
+                            choices=choices), i)  # fmt: skip
     if kind not in LAYER_TYPES:
-        choices = ", ".join(LAYER_TYPES)
-        raise SpecError(msg("unknown type {kind}; choose one of: {choices}", kind=repr(kind),
+        shown = repr(kind) if len(kind) <= 32 else repr(kind[:32]) + "…"
+        raise SpecError(msg("unknown type {kind}; choose one of: {choices}", kind=shown,
                             choices=choices), i)  # fmt: skip
     layer = LAYER_TYPES[kind]
     allowed = (*layer.settings, *_COMMON)

@@ -21,10 +21,11 @@ from .builder import Plan, spec_of
 from .spec import LAYER_TYPES, Setting, SpecError, default_name
 
 __all__ = [
-    "MAX_SPEC_CHARS", "builtin_text", "editable", "form_default", "layer_name", "layer_rows",
+    "MAX_NESTING", "MAX_SPEC_CHARS", "builtin_text", "editable", "form_default", "layer_name", "layer_rows",
     "new_layer", "parse_spec", "plan_caption", "spec_text", "with_layer", "without_last_layer",
 ]  # fmt: skip
 
+MAX_NESTING = 8  # a spec nests 3 deep ({"layers": [{...}]}); more is never a spec
 MAX_SPEC_CHARS = 12_000  # the editor's limit: 64 layers with every setting spelled out fit
 EMPTY_SPEC = {"input": [4, 16], "layers": []}  # what "add a layer" starts from when text is no spec
 
@@ -47,6 +48,10 @@ def parse_spec(text: str) -> object:
     ...
     graphlab.models.spec.SpecError: The spec is not valid JSON: Expecting property name enclosed in double quotes (line 1, column 18).
     """
+    depth = nesting(text)
+    if depth > MAX_NESTING:  # json.loads recurses once per level: 5,000 levels crash it
+        raise SpecError(msg("The spec nests {depth:,} brackets deep; a spec needs at most "
+                            "{most}.", depth=depth, most=MAX_NESTING))  # fmt: skip
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:  # Python's own words (`err.msg`) stay as they are
@@ -55,8 +60,31 @@ def parse_spec(text: str) -> object:
         raise SpecError(problem) from None
 
 
+def nesting(text: str) -> int:
+    """How deep the brackets of JSON `text` nest, strings skipped (a linear scan, no recursion).
+
+    >>> nesting('{"layers": [{"type": "relu", "name": "[x"}]}')
+    3
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            escaped, in_string = (not escaped and ch == "\\"), in_string and (escaped or ch != '"')
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def editable(text: str) -> dict | None:
     """The spec in `text` when layers can be added to it or removed from it, else None."""
+    if nesting(text) > MAX_NESTING:
+        return None
     try:
         spec = json.loads(text)
     except json.JSONDecodeError:
