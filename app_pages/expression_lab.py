@@ -8,7 +8,7 @@ from graphlab.sandbox import Limits
 from widgets import expression as lab
 from widgets import program_editor as editor
 from widgets.graph_view import downloads, node_details, node_picker, show_graph
-from widgets.i18n import _
+from widgets.i18n import _, say
 from widgets.memo import digest, last_good
 
 CODE = "lab_code"
@@ -52,6 +52,8 @@ with graph_col:
     if stale and shown.get("ok"):
         st.warning(_(editor.STALE), icon=":material/history:")
     if graph is not None:
+        if shown.get("summary"):  # too big to draw whole: the worker summarized it
+            st.info(say(shown["summary"]), icon=":material/compress:")
         dot = show_graph(graph, key="lab", picker=f"{picker}_node")
         if shown.get("backward") == "auto" and shown.get("output"):
             st.caption(_("Gradients below come from `.backward()` on the output, run by the lab."))

@@ -80,14 +80,17 @@ def install() -> None:
         if _done or not Runtime.exists():
             return
         runtime = Runtime.instance()
-        manager = runtime._session_mgr  # no public hook: Streamlit 1.67's WebsocketSessionManager
-        loop = runtime._get_async_objs().eventloop
+        try:  # no public hook: Streamlit 1.67's WebsocketSessionManager and its event loop
+            manager, storage_lock = runtime._session_mgr, runtime._session_mgr._storage_lock
+            loop = runtime._get_async_objs().eventloop
+        except (AttributeError, RuntimeError):  # AppTest's stand-in runtime: no sessions to reap
+            return
 
         def end(session) -> None:  # shutdown touches loop-bound resources: run it on the loop
             loop.call_soon_threadsafe(end_session, session)
 
         ttl = float(config.get_option("server.disconnectedSessionTTL"))
-        with manager._storage_lock:
+        with storage_lock:
             old = manager._session_storage
             storage = ReapingStorage(ttl, maxsize=128, end=end)
             for info in old.list():

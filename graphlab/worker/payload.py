@@ -17,10 +17,16 @@ from typing import Any
 import torch
 from torch.autograd.graph import get_gradient_edge
 
+from graphlab.core.messages import msg
+from graphlab.core.summary import MAX_NODES, summarize_mapped
 from graphlab.core.tensors import tensor_summary
 from graphlab.core.walk import capture_ids
 
-__all__ = ["build_payload", "node_names", "ran_backward"]
+__all__ = ["REPLY_NODES", "build_payload", "node_names", "ran_backward"]
+
+# Graphs up to this many nodes travel whole; a bigger one (a 20,000-op program's reply was 8 MB
+# and never drew) is summarized here, in the worker, to what a page draws.
+REPLY_NODES = 2_000
 
 
 def build_payload(evaluation: Any) -> dict[str, Any]:
@@ -37,8 +43,17 @@ def build_payload(evaluation: Any) -> dict[str, Any]:
     output = evaluation.output
     if output is not None:
         graph, ids = capture_ids(output, params=dict(named))
+        names = node_names(ids, output, named)
+        if len(graph.nodes) > REPLY_NODES:
+            payload["summary"] = msg(
+                "This graph has {n:,} nodes: it is shown summarized to at most {most} (long "
+                "chains and repeated steps folded into one box each).",
+                n=len(graph.nodes), most=MAX_NODES,
+            ).to_dict()  # fmt: skip
+            graph, shown_as = summarize_mapped(graph, MAX_NODES)
+            names = {nid: name for nid, name in names.items() if shown_as.get(nid) == nid}
         payload["graph"] = graph.to_dict()
-        payload["names"] = node_names(ids, output, named)
+        payload["names"] = names
         payload["output"] = evaluation.output_name
         payload["backward"] = _backward(output, named)
     payload["tensors"] = {name: tensor_summary(t) for name, t in named.items()}
