@@ -31,6 +31,9 @@ from graphlab.sandbox.share import encode_program  # noqa: E402
 from tests.deploy.replicas import get, proxy, replica  # noqa: E402
 from tests.e2e.protocol import Session  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from svg_curve import write_svg  # noqa: E402
+
 PROGRAM = "x = torch.randn(3, requires_grad=True)\nw = torch.randn(3, requires_grad=True)\ny = (x * w).sum()"
 
 
@@ -136,6 +139,7 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=1, help="> 1: behind deploy/proxy.sh")
     parser.add_argument("--waves", type=int, default=1)
     parser.add_argument("--train", type=int, default=0, help="visitors that also train (cap 5)")
+    parser.add_argument("--plot", type=Path, help="write the RSS curve to this SVG file")
     args = parser.parse_args()
     visitors, train = min(args.visitors, 60), min(args.train, 5)  # bounded: loopback, one machine
     logs = [Path(tempfile.gettempdir(), f"graphlab-load-{i}.log") for i in range(args.replicas)]
@@ -148,8 +152,10 @@ def main() -> None:
         memory.start()
         time.sleep(1.0)
         print(f"{args.replicas} replica(s), idle RSS {rss_mb([p.pid for _, p in started]):.0f} MB")
+        marks = []
         for n in range(args.waves):
             before = rss_mb([p.pid for _, p in started])
+            marks.append((time.monotonic(), f"wave {n + 1}"))
             timings, failures, seconds = asyncio.run(wave(url, visitors, train))
             peak = max(m for _, m in memory.samples) if memory.samples else 0
             time.sleep(2.0)
@@ -159,6 +165,11 @@ def main() -> None:
             )
             report(timings, failures, seconds, visitors)
         memory.stopped.set()
+    if args.plot and memory.samples:
+        t0 = memory.samples[0][0]
+        title = f"{args.replicas} replica(s), {visitors} visitors x {args.waves} waves: RSS"
+        write_svg(args.plot, [(t - t0, mb) for t, mb in memory.samples], title,
+                  "seconds", "MB (servers + workers)", [(t - t0, m) for t, m in marks])  # fmt: skip
     errors = sum(log.read_text(errors="replace").count("Traceback") for log in logs if log.exists())
     print(f"tracebacks in server logs: {errors}")
 

@@ -1,0 +1,48 @@
+"""A line chart as a small SVG file, with no plotting library: bench/load.py's memory curve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+W, H, PAD = 720, 300, 48
+
+
+def _ticks(high: float, count: int = 5) -> list[float]:
+    step = max(high / count, 1e-9)
+    magnitude = 10 ** len(str(int(step))) / 10 if step >= 1 else 1
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= step)
+    return [i * step for i in range(int(high // step) + 2)]
+
+
+def write_svg(path: Path, points: list[tuple[float, float]], title: str, x_label: str,
+              y_label: str, marks: list[tuple[float, str]] = ()) -> None:  # fmt: skip
+    """`points` (x, y) as a line, y from 0; `marks`: vertical lines with a label at x."""
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    x0, x1 = min(xs), max(xs) or 1
+    y_ticks = _ticks(max(ys) * 1.05)
+    top = y_ticks[-1]
+
+    def sx(x: float) -> float:
+        return PAD + (x - x0) / ((x1 - x0) or 1) * (W - 2 * PAD)
+
+    def sy(y: float) -> float:
+        return H - PAD - y / top * (H - 2 * PAD)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
+             f'font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="white"/>',
+             f'<text x="{W / 2}" y="20" text-anchor="middle" font-size="14">{title}</text>',
+             f'<text x="{W / 2}" y="{H - 8}" text-anchor="middle">{x_label}</text>',
+             f'<text x="14" y="{H / 2}" transform="rotate(-90 14 {H / 2})" '
+             f'text-anchor="middle">{y_label}</text>']  # fmt: skip
+    for t in y_ticks:
+        parts.append(f'<line x1="{PAD}" x2="{W - PAD}" y1="{sy(t):.1f}" y2="{sy(t):.1f}" '
+                     f'stroke="#ddd"/><text x="{PAD - 4}" y="{sy(t) + 4:.1f}" '
+                     f'text-anchor="end">{t:g}</text>')  # fmt: skip
+    for x, label in marks:
+        parts.append(f'<line x1="{sx(x):.1f}" x2="{sx(x):.1f}" y1="{PAD}" y2="{H - PAD}" '
+                     f'stroke="#999" stroke-dasharray="4 3"/><text x="{sx(x) + 3:.1f}" '
+                     f'y="{PAD + 12}">{label}</text>')  # fmt: skip
+    line = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in points)
+    parts.append(f'<polyline points="{line}" fill="none" stroke="#1f77b4" stroke-width="2"/>')
+    parts.append("</svg>")
+    Path(path).write_text("\n".join(parts))
