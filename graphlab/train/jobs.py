@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import torch
 
 from graphlab.core.messages import Message, msg
 
-__all__ = ["JOB_SLOTS", "BusyError", "JobSlots", "cap_torch_threads"]
+__all__ = ["JOB_SLOTS", "BusyError", "JobSlots", "Turn", "cap_torch_threads"]
 
 
 class BusyError(RuntimeError):
@@ -35,6 +37,13 @@ class BusyError(RuntimeError):
         super().__init__(str(text))
 
 
+class Turn(NamedTuple):
+    """A place in the line for a training slot."""
+
+    ahead: int  # visitors waiting in front
+    ready: bool  # a slot is free for this place now
+
+
 class JobSlots:
     """A non-blocking counting semaphore: ``acquire`` fails at once with ``BusyError`` when full.
 
@@ -42,26 +51,54 @@ class JobSlots:
     ...     pass
     """
 
-    def __init__(self, max_jobs: int) -> None:
+    def __init__(self, max_jobs: int, patience: float = 30.0) -> None:
         if max_jobs < 1:
             raise ValueError(f"max_jobs must be at least 1 (got {max_jobs})")
         self.max_jobs = max_jobs
+        self.patience = patience  # seconds a place in line is kept without being asked about
         self._in_use = 0
         self._lock = threading.Lock()
+        self._line: dict[Hashable, float] = {}  # ticket -> last asked; in order of arrival
 
     @property
     def in_use(self) -> int:
         """How many slots are held now."""
         return self._in_use
 
-    def acquire(self) -> None:
-        """Take a slot or raise ``BusyError``; never waits (a page must not block)."""
+    def acquire(self, ticket: Hashable | None = None) -> None:
+        """Take a slot or raise ``BusyError``; never waits (a page must not block). A slot that
+        visitors are waiting in line for goes to them first (``ticket``: this caller's place)."""
         with self._lock:
-            if self._in_use >= self.max_jobs:
+            self._drop_stale(time.monotonic())
+            waiting = list(self._line)
+            ahead = waiting.index(ticket) if ticket in self._line else len(waiting)
+            if self._in_use + ahead >= self.max_jobs:
                 raise BusyError(
                     msg("all {n} training slots are busy; try again in a minute", n=self.max_jobs)
                 )
+            self._line.pop(ticket, None)
             self._in_use += 1
+
+    def wait_turn(self, ticket: Hashable) -> Turn:
+        """Join the line for a slot, or keep one's place by asking again: how many wait ahead,
+        and whether ``acquire(ticket)`` would succeed now. A place not asked about for
+        ``patience`` seconds is given up (its visitor left)."""
+        with self._lock:
+            now = time.monotonic()
+            self._drop_stale(now)
+            self._line[ticket] = now
+            ahead = list(self._line).index(ticket)
+            return Turn(ahead, self._in_use + ahead < self.max_jobs)
+
+    def leave(self, ticket: Hashable) -> None:
+        """Give up a place in line (nothing happens when ``ticket`` has none)."""
+        with self._lock:
+            self._line.pop(ticket, None)
+
+    def _drop_stale(self, now: float) -> None:
+        for ticket, asked in list(self._line.items()):
+            if now - asked > self.patience:
+                del self._line[ticket]
 
     def release(self) -> None:
         """Give a slot back; releasing more than was acquired is a bug and raises."""
