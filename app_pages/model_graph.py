@@ -57,10 +57,14 @@ if plan is not None:
             _(
                 "Every op is tagged with the module whose `forward` created it (forward hooks, "
                 "`gl.track_modules`). When the graph is bigger than the budget, whole levels of "
-                "modules collapse, deepest first, until it fits; consecutive numbered blocks with "
-                "the same structure fold into one box. A collapsed box shows its parameter count; "
-                "hover it for its input and output shapes. The same is available in Python as "
-                "`gl.summarize(graph, max_nodes={max_nodes})` and on the command line as "
-                "`python -m graphlab model resnet_deep --max-nodes {max_nodes} -o out.svg`."
+                "modules collapse, deepest first, until it fits; then modules open again, one at "
+                "a time, while the next still fits, so the budget is used. Consecutive numbered "
+                "blocks with the same structure fold into one box. **Module depth** keeps deeper "
+                "modules collapsed; **Roll repeated calls** draws a module that ran many times "
+                "(an RNN cell) as one box instead of one per call. A collapsed box shows its "
+                "parameter count; hover it for its input and output shapes. The same is "
+                "available in Python as `gl.summarize(graph, max_nodes={max_nodes}, depth=2, "
+                "roll=True)` and on the command line as `python -m graphlab model resnet_deep "
+                "--max-nodes {max_nodes} -o out.svg`."
             ).format(max_nodes=MAX_NODES)
         )

@@ -50,11 +50,23 @@ def options() -> dict:
             disabled=bool(st.session_state.get("mg_forward")),  # a trace has no gradients
         ),
         "clusters": middle.toggle(_("Group by module"), value=True, key="mg_clusters"),
+        "roll": middle.toggle(
+            _("Roll repeated calls"), value=False, key="mg_roll",
+            help=_("A module run many times (an RNN cell over every step) is drawn as one box, "
+                   "`cell x 6`, instead of one box per call; never where that would draw a "
+                   "loop."),
+        ),
         "max_nodes": right.number_input(
             _("Node budget"), 10, MAX_NODES, None, 10, key="mg_budget",
             placeholder=_("fit the view"),
             help=_("Empty: as many nodes as fit the view across at a readable size. At most "
                    "{max_nodes}.").format(max_nodes=MAX_NODES),
+        ),
+        "depth": right.number_input(
+            _("Module depth"), 0, 20, None, 1, key="mg_depth", placeholder=_("any"),
+            help=_("Modules deeper than this are drawn collapsed, one box each (0: the whole "
+                   "model as one box; 1: its top-level modules). Empty: as deep as the node "
+                   "budget allows."),
         ),
         # Full width: the longest label of the page.
         "forward": st.toggle(
@@ -67,7 +79,8 @@ def options() -> dict:
 
 
 def view(graph: gl.Graph, opts: dict, spec_text: str) -> tuple[gl.Graph, object]:
-    """The graph as drawn (toggles applied, summarized) and the summary plan behind it.
+    """The graph as drawn (toggles applied, summarized to the budget and the module depth, reused
+    modules rolled if asked) and the summary plan behind it.
 
     The budget: the one typed; else everything the visitor opened (up to MAX_NODES); else, the
     first view of a model, as many nodes as fit the canvas across (`fit_budget`).
@@ -82,7 +95,9 @@ def view(graph: gl.Graph, opts: dict, spec_text: str) -> tuple[gl.Graph, object]
         width = canvas_width(CANVAS) or ASSUMED_WIDTH
         with st.spinner(_("Fitting the model to the view...")):
             budget = _fitted(spec_text, _drawing(opts), round(width / 40) * 40)
-    plan = plan_summary(graph, budget, opened)
+    depth = None if opts.get("depth") is None else int(opts["depth"])
+    plan = plan_summary(graph, budget, opened, depth=depth, roll=bool(opts.get("roll")),
+                        saved=bool(opts["saved"]))  # fmt: skip
     return apply_summary(graph, plan), plan
 
 
@@ -204,7 +219,7 @@ def draw(shown: gl.Graph, opts: dict, total: int, plan) -> str:
         on_frame=lambda: _close_clicked(shown, plan),
     )  # fmt: skip
     if plan.text is not None:  # what the summary did (shown.meta["summary"] is its English)
-        st.info(say(plan.text))
+        (st.warning if plan.over_budget else st.info)(say(plan.text))
     st.caption(
         _(
             "{drawn} nodes drawn of {total} captured. Click a box to open it, the frame of an "

@@ -38,6 +38,10 @@ def add_model_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument(
         "--expand", action="append", default=None, metavar="MODULE", help="open this module"
     )
+    parser.add_argument(
+        "--depth", type=int, default=None, help="keep modules this deep or deeper closed"
+    )
+    parser.add_argument("--roll", action="store_true", help="all calls of a module as one box")
     parser.add_argument("--rankdir", default="TB", choices=["TB", "BT", "LR", "RL"])
     parser.add_argument("--saved", action="store_true", help="show saved tensors")
     parser.add_argument("--no-shapes", action="store_true", help="no shapes on edges")
@@ -57,7 +61,7 @@ def run_model(args: argparse.Namespace) -> int:
     full = len(graph.nodes)
     if not args.saved:
         graph = graph.without({"saved"})
-    small = summarize(graph, args.max_nodes or None, args.expand)
+    small = summarize(graph, args.max_nodes or None, args.expand, depth=args.depth, roll=args.roll)
     options = {"rankdir": args.rankdir, "show_saved": args.saved, "show_shapes": not args.no_shapes}
     note = small.meta.get("summary") or f"{len(small.nodes):,} nodes"
     code = write_graph(args.output, small, {**options, "modules": True})

@@ -23,7 +23,7 @@ import torch
 
 from .tensors import dtype_name, shape_of
 
-__all__ = ["FREED", "MAX_ATTR_CHARS", "bounded_text", "unavailable"]
+__all__ = ["FREED", "MAX_ATTR_CHARS", "bounded_text", "clipped", "may_hold_tensors", "unavailable"]
 
 MAX_ATTR_CHARS = 50
 FREED = "<freed by backward>"
@@ -122,3 +122,19 @@ def unavailable(err: RuntimeError) -> str:
         return FREED
     first = text.splitlines()[0] if text else type(err).__name__
     return _cut(f"<unavailable: {first}>")
+
+
+def may_hold_tensors(values: tuple | list) -> bool:
+    """Whether a saved tuple or list holds tensors (which are drawn as nodes, not as text)."""
+    if values and type(values[0]) is int:  # sizes, strides, dims: the common non-tensor tuples
+        return False
+    for v in values:  # noqa: SIM110 (a plain loop: `any()` over a generator is twice as slow)
+        if isinstance(v, torch.Tensor):
+            return True
+    return False
+
+
+def clipped(value: object) -> str:
+    """`repr(value)`, cut to MAX_ATTR_CHARS characters."""
+    text = repr(value)
+    return text if len(text) <= MAX_ATTR_CHARS else text[: MAX_ATTR_CHARS - 1] + "…"

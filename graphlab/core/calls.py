@@ -7,6 +7,10 @@ parameters and other inputs without inputs of their own belong to the first call
 them), so each call becomes its own node, numbered in forward order. Any cycle left (a module
 whose forward runs a module that is not its child in between two of its own ops) is resolved by
 drawing the units on it opened.
+
+Rolling (`roll_calls`) draws the later calls of a unit as one node instead, `cell x 2000`: only
+where that closes no cycle (consecutive calls of an RNN cell do not; torchvision's `self.relu`,
+with a block in between its two calls, would, and stays one node per call).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 from .dag import cycles, forward_order
 from .graph import Graph
 
-__all__ = ["split_calls"]
+__all__ = ["roll_calls", "split_calls"]
 
 SOURCES = ("leaf", "param")
 
@@ -91,3 +95,28 @@ def _without_cycles(graph: Graph, calls: dict) -> dict:
         # A box of one node is that node: only boxes of several can close a cycle.
         bad = {k for comp in found for k in comp if isinstance(k, tuple) and size[k] > 1}
         calls = {nid: c for nid, c in calls.items() if c not in bad}
+
+
+def roll_calls(
+    graph: Graph, calls: dict[str, tuple[int, int]], caps: dict[int, int]
+) -> tuple[dict[str, tuple[int, int]], dict[int, int]]:
+    """`calls` with the calls of unit `u` from number `caps[u] - 1` on drawn as one, where that
+    keeps the picture acyclic; and unit -> the first call rolled, for the units that were."""
+    last: dict[int, int] = {}
+    for u, k in calls.values():
+        last[u] = max(last.get(u, 0), k)
+    first = {u: max(cap, 1) - 1 for u, cap in caps.items() if last.get(u, 0) > max(cap, 1) - 1}
+    while first:
+        rolled = {nid: (u, min(k, first[u])) if u in first else (u, k)
+                  for nid, (u, k) in calls.items()}  # fmt: skip
+        succs: dict = {}
+        for e in graph.edges:
+            a, b = rolled.get(e.src, e.src), rolled.get(e.dst, e.dst)
+            if a != b:
+                succs.setdefault(a, set()).add(b)
+        bad = {k[0] for comp in cycles(list(succs), succs) for k in comp
+               if isinstance(k, tuple) and k[0] in first and k[1] == first[k[0]]}  # fmt: skip
+        if not bad:
+            return rolled, first
+        first = {u: k for u, k in first.items() if u not in bad}
+    return calls, {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 
-from .calls import split_calls
+from .calls import roll_calls, split_calls
 from .graph import Edge, Graph, Node, shape_text
 from .module_tree import module_paths, parent
 
@@ -22,11 +22,13 @@ def collapse(graph: Graph, groups: list[list[str]], note: str) -> Graph:
 
 
 def collapse_mapped(
-    graph: Graph, groups: list[list[str]], note: str
+    graph: Graph, groups: list[list[str]], note: str, caps: dict[int, int] | None = None
 ) -> tuple[Graph, dict[str, str]]:
     """`collapse`, and the id of the shown node that stands for each node of `graph`.
 
-    A unit run more than once is drawn once per call (`relu (call 2)`), never as a cycle."""
+    A unit run more than once is drawn once per call (`relu (call 2)`), never as a cycle;
+    `caps`: unit index -> the most nodes its calls take (the later ones rolled into one,
+    `cell x 1852 (calls 149–2000)`, where that closes no cycle; 1: `cell x 2000`)."""
     units = {p: i for i, g in enumerate(groups) for p in g}
     types = json.loads(graph.meta.get("modules", "{}") or "{}")
     paths = module_paths(graph)
@@ -40,6 +42,7 @@ def collapse_mapped(
     many: dict[int, int] = {}
     for u, k in calls.values():
         many[u] = max(many.get(u, 0), k + 1)
+    calls, rolled = roll_calls(graph, calls, caps or {})
     ids = [f"m{index[g[0]]}" for g in groups]
     unit_of = {nid: ids[u] if not k else f"{ids[u]}.{k + 1}" for nid, (u, k) in calls.items()}
     call_of = {unit_of[nid]: (u, k) for nid, (u, k) in calls.items()}
@@ -75,18 +78,27 @@ def collapse_mapped(
         slot = e.slot
         if dst != e.dst:  # into a collapsed module: number its inputs in order
             slot = slots[dst] = slots.get(dst, -1) + 1
-        edges.append(Edge(src, dst, slot, e.kind))
+        output = e[4:] if src == e.src else ()  # which output of src, drawn as is
+        edges.append(Edge(src, dst, slot, e.kind, *output))
     for k, n in enumerate(nodes):
         if n.kind == "module" and n.id in members and not n.name:
             u, call = call_of[n.id]
             box = _module_node(n.id, groups[u], members[n.id], types, ins, outs)
-            if many[u] > 1:  # one box per call, numbered in forward order
+            if rolled.get(u) == call:  # this call and all later ones, as one box
+                _rolled(box, call, many[u])
+            elif many[u] > 1:  # one box per call, numbered in forward order
                 box.name += f" (call {call + 1})"
                 box.attrs["call"] = f"{call + 1} of {many[u]}"
             nodes[k] = box
     meta = dict(graph.meta)
     meta["summary"] = note
     return Graph(nodes, edges, meta), {n.id: unit_of.get(n.id, n.id) for n in graph.nodes}
+
+
+def _rolled(box: Node, call: int, many: int) -> None:
+    box.name += f" x {many - call}" + (f" (calls {call + 1}–{many})" if call else "")
+    box.attrs["rolled"] = f"{many - call} calls"
+    box.attrs["call"] = f"{call + 1}–{many} of {many}"
 
 
 def _call_tags(graph: Graph, paths, units, in_unit) -> dict[str, int]:

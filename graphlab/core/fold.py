@@ -23,6 +23,7 @@ __all__ = ["fold", "visible_count"]
 
 PERIODS = 8  # the longest repeat searched for, in parts
 GROUP = 3  # the fewest similar inputs drawn as one group (a weight and a bias stay two)
+SHARED_REPEATS = 8  # the most repeats drawn open that read an input drawn apart (see _choose)
 
 
 def visible_count(graph: Graph) -> int:
@@ -51,9 +52,8 @@ def fold(graph: Graph, max_nodes: int) -> tuple[Graph, dict[str, str], bool]:
     free = [u for u in order if _is_free(graph, u, upreds, usuccs)]
     apart = set(free)
     body = _sources_next_to_readers([u for u in order if u not in apart], upreds, usuccs)
-    pieces = _fold_repeats(
-        graph, units, _parts(body, upreds, usuccs), upreds, max_nodes - len(free)
-    )
+    parts = _parts(body, upreds, usuccs)
+    pieces = _fold_repeats(graph, units, parts, upreds, max_nodes - len(free), apart)
     if len(free) + len(pieces) > max_nodes:
         free = _group_free(graph, units, free)
     avail = max(1, max_nodes - len(free))
@@ -152,7 +152,7 @@ def _signature(looks: dict[str, tuple], part: list[str], upreds) -> int:
     return hash(tuple((looks[u], tuple(idx.get(p, -1) for p in upreds[u])) for u in part))
 
 
-def _fold_repeats(graph, units, parts, upreds, avail: int) -> list[Piece]:
+def _fold_repeats(graph, units, parts, upreds, avail: int, apart: set) -> list[Piece]:
     """Consecutive repeats of parts folded, the longest runs first, until `avail` is met."""
     looks = {}
     for u, members in units.items():
@@ -172,7 +172,13 @@ def _fold_repeats(graph, units, parts, upreds, avail: int) -> list[Piece]:
         if best[2] > 1:
             runs.append((i, best[1], best[2]))
         i += best[0]
-    chosen = _choose(runs, [len(p) for p in parts], avail)
+    # Repeats that read an input drawn apart (an RNN's weights, read by every step): each one
+    # drawn adds long edges from that input, which Graphviz lays out slowly: only a few are.
+    shared = {
+        r for r in runs
+        if any(v in apart for part in parts[r[0] : r[0] + r[1]] for u in part for v in upreds[u])
+    }  # fmt: skip
+    chosen = _choose(runs, [len(p) for p in parts], avail, shared)
     pieces: list[Piece] = []
     start = {r[0]: r for r in chosen}
     i = 0
@@ -190,11 +196,13 @@ def _fold_repeats(graph, units, parts, upreds, avail: int) -> list[Piece]:
     return pieces
 
 
-def _choose(runs: list[tuple[int, int, int]], sizes: list[int], avail: int) -> set:
-    """The runs to fold, longest first, until the parts fit in `avail` nodes. Then, where room
-    is left, the first repeat of each folded run is drawn as it is, so the picture shows what
-    the block holds (`block x 659` after one block drawn open), rather than shrinking to a few
-    boxes."""
+def _choose(runs: list[tuple[int, int, int]], sizes: list[int], avail: int, shared=()) -> set:
+    """The runs to fold, longest first, until the parts fit in `avail` nodes. Then, while room
+    is left, the first repeats of the folded runs are drawn as they are, one run after the
+    other, so the picture shows what the blocks hold and uses its budget (`block x 642` after
+    18 blocks drawn open) rather than shrinking to a few boxes. A run of a single op is left
+    whole (`SinBackward0 x 50000`): drawing some of its ops would show nothing new; one in
+    `shared` gets at most SHARED_REPEATS repeats drawn."""
     cost = sum(sizes)
     size = {r: sum(sizes[r[0] : r[0] + r[1] * r[2]]) for r in runs}
     chosen: list[tuple[int, int, int]] = []
@@ -203,11 +211,17 @@ def _choose(runs: list[tuple[int, int, int]], sizes: list[int], avail: int) -> s
             break
         chosen.append(r)
         cost -= size[r] - 1
-    for k, (i, p, reps) in enumerate(chosen):
-        first = sum(sizes[i : i + p])
-        if reps > 2 and first > 1 and cost + first <= avail:  # one op repeated: no inside
-            chosen[k] = (i + p, p, reps - 1)
-            cost += first
+    left = [SHARED_REPEATS if r in shared else len(sizes) for r in chosen]  # peels allowed
+    peeled = True
+    while peeled:  # round-robin, so that every folded run opens alike
+        peeled = False
+        for k, (i, p, reps) in enumerate(chosen):
+            first = sum(sizes[i : i + p])
+            if reps > 2 and first > 1 and left[k] and cost + first <= avail:  # one op: no inside
+                chosen[k] = (i + p, p, reps - 1)
+                cost += first
+                left[k] -= 1
+                peeled = True
     return set(chosen)
 
 

@@ -66,7 +66,8 @@ def _edges(edges: list[Edge], mapping: dict[str, str], made: dict[str, Node]) ->
         slot = e.slot
         if dst in made:  # into a folded node: number its inputs in order
             slot = slots[dst] = slots.get(dst, -1) + 1
-        out.append(Edge(src, dst, slot, e.kind))
+        output = e[4:] if src == e.src else ()  # which output of src, drawn as is
+        out.append(Edge(src, dst, slot, e.kind, *output))
     return out
 
 

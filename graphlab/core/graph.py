@@ -35,6 +35,8 @@ class Node:
     device: str | None = None
     module: str | None = None
     attrs: dict[str, str] = field(default_factory=dict)
+    # An op with several outputs (split, unbind, max(dim)): the shape of each, `shape` first.
+    outputs: tuple[tuple[int | str, ...] | None, ...] | None = None
 
 
 class Edge(NamedTuple):
@@ -42,12 +44,14 @@ class Edge(NamedTuple):
 
     `kind="saved"` joins a saved tensor (src) to the op that saved it (dst); `kind="view"` joins
     the node that produced a base tensor (src) to an output that is a view of it (dst).
+    `output`: which of `src`'s outputs the edge carries (`Node.outputs`; 0 for most ops).
     """
 
     src: str
     dst: str
     slot: int = 0
     kind: str = "data"
+    output: int = 0
 
 
 @dataclass
@@ -109,7 +113,7 @@ class Graph:
         return {
             "format": FORMAT_VERSION,
             "nodes": [_node_dict(n) for n in self.nodes],
-            "edges": [e._asdict() for e in self.edges],
+            "edges": [_edge_dict(e) for e in self.edges],
             "meta": dict(self.meta),
         }
 
@@ -145,37 +149,55 @@ class Graph:
             return {"text/plain": repr(self) + "\n" + to_dot(self)}
 
 
+def _edge_dict(e: Edge) -> dict:
+    data = e._asdict()
+    if not e.output:  # as graphs were written before edges knew their output
+        del data["output"]
+    return data
+
+
 def _slot(edge: Edge) -> int:
     return edge.slot
 
 
 def _node_dict(n: Node) -> dict:
-    # Sizes that are neither int nor text (a torch.SymInt a caller put there) travel as text.
-    shape = None if n.shape is None else [d if type(d) in (int, str) else str(d) for d in n.shape]
-    return {
+    data = {
         "id": n.id,
         "kind": n.kind,
         "name": n.name,
-        "shape": shape,
+        "shape": _plain_shape(n.shape),
         "dtype": n.dtype,
         "device": n.device,
         "module": n.module,
         "attrs": dict(n.attrs),
     }
+    if n.outputs is not None:
+        data["outputs"] = [_plain_shape(s) for s in n.outputs]
+    return data
+
+
+def _plain_shape(shape: tuple | None) -> list | None:
+    # Sizes that are neither int nor text (a torch.SymInt a caller put there) travel as text.
+    return None if shape is None else [d if type(d) in (int, str) else str(d) for d in shape]
 
 
 def _node_from_dict(d: dict) -> Node:
-    shape = d.get("shape")
+    outputs = d.get("outputs")
     return Node(
         id=d["id"],
         kind=d["kind"],
         name=d["name"],
-        shape=tuple(shape) if shape is not None else None,
+        shape=_shape(d.get("shape")),
         dtype=d.get("dtype"),
         device=d.get("device"),
         module=d.get("module"),
         attrs=dict(d.get("attrs") or {}),
+        outputs=None if outputs is None else tuple(_shape(s) for s in outputs),
     )
+
+
+def _shape(shape: list | None) -> tuple | None:
+    return tuple(shape) if shape is not None else None
 
 
 def shape_text(shape: tuple[int, ...] | None) -> str:

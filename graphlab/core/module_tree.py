@@ -1,13 +1,20 @@
 """The module tree of a captured graph: paths, per-module node counts, twins among siblings.
 
-Module paths are qualified names ("layer1.0.conv1"); "" is the model itself.
+Module paths are qualified names ("layer1.0.conv1"); "" is the model itself. Counts leave saved
+tensors out: a summary hides them, and where shown they do not count against the budget. A
+collapsed module run several times costs one node per call (see `calls.py`), or fewer where its
+later calls are rolled into one node (`cap`). A module with parameters shows at most SHARED_CALLS
+calls one by one: each call reads the parameters the first call's box holds, and Graphviz lays
+out such fans of long edges slowly (40 calls of an RNN cell: over a second; 60: over 20 s).
 """
 
 from __future__ import annotations
 
 from .graph import Graph
 
-__all__ = ["ModuleTree", "depth_first", "module_paths", "parent", "sort_key"]
+SHARED_CALLS = 24
+
+__all__ = ["SHARED_CALLS", "ModuleTree", "depth_first", "module_paths", "parent", "sort_key"]
 
 
 def module_paths(graph: Graph) -> list[str]:
@@ -28,27 +35,55 @@ class ModuleTree:
         self.paths = module_paths(graph)
         self.direct: dict[str, int] = dict.fromkeys(self.paths, 0)
         self.outside = 0
+        self.calls: dict[str, int] = dict.fromkeys(self.paths, 1)  # calls recorded per module
+        self.params: set[str] = set()  # modules with parameters inside
+        self.cap: dict[str, int] = {}  # unit (first path) -> the most nodes its calls may take
+        self.roll = False  # every collapsed unit drawn as one node, however many calls it made
         self.children: dict[str, list[str]] = {p: [] for p in self.paths}
         for p in self.paths:
             if p:
                 self.children[parent(p)].append(p)
         for n in graph.nodes:
+            if n.kind == "saved":
+                continue
             if n.module is None:
                 self.outside += 1
             else:
                 self.direct[n.module] += 1
+                if n.kind == "param":
+                    self._has_params(n.module)
+            if "calls" in n.attrs:  # "act=2, act.inner=2": the later calls of those modules
+                for part in n.attrs["calls"].split(", "):
+                    path, _, k = part.rpartition("=")
+                    if path in self.calls and k.isdigit():
+                        self.calls[path] = max(self.calls[path], int(k))
         self.signature = signatures(graph, self.paths)
         self.open: set[str] = set()
 
     def count(self) -> int:
         if "" not in self.paths:
             return self.outside
-        return self.outside + (self._visible("") if "" in self.open else 1)
+        return self.outside + (self._visible("") if "" in self.open else self.cost([""]))
+
+    def _has_params(self, p: str | None) -> None:
+        while p is not None and p not in self.params:
+            self.params.add(p)
+            p = parent(p) if p else None
+
+    def cost(self, run: list[str]) -> int:
+        """Nodes a collapsed unit draws: one per call, unless rolled or capped."""
+        calls = 1 if self.roll else max(self.calls[p] for p in run)
+        if calls > SHARED_CALLS and run[0] in self.params:
+            calls = SHARED_CALLS
+        return min(calls, self.cap.get(run[0], calls))
 
     def _visible(self, p: str) -> int:
         """Visible nodes inside open module `p`."""
-        total = self.direct[p] + len(self._runs(p))
+        total = self.direct[p] + self._run_cost(p)
         return total + sum(self._visible(c) for c in self.children[p] if c in self.open)
+
+    def _run_cost(self, p: str) -> int:
+        return sum(self.cost(r) for r in self._runs(p))
 
     def _runs(self, p: str) -> list[list[str]]:
         """Closed children of open `p`, consecutive numbered twins folded into runs."""
@@ -79,11 +114,21 @@ class ModuleTree:
         if p == "":
             before = self._visible("")
             self._drop("")
-            return count - before + 1
+            return count - before + self.cost([""])
         up = parent(p)
-        before = self._visible(p) + len(self._runs(up))
+        before = self._visible(p) + self._run_cost(up)
         self._drop(p)
-        return count - before + len(self._runs(up))
+        return count - before + self._run_cost(up)
+
+    def opened(self, p: str, count: int) -> int:
+        """Open closed `p` (its parent is open; its children stay closed); the new count."""
+        if p == "":
+            self.open.add(p)
+            return count - self.cost([""]) + self._visible("")
+        up = parent(p)
+        before = self._run_cost(up)
+        self.open.add(p)
+        return count - before + self._run_cost(up) + self._visible(p)
 
     def _drop(self, p: str) -> None:
         stack = [p]

@@ -3,6 +3,8 @@ class: the capture walk looks it up for each node instead of asking `dir()` agai
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import attrgetter
 from typing import NamedTuple
 
 from torch.autograd.function import BackwardCFunction
@@ -21,6 +23,11 @@ class OpKind(NamedTuple):
     accumulates: bool  # AccumulateGrad: stands for the leaf tensor in `.variable`
     tensors: frozenset[str]  # the saved names that hold tensors (they have a `_raw_` twin)
     probe: str | None  # one `_raw_saved_*` attribute, to see a saved-tensor hook unpacking
+    # All saved values read by one C call (attribute reads are most of a walk): a tuple, or
+    # the value itself where there is only one.
+    read: Callable[[object], object] | None = None
+    # `probe`'s unpack hook, read by one C call; AttributeError where `probe` holds a list.
+    hook: Callable[[object], object] | None = None
 
 
 def op_kind(cls: type) -> OpKind:
@@ -32,7 +39,10 @@ def op_kind(cls: type) -> OpKind:
         raw = [a for a, _ in saved if hasattr(cls, "_raw" + a)]
         tensors = frozenset(a[len(_SAVED_PREFIX) :] for a in raw)
         probe = "_raw" + raw[0] if raw else None
-        kind = OP_KINDS[cls] = OpKind(cls.__name__, custom, saved, accumulates, tensors, probe)
+        read = attrgetter(*(a for a, _ in saved)) if saved else None
+        hook = attrgetter(probe + ".unpack_hook") if probe else None
+        kind = OpKind(cls.__name__, custom, saved, accumulates, tensors, probe, read, hook)
+        OP_KINDS[cls] = kind
     return kind
 
 

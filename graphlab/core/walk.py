@@ -13,7 +13,7 @@ import torch
 from torch.autograd.function import BackwardCFunction
 from torch.autograd.graph import get_gradient_edge
 
-from .attr_text import HOOKED, MAX_ATTR_CHARS, bounded_text, unavailable
+from .attr_text import HOOKED, MAX_ATTR_CHARS, bounded_text, clipped, may_hold_tensors, unavailable
 from .gcpause import gc_paused
 from .graph import Edge, Graph, Node
 from .modules import CALLS_KEY, MODULE_KEY, attribute_by_parameters
@@ -126,24 +126,19 @@ class _Walk:
         oid = f"o{index}"
         label = name or ("output" if count == 1 else f"output {index}")
         self.graph.nodes.append(Node(oid, "output", label, *self._tensor_meta(out)))
-        src = self._source_of(out)
-        if src is not None:
-            self.graph.edges.append(Edge(src, oid, 0, "data"))
+        if out.requires_grad:
+            edge = get_gradient_edge(out)  # its grad_fn, or for a leaf its grad accumulator
+            self.edges.append(Edge(self.node_id(edge.node), oid, 0, "data", edge.output_nr))
         if out._is_view() and out._base is not None and out._base.requires_grad:
             self.views.append((out._base, oid))
 
     def link_views(self) -> None:
         """Join view outputs to the node that made their base, when that node is in the graph."""
         for base, oid in self.views:
-            src = self.ids.get(get_gradient_edge(base).node)
+            edge = get_gradient_edge(base)
+            src = self.ids.get(edge.node)
             if src is not None:
-                self.graph.edges.append(Edge(src, oid, 0, "view"))
-
-    def _source_of(self, t: torch.Tensor) -> str | None:
-        """The node that produced `t`: its grad_fn, or for a leaf its grad accumulator."""
-        if not t.requires_grad:
-            return None
-        return self.node_id(get_gradient_edge(t).node)
+                self.edges.append(Edge(src, oid, 0, "view", edge.output_nr))
 
     def _leaf_node(self, nid: str, t: torch.Tensor) -> Node:
         name, is_param = self.names.get(id(t), (None, False))
@@ -154,36 +149,79 @@ class _Walk:
         return Node(nid, "param" if is_param else "leaf", label, shape, dtype, device, module)
 
     def run(self) -> None:
-        nodes, edges, stack, ids = self.nodes, self.edges, self.stack, self.ids
+        edges, stack, ids, kinds = self.edges, self.stack, self.ids, OP_KINDS
+        add_node, add_edge, op_node = self.nodes.append, edges.append, self._op_node
         while stack:
             fn = stack.pop()
             nid = ids[fn]
-            kind = OP_KINDS.get(type(fn)) or op_kind(type(fn))
+            kind = kinds.get(type(fn)) or op_kind(type(fn))
             if kind.accumulates:  # AccumulateGrad: show the tensor it fills
-                nodes.append(self._leaf_node(nid, fn.variable))
+                add_node(self._leaf_node(nid, fn.variable))
                 continue
-            nodes.append(self._op_node(nid, fn, kind))
-            for slot, (nxt, _) in enumerate(fn.next_functions):
+            add_node(op_node(nid, fn, kind))
+            for slot, (nxt, output) in enumerate(fn.next_functions):
                 if nxt is not None:
                     src = ids.get(nxt)
                     if src is None:  # first sight: number it and schedule its visit
                         src = ids[nxt] = f"n{len(ids)}"
                         stack.append(nxt)
-                    edges.append(_edge(Edge, (src, nid, slot, "data")))
+                    add_edge(_edge(Edge, (src, nid, slot, "data", output)))
 
     def _op_node(self, nid: str, fn, kind: OpKind) -> Node:
-        shape, dtype, device = self._op_meta(fn)
-        module = fn.metadata.get(MODULE_KEY) if self.with_modules else None
-        node = Node(nid, "op", kind.name, shape, dtype, device, module)
-        if module is not None and CALLS_KEY in fn.metadata:  # a module instance run again
-            calls = fn.metadata[CALLS_KEY].items()
-            node.attrs["calls"] = ", ".join(f"{p}={k}" for p, k in calls)
+        try:  # what the forward op produced, as its gradient must be
+            metas = fn._input_metadata
+            meta = metas[0]
+            key = (tuple(meta.shape), meta.dtype, meta.device)
+            shape, dtype, device = self.metas.get(key) or self._meta(key)
+        except (AttributeError, IndexError, RuntimeError, TypeError):  # see `_op_meta`
+            metas = getattr(fn, "_input_metadata", ())
+            shape, dtype, device = self._op_meta(metas)
+        node = Node(nid, "op", kind.name, shape, dtype, device)
+        if len(metas) > 1:  # split, unbind, max(dim): each output has its own shape
+            node.outputs = tuple([self._op_meta((m,))[0] for m in metas])
+        if self.with_modules:
+            self._module_of(node, fn)
         if kind.custom:
             self._custom_saved(node, fn)
             return node
+        read = kind.read
+        if read is None:  # saved nothing
+            return node
+        try:
+            # A hook in force at forward time packed every tensor the op saved: one probe per op.
+            if self.saved_values is not None or (kind.hook and kind.hook(fn) is not None):
+                raise LookupError  # leave packed tensors packed, and keep the values
+            values = read(fn)  # every saved value in one call
+        except (LookupError, RuntimeError, AttributeError):  # see `_saved_one_by_one`
+            self._saved_one_by_one(node, fn, kind)
+            return node
+        if len(kind.saved) == 1:
+            values = (values,)
+        attrs = node.attrs
+        for (_, name), value in zip(kind.saved, values, strict=True):
+            if isinstance(value, torch.Tensor):  # the commonest case, without a call to _saved
+                self._saved_tensor(node, name, value)
+            elif value is None:  # this op had no need to save that input
+                continue
+            elif isinstance(value, (tuple, list)) and may_hold_tensors(value):
+                self._saved(node, name, value)
+            else:  # the next commonest (a number, a tuple of sizes): `clipped(value)`, inlined
+                text = repr(value)
+                attrs[name] = text if len(text) <= MAX_ATTR_CHARS else clipped(value)
+        return node
+
+    def _module_of(self, node: Node, fn) -> None:
+        node.module = module = fn.metadata.get(MODULE_KEY)
+        if module is not None and CALLS_KEY in fn.metadata:  # a module instance run again
+            calls = fn.metadata[CALLS_KEY].items()
+            node.attrs["calls"] = ", ".join(f"{p}={k}" for p, k in calls)
+
+    def _saved_one_by_one(self, node: Node, fn, kind: OpKind) -> None:
+        """Each saved attribute read on its own: to say which is unavailable (RuntimeError: freed,
+        or changed in place), to leave hook-packed tensors packed, to look closer at a probe
+        holding a list (AttributeError), and to hand the values to `saved_values`."""
         kept = None if self.saved_values is None else self.saved_values.setdefault(fn, [])
-        # One probe per op: a hook in force at forward time packed every tensor the op saved.
-        hooked = packed_by_hook(fn, kind)
+        hooked = packed_by_hook(fn, kind)  # a hook in force at forward time packed them all
         for attr, name in kind.saved:
             if hooked and name in kind.tensors:
                 node.attrs[name] = HOOKED
@@ -195,11 +233,7 @@ class _Walk:
                 continue
             if kept is not None:
                 kept.append((name, value))
-            if isinstance(value, torch.Tensor):  # the commonest case, without a call to _saved
-                self._saved_tensor(node, name, value)
-            elif value is not None:
-                self._saved(node, name, value)
-        return node
+            self._saved(node, name, value)
 
     def _custom_saved(self, node: Node, fn: BackwardCFunction) -> None:
         node.attrs["function"] = fn._forward_cls.__qualname__
@@ -222,9 +256,9 @@ class _Walk:
             for i, v in enumerate(value):
                 if isinstance(v, torch.Tensor):
                     self._saved_tensor(node, f"{name}[{i}]", v)
-        else:  # the commonest case (a number, a tuple of sizes): `_text(value)`, inlined
+        else:  # the commonest case (a number, a tuple of sizes): `clipped(value)`, inlined
             text = repr(value)
-            node.attrs[name] = text if len(text) <= MAX_ATTR_CHARS else _text(value)
+            node.attrs[name] = text if len(text) <= MAX_ATTR_CHARS else clipped(value)
 
     def _meta(self, key: tuple) -> tuple[tuple[int, ...], str, str]:
         """(shape, dtype, device) as plain data, one shared tuple per distinct key."""
@@ -241,10 +275,11 @@ class _Walk:
             return shape_of(t), dtype_name(t.dtype), str(t.device)
         return self.metas.get(key) or self._meta(key)
 
-    def _op_meta(self, fn) -> tuple[tuple[int, ...] | None, str | None, str | None]:
-        """Shape, dtype and device of what the forward op produced (its gradient's metadata)."""
+    def _op_meta(self, metas) -> tuple[tuple[int, ...] | None, str | None, str | None]:
+        """Shape, dtype and device of the first of `metas` (an op's `_input_metadata`: what the
+        forward op produced, as its gradient must be)."""
         try:
-            meta = fn._input_metadata[0]
+            meta = metas[0]
             key = (tuple(meta.shape), meta.dtype, meta.device)
             return self.metas.get(key) or self._meta(key)
         except RuntimeError:  # `.shape` of a strided nested tensor: it has no single shape
@@ -262,18 +297,4 @@ class _Walk:
         else:
             shape, dtype, device = self.metas.get(key) or self._meta(key)
         self.nodes.append(Node(sid, "saved", name, shape, dtype, device, op.module))
-        self.edges.append(_edge(Edge, (sid, op.id, 0, "saved")))
-
-
-def may_hold_tensors(values: tuple | list) -> bool:
-    if values and type(values[0]) is int:  # sizes, strides, dims: the common non-tensor tuples
-        return False
-    for v in values:  # noqa: SIM110 (a plain loop: `any()` over a generator is twice as slow)
-        if isinstance(v, torch.Tensor):
-            return True
-    return False
-
-
-def _text(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= MAX_ATTR_CHARS else text[: MAX_ATTR_CHARS - 1] + "…"
+        self.edges.append(_edge(Edge, (sid, op.id, 0, "saved", 0)))

@@ -54,7 +54,7 @@ class HookedPass:
         # no edge), and the (slot, leaf) pairs of the edges that end at a leaf.
         self.targets: dict[str, list[str | None]] = {}
         self.to_leaves: dict[str, list[tuple[int, str]]] = {}
-        for src, dst, slot, kind in graph.edges:
+        for src, dst, slot, kind, _ in graph.edges:
             if kind != "data":
                 continue
             targets = self.targets.setdefault(dst, [])

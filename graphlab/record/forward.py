@@ -75,7 +75,7 @@ class _Tracer(Recorder):
     tensor of a large model would cost more than running it."""
 
     def __init__(self, stack: list[str]) -> None:
-        super().__init__()
+        super().__init__(max_steps=2**62)  # a trace is summarized, not sent step by step
         self.stack = stack  # the module paths running now, innermost last
         self.modules: list[str | None] = []  # per step: the module running when it ran
         self.bases: dict[int, int] = {}  # step -> token of the base of the view it wrote into

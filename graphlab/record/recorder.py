@@ -13,9 +13,8 @@ the hooks again, also when backward raises. A node's hook runs right after the n
 hooks see the engine's real execution order, what arrives at each node and what it sends along
 each input edge.
 
-Python's cyclic garbage collector pauses while the `with` block and `backward` run, as `timeit`
-pauses it while timing (see `gc_paused`): a recording keeps every object it makes, and the
-collector would scan them over and over without freeing any.
+The cyclic garbage collector pauses while the `with` block and `backward` run (`gc_paused`): a
+recording keeps every object it makes, and the collector would scan them again and again.
 
 >>> import torch
 >>> from graphlab.record.recorder import Recorder
@@ -52,7 +51,9 @@ from .reasons import OFF_PATH, no_node_reason
 from .steps import BackwardStep, ForwardStep, LeafGrad, leaf_totals, root_grads
 from .values import MAX_VALUES, Value, snapshot
 
-__all__ = ["BackwardStep", "ForwardStep", "LeafGrad", "Recorder"]
+__all__ = ["MAX_STEPS", "BackwardStep", "ForwardStep", "LeafGrad", "Recorder"]
+
+MAX_STEPS = 1_000  # forward ops recorded: a 12 MB recording froze a learner's tab for 86 s
 
 
 class Recorder(TorchFunctionMode):
@@ -60,14 +61,21 @@ class Recorder(TorchFunctionMode):
 
     `max_values`: tensors up to this many elements are copied into the steps, larger ones
     summarized. `line_of`: a function returning the current source line (see
-    `graphlab.worker.record`), called once per recorded op.
+    `graphlab.worker.record`), called once per recorded op. `max_steps`: past this many
+    forward ops recording stops and `truncated` is set.
     """
 
     def __init__(
-        self, *, max_values: int = MAX_VALUES, line_of: Callable[[], int | None] | None = None
+        self,
+        *,
+        max_values: int = MAX_VALUES,
+        line_of: Callable[[], int | None] | None = None,
+        max_steps: int = MAX_STEPS,
     ) -> None:
         super().__init__()
         self.max_values = max_values
+        self.max_steps = max_steps
+        self.truncated = False
         self.line_of = line_of
         self.forward: list[ForwardStep] = []
         self.backward_steps: list[BackwardStep] = []
@@ -107,7 +115,7 @@ class Recorder(TorchFunctionMode):
             name = op_name(func)
         if kwargs is None:
             kwargs = {}
-        if not name:  # x.grad, x.shape, x.grad_fn, ...: reading a property is not an op
+        if not name or self.truncated:  # x.grad, x.shape, ...: not an op; or recording ended
             return func(*args, **kwargs)
         tensors = tensors_in(args, kwargs)
         if tensors and tensors[0].is_meta:  # a dry run (see graphlab.sandbox)
@@ -126,6 +134,9 @@ class Recorder(TorchFunctionMode):
         if results[0].is_meta:
             return out
         index = len(self.forward)
+        if index >= self.max_steps:
+            self.truncated = True
+            return out
         step = ForwardStep(
             index,
             name,
@@ -144,11 +155,8 @@ class Recorder(TorchFunctionMode):
 
     def _made_by(self, index: int, name: str, results: list, first: torch.Tensor | None):
         """Note which nodes step `index` made; return the node made for its first output.
-
-        Autograd numbers the nodes of a thread in creation order, so the nodes this step made
-        are those numbered from `self._next` up to the newest node among its outputs; `capture`
-        assigns them. A new leaf that requires grad is its grad accumulator.
-        """
+        Autograd numbers a thread's nodes in creation order: this step made those from
+        `self._next` to the newest among its outputs (a new leaf: its grad accumulator)."""
         if len(results) == 1 and not name.endswith("_"):  # the common case, made short
             fn = results[0].grad_fn
             if fn is not None:
@@ -265,13 +273,9 @@ class Recorder(TorchFunctionMode):
         model: torch.nn.Module | None = None,
     ) -> list[BackwardStep]:
         """Run backward from `outputs` with every node hooked; return the steps in the engine's
-        order (also kept in `self.backward_steps`, leaf totals in `self.leaves`).
-
-        Each output that `grad_outputs` leaves None starts from `torch.ones_like(output)`,
-        passed here as a learner would pass it: for a scalar that is the 1 `.backward()`
-        implies, but PyTorch's own `.backward()` on an output that is not a scalar raises
-        unless it is given a `gradient`. With ones, the leaves get the gradients of
-        `output.sum()`.
+        order (also in `self.backward_steps`, leaf totals in `self.leaves`). An output that
+        `grad_outputs` leaves None starts from `torch.ones_like(output)`, as a learner passes
+        it (the 1 of a scalar; for any other output, the gradients of `output.sum()`).
         """
         roots = [
             (o, g)

@@ -13,13 +13,13 @@ import subprocess
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 
-from graphlab.core.graph import Edge, Graph, Node, shape_text
+from graphlab.core.graph import Graph, Node, shape_text
 
 from .attrs import with_attrs
 from .clusters import cluster_lines
 from .edges import columns, edge_labels, edge_lines
 from .palette import COLORS, HIGHLIGHT, LEGEND_TEXT, header, kind_style, role_style
-from .text import module_label, module_tooltip, node_label, quote, tooltip
+from .text import MAX_LABEL, MAX_TOOLTIP, module_label, module_tooltip, node_label, quote, tooltip
 
 __all__ = ["RANKDIRS", "GraphvizNotFound", "dot_to_svg", "to_dot", "to_svg"]
 
@@ -79,10 +79,10 @@ def to_dot(
     hot_edges = set(highlight_edges)
     # One split of the edges into columns, done in C, serves the id check, the edge lines and
     # the legend: reading each edge's fields in Python for each of them costs more.
-    srcs, dsts, edge_kinds = columns(graph.edges)
+    srcs, dsts, edge_kinds, outputs = columns(graph.edges)
     if not _plain_ids(graph.nodes, srcs, dsts):
         graph, roles, hot_edges = _escape_ids(graph, roles, hot_edges)
-        srcs, dsts, edge_kinds = columns(graph.edges)
+        srcs, dsts, edge_kinds, outputs = columns(graph.edges)
     hidden = set() if show_saved else {n.id for n in graph.nodes if n.kind == "saved"}
     shown = [n for n in graph.nodes if n.id not in hidden] if hidden else graph.nodes
     kinds: dict[str, tuple[str, str]] = {}  # kind -> its node attributes, built once per kind
@@ -98,7 +98,7 @@ def to_dot(
         lines.extend(nodes)
     on_edges = show_shapes if edge_shapes is None else edge_shapes
     shapes = edge_labels(graph.nodes) if (modules if on_edges is None else on_edges) else {}
-    lines.extend(edge_lines(srcs, dsts, edge_kinds, hidden, hot_edges, shapes))
+    lines.extend(edge_lines(srcs, dsts, edge_kinds, hidden, hot_edges, shapes, outputs))
     if (not modules if legend is None else legend) and kinds:
         lines.extend(_legend(kinds, "view" in edge_kinds))
     lines.append("}")
@@ -133,6 +133,7 @@ def _node_lines(
     # Keys use the shape's identity: capture shares one tuple among the nodes of a shape, and
     # equal shapes need not print alike ((1, 2) == (True, 2)).
     bodies: dict[tuple, str] = {}
+    templates: dict[tuple, tuple[str, str, str, int]] = {}
     lines: list[str] = []
     append = lines.append
     for n in nodes:
@@ -143,13 +144,51 @@ def _node_lines(
             key = (n.kind, n.name, id(n.shape), n.dtype, n.module)
         body = bodies.get(key)
         if body is None:
-            body = bodies[key] = _node_body(n, kinds, shapes, labels, attr_chars)
+            named = n.kind in _NAMED and not n.attrs
+            body = _named_body(n, templates, kinds, shapes, labels) if named else None
+            if body is None:
+                body = _node_body(n, kinds, shapes, labels, attr_chars)
+            bodies[key] = body
         if roles:
             role = roles.get(n.id)
             if role is not None:
                 body += role_style(role)
         append(f'  "{n.id}" [{body}];')
     return lines
+
+
+def _named_body(
+    node: Node, templates: dict, kinds: dict, shapes: dict[int, str], labels: dict[str, str]
+) -> str | None:
+    """The body of a node without attributes (a parameter, a leaf: each name is drawn once),
+    from the body of its kind, shape, dtype and module with a stand-in name, quoted once per kind
+    of node instead of twice per node; None where the name is too long to show whole."""
+    key = (node.kind, id(node.shape), node.dtype, node.module)
+    template = templates.get(key)
+    if template is None:  # a template pays only where its kind of node repeats: not yet
+        templates[key] = ()
+        return None
+    if not template:
+        template = templates[key] = _template(node, kinds, shapes, labels)
+    before, middle, after, longest = template
+    if len(node.name) > longest:  # `clip` would cut it: the template cannot say how
+        return None
+    name = quote(node.name)[1:-1]  # quoting works character by character
+    return f"{before}{name}{middle}{name}{after}"
+
+
+# Kinds of node whose names are all different (an op or a saved tensor is named by its kind).
+_NAMED = frozenset({"param", "leaf"})
+_STAND_IN = "\ue000"  # a private-use character: no label or tooltip holds one, quoting keeps it
+
+
+def _template(node: Node, kinds: dict, shapes: dict[int, str], labels: dict) -> tuple:
+    stand_in = Node(node.id, node.kind, _STAND_IN, node.shape, node.dtype, node.device, node.module)
+    parts = _node_body(stand_in, kinds, shapes, labels, None).split(_STAND_IN)
+    tip = tooltip(stand_in, shapes[id(node.shape)])
+    if len(parts) != 3 or len(tip) >= MAX_TOOLTIP:  # unforeseen: always take the long way
+        return "", "", "", -1
+    return parts[0], parts[1], parts[2], min(MAX_LABEL, MAX_TOOLTIP - len(tip) + 1)
 
 
 def _node_body(
@@ -205,7 +244,7 @@ def _escape_ids(graph: Graph, roles: dict[str, str], hot_edges: set) -> tuple[Gr
         return quote(node_id)[1:-1]
 
     nodes = [replace(n, id=esc(n.id)) for n in graph.nodes]
-    edges = [Edge(esc(s), esc(d), slot, k) for s, d, slot, k in graph.edges]
+    edges = [e._replace(src=esc(e.src), dst=esc(e.dst)) for e in graph.edges]
     roles = {esc(nid): role for nid, role in roles.items()}
     hot_edges = {(esc(s), esc(d)) for s, d in hot_edges}
     return Graph(nodes, edges, graph.meta), roles, hot_edges

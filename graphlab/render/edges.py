@@ -16,12 +16,12 @@ __all__ = ["columns", "edge_labels", "edge_lines"]
 _EDGE_TAILS = {"data": ";", **{k: f" [{style}];" for k, style in EDGE_STYLES.items()}}
 
 
-def columns(edges: list[Edge]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """The sources, destinations and kinds of `edges`, each as one tuple."""
+def columns(edges: list[Edge]) -> tuple[tuple, tuple, tuple, tuple]:
+    """The sources, destinations, kinds and output numbers of `edges`, each as one tuple."""
     if not edges:
-        return (), (), ()
-    srcs, dsts, _, kinds = zip(*edges, strict=True)
-    return srcs, dsts, kinds
+        return (), (), (), ()
+    srcs, dsts, _, kinds, outputs = zip(*edges, strict=True)
+    return srcs, dsts, kinds, outputs
 
 
 def edge_lines(
@@ -30,16 +30,19 @@ def edge_lines(
     edge_kinds: tuple[str, ...],
     hidden: set[str],
     hot_edges: set,
-    shapes: dict[str, str],
+    shapes: dict,
+    outputs: tuple[int, ...] = (),
 ) -> list[str]:
-    """One line per drawn edge; `shapes` (node id -> quoted shape) labels the data edges."""
+    """One line per drawn edge; `shapes` (node id, or for a node's output k > 0 the pair (node
+    id, k), -> quoted shape) labels the data edges, `outputs` says which output each carries."""
     tails = {**dict.fromkeys(edge_kinds, ";"), **_EDGE_TAILS}  # an unknown kind is drawn as data
     edges = zip(srcs, dsts, edge_kinds, strict=True)
     if not (hidden or hot_edges or shapes):  # the common case, kept to one f-string per edge
         return [f'  "{s}" -> "{d}"{tails[k]}' for s, d, k in edges]
     lines = []
     labelled: set[tuple[str, str]] = set()  # one label per pair of nodes: parallel ones collide
-    for s, d, k in edges:
+    outputs = outputs or (0,) * len(srcs)
+    for (s, d, k), output in zip(edges, outputs, strict=True):
         if hidden and (s in hidden or d in hidden):
             continue
         if k != "data":
@@ -47,7 +50,7 @@ def edge_lines(
             continue
         label = None
         if shapes and (s, d) not in labelled:
-            label = shapes.get(s)
+            label = shapes.get((s, output) if output else s)
             labelled.add((s, d))
         hot = hot_edges and (s, d) in hot_edges
         if label is None:
@@ -57,14 +60,19 @@ def edge_lines(
     return lines
 
 
-def edge_labels(nodes: list[Node]) -> dict[str, str]:
-    """Node id -> its tensor's shape, quoted, for the data edges leaving it."""
+def edge_labels(nodes: list[Node]) -> dict:
+    """Node id -> its tensor's shape, quoted, for the data edges leaving it; (node id, k) -> the
+    shape of output k > 0 of an op with several outputs."""
     texts: dict[int, str] = {}
-    labels = {}
+    labels: dict = {}
     for n in nodes:
         if n.shape is not None:
             text = texts.get(id(n.shape))
             if text is None:
                 text = texts[id(n.shape)] = quote(shape_text(n.shape))
             labels[n.id] = text
+        if n.outputs is not None:
+            for k, shape in enumerate(n.outputs[1:], 1):
+                if shape is not None:
+                    labels[n.id, k] = quote(shape_text(shape))
     return labels

@@ -15,6 +15,7 @@ from graphlab.core.variables import VARIABLE
 
 __all__ = [
     "MAX_LABEL",
+    "MAX_TOOLTIP",
     "clip",
     "module_label",
     "module_tooltip",
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 MAX_LABEL = 60
+MAX_TOOLTIP = 400
 # Graphviz reads `\x` sequences and `&name;` entities inside labels, so both are neutralised;
 # control characters other than newline and tab are dropped.
 _ESCAPES = str.maketrans(
@@ -58,7 +60,7 @@ def tooltip(node: Node, shape: str | None = None) -> str:
         text += f"\nmodule {node.module or '(root)'}"
     if node.attrs:
         text += "".join([f"\n{k} = {v}" for k, v in node.attrs.items()])
-    return clip(text, 400)
+    return clip(text, MAX_TOOLTIP)
 
 
 def module_label(n: Node) -> str:

@@ -39,34 +39,36 @@ def test_a_10k_node_model_is_summarized_to_the_budget(page):
     assert not page.exception
     dot = dot_of(page)
     assert len(NODE.findall(dot)) <= MAX_NODES
-    assert "Residual x 80" in dot
-    # 9,944 captured nodes, 4,173 once saved tensors are hidden (the default), drawn as 17
-    assert any(i.value.startswith("Summarized: 4,173 nodes shown as 17") for i in page.info)
+    assert "Residual x 70" in dot  # the first 10 blocks of each stage drawn open
+    # 9,944 captured nodes, 4,173 once saved tensors are hidden (the default), drawn as 300:
+    # the model is narrow, so the whole budget fits the view across
+    assert any(i.value.startswith("Summarized: 4,173 nodes shown as 300") for i in page.info)
 
 
 def test_opening_a_folded_block_shows_its_layers(page):
     page.selectbox(key="mg_builtin").set_value("resnet_deep").run()
-    page.selectbox(key="mg_to_open").set_value("layer3.0").run()
+    # The first blocks of each stage are open already; the folded rest opens by its first.
+    page.selectbox(key="mg_to_open").set_value("layer3.10").run()
     page.button(key="mg_open_btn").click().run()
     assert not page.exception
     dot = dot_of(page)
-    assert "layer3.0.conv1" in dot and len(NODE.findall(dot)) <= MAX_NODES
+    assert "layer3.10.conv1" in dot and len(NODE.findall(dot)) <= MAX_NODES
     page.button(key="mg_auto").click().run()
-    assert "layer3.0.conv1" not in dot_of(page)
+    assert "layer3.10.conv1" not in dot_of(page)
 
 
 def test_closing_a_module_closes_the_modules_inside_it(page):
     page.selectbox(key="mg_builtin").set_value("resnet_deep").run()
-    page.selectbox(key="mg_to_open").set_value("layer3.0").run()
+    page.selectbox(key="mg_to_open").set_value("layer3.10").run()
     page.button(key="mg_open_btn").click().run()
-    assert {"layer3", "layer3.0"} <= set(page.selectbox(key="mg_to_close").options)
+    assert {"layer3", "layer3.10"} <= set(page.selectbox(key="mg_to_close").options)
     page.selectbox(key="mg_to_close").set_value("layer3").run()
     page.button(key="mg_close_btn").click().run()
     assert not page.exception
     dot = dot_of(page)
-    # Closing layer3 closed layer3.0 too: left open, it would have reopened its parent.
-    assert "layer3.0.conv1" not in dot and "Residual x 80" in dot
-    assert not {"layer3", "layer3.0"} & set(page.selectbox(key="mg_to_close").options)
+    # Closing layer3 closed layer3.10 too: left open, it would have reopened its parent.
+    assert "layer3.10.conv1" not in dot and "Residual x 70" in dot
+    assert not {"layer3", "layer3.10"} & set(page.selectbox(key="mg_to_close").options)
     page.button(key="mg_auto").click().run()
 
 

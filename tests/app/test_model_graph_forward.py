@@ -62,7 +62,8 @@ def test_a_big_traced_model_is_summarized_to_the_budget():
     at.toggle(key="mg_forward").set_value(True).run()
     assert not at.exception
     dot = dot_of(at)
-    assert "Backward" not in dot and "layer1\\nSequential" in dot  # modules collapsed
+    # Modules collapsed: a residual block as one box with its parameter count
+    assert "Backward" not in dot and "\\nResidual\\n4,672 params" in dot
     assert len(NODE.findall(dot)) <= MAX_NODES
     # The trace is 5,455 nodes (2,246 ops, 1,925 parameters, 1,283 buffers and the input).
     assert any(i.value.startswith("Summarized: 5,455 nodes shown as") for i in at.info)

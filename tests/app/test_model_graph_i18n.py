@@ -51,7 +51,7 @@ def test_the_summary_note_is_said_in_the_visitors_language(catalog):
     at.selectbox(key="mg_builtin").set_value("resnet_deep").run()
     assert not at.exception
     notes = [i.value for i in at.info]
-    assert any(n.startswith("已概括：4,173 个节点显示为 17 个；折叠了") for n in notes), notes
+    assert any(n.startswith("已概括：4,173 个节点显示为 300 个；折叠了") for n in notes), notes
 
 
 def _rule_widgets() -> None:

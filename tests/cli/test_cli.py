@@ -98,3 +98,13 @@ def test_titles_come_from_the_registry(capsys):
     assert {name: BUILTINS[name].title for name in TRAINABLE} == recordings.MODELS
     assert recordings.MODELS["mlp"] == "MNIST MLP (784 → 512 → 256 → 10)"
     assert recordings.record_model("cnn")["title"] == "MNIST CNN (two conv layers)"
+
+
+def test_model_depth_and_roll_reach_the_summary(tmp_path):
+    out = tmp_path / "g.json"
+    assert main(["model", "gru", "--depth", "0", "-o", str(out)]) == 0
+    closed = gl.Graph.from_json(out.read_text())
+    assert [n.attrs.get("path") for n in closed.of_kind("module")] == [""]  # one box: the model
+    assert main(["model", "gru", "--depth", "2", "--roll", "-o", str(out)]) == 0
+    rolled = gl.Graph.from_json(out.read_text())
+    assert [n.name for n in rolled.of_kind("module")] == ["gru.cell x 6"]  # six steps, one box

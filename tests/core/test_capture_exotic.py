@@ -10,6 +10,7 @@ import torch
 
 import graphlab as gl
 from graphlab.core.tensors import shape_of, tensor_summary
+from graphlab.core.walk import capture_ids
 from tests.oracle import autograd_nodes, edge_multiset
 
 pytestmark = [  # torch's notes on prototype, beta and deprecated layouts: known, not ours
@@ -185,3 +186,22 @@ def test_nested_outputs_capture_round_trip_and_draw(layout):
     assert (relu.dtype, relu.device) == ("float32", "cpu")  # even without a single shape
     assert gl.Graph.from_json(graph.to_json()) == graph
     assert str(shape_of(y)[1]) in gl.to_dot(graph)  # the ragged size is drawn as text
+
+
+def test_edges_keep_which_output_of_a_multi_output_op_they_carry():
+    x = torch.randn(6, 4, requires_grad=True)
+    parts = x.split([1, 2, 3])
+    outputs = (parts[2].sum() + parts[0].exp().sum() * parts[1].sum(),)
+    graph, ids = capture_ids(*outputs)
+    expected = Counter(
+        (ids[nxt], ids[fn], slot, output)
+        for fn in autograd_nodes(*outputs)
+        for slot, (nxt, output) in enumerate(fn.next_functions)
+        if nxt is not None
+    )
+    inner = [e for e in graph.edges if e.kind == "data" and e.dst != "o0"]
+    ours = Counter((e.src, e.dst, e.slot, e.output) for e in inner)
+    assert ours == expected and {o for *_, o in expected} == {0, 1, 2}
+    split = graph.node(ids[parts[0].grad_fn])
+    assert split.outputs == tuple(tuple(p.shape) for p in parts) and split.shape == (1, 4)
+    assert graph.node(ids[outputs[0].grad_fn]).outputs is None  # one output: nothing more to say

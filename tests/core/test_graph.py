@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import torch
 
 import graphlab as gl
 from graphlab.lessons import gallery
@@ -22,6 +23,38 @@ def test_json_round_trip(name):
 def test_from_json_rejects_unknown_format():
     with pytest.raises(ValueError, match="unsupported graph format"):
         gl.Graph.from_json('{"format": 99, "nodes": [], "edges": []}')
+
+
+def _split_graph() -> gl.Graph:
+    x = torch.randn(3, 4, requires_grad=True)
+    a, b, c = x.unbind(1)[:3]
+    return gl.capture(a.sum() + (b * c).sum())
+
+
+def test_output_numbers_and_output_shapes_round_trip():
+    graph = _split_graph()
+    assert sorted({e.output for e in graph.edges}) == [0, 1, 2]
+    back = gl.Graph.from_json(graph.to_json())
+    assert back == graph
+    assert [n.outputs for n in back.nodes] == [n.outputs for n in graph.nodes]
+    (unbind,) = [n for n in back.nodes if n.name == "UnbindBackward0"]
+    assert unbind.outputs == ((3,),) * 4
+
+
+def test_json_without_output_numbers_still_loads_and_is_still_written_so():
+    old = {
+        "format": 1,
+        "nodes": [
+            {"id": "n1", "kind": "op", "name": "SplitBackward0", "shape": [1, 4]},
+            {"id": "n2", "kind": "op", "name": "ExpBackward0", "shape": [2, 4]},
+        ],
+        "edges": [{"src": "n1", "dst": "n2", "slot": 0, "kind": "data"}],
+    }
+    graph = gl.Graph.from_dict(old)
+    assert graph.edges == [gl.Edge("n1", "n2")] and graph.edges[0].output == 0
+    assert graph.nodes[0].outputs is None
+    written = graph.to_dict()
+    assert written["edges"] == old["edges"] and "outputs" not in written["nodes"][0]
 
 
 def test_lookups():

@@ -77,11 +77,13 @@ def test_expanding_everything_restores_the_original_graph(graphs):
 
 def test_repeated_blocks_fold_and_collapsed_modules_describe_themselves(graphs):
     small = summarize(graphs["resnet_deep"], max_nodes=300)
+    # The budget is used: the first 10 blocks of each stage open (round-robin), the rest folded.
+    assert len(small.nodes) == 300
     folded = [n for n in small.of_kind("module") if "folded" in n.attrs]
-    assert [n.attrs["folded"] for n in folded] == ["Residual x 80"] * 4
+    assert [n.attrs["folded"] for n in folded] == ["Residual x 70"] * 4
     block = folded[0]
     assert block.attrs["inputs"] == "(2, 16, 8, 8)" and block.attrs["outputs"] == "(2, 16, 8, 8)"
-    assert int(block.attrs["params"].replace(",", "")) == 80 * (2 * 16 * 16 * 9 + 4 * 16)
+    assert int(block.attrs["params"].replace(",", "")) == 70 * (2 * 16 * 16 * 9 + 4 * 16)
 
 
 def test_opening_a_module_shows_its_inside_and_closes_deeper_levels_first(graphs):
@@ -191,13 +193,13 @@ def test_closing_a_module_closes_what_is_inside_it_and_nothing_else(graphs):
 def test_the_open_and_close_menus(graphs):
     g = graphs["resnet"]
     plan = plan_summary(g, 40)
-    assert open_modules(plan) == [
-        "bn", "fc", "flatten", "layer1", "layer2", "layer3", "layer4", "pool", "relu", "stem",
-    ]  # fmt: skip
+    top = ["bn", "fc", "flatten", "layer1", "layer2", "layer3", "layer4", "pool", "relu", "stem"]
+    # The budget left after the top level opens the first block of each stage that fits.
+    assert set(open_modules(plan)) >= {*top, "layer1.0", "layer2.0", "layer3.0"}
+    assert plan.visible == 40
     # Folded runs open by their first block; the label is the box's.
-    assert collapsed_modules(summarize(g, 40)) == {
-        f"layer{k}.0": f"layer{k}.0 … 1" for k in (4, 3, 2, 1)
-    }
+    collapsed = collapsed_modules(summarize(g, 40))
+    assert collapsed["layer4.0"] == "layer4.0 … 1" and collapsed["layer1.1"] == "layer1.1"
 
 
 def test_a_click_on_a_collapsed_module_names_the_module_it_opens():

@@ -219,9 +219,14 @@ def test_a_deep_resnet_without_track_modules_folds_its_blocks():
     model = _resnet(200)
     graph = gl.capture(model(torch.randn(1, 3, 6, 6)).sum(), model=model)
     shown = _fits(graph)
-    block = [n for n in shown.nodes if n.name.startswith("block x ")]
-    assert block and int(block[0].name.split(" x ")[1]) >= 190
-    assert "ConvolutionBackward0" in block[0].attrs["block"]
-    # Room was left: the first block is drawn open before the folded rest.
-    assert "ConvolutionBackward0" in {n.name for n in shown.of_kind("op")}
+    (block,) = [n for n in shown.nodes if n.name.startswith("block x ")]
+    folded = int(block.name.split(" x ")[1])
+    assert "ConvolutionBackward0" in block.attrs["block"]
+    # The budget is used: the first blocks are drawn open before the folded rest, as many as
+    # fit (one more would not), and every one of the 200 blocks is in one or the other.
+    motif = int(block.attrs["folded"].split(" nodes x ")[0])
+    opened = [n for n in shown.of_kind("op") if n.name == "ConvolutionBackward0"]
+    assert len(opened) % 2 == 1  # the stem's conv, then two per block
+    assert folded + len(opened) // 2 == 200 and folded < 195
+    assert MAX_NODES - motif < len(shown.nodes) <= MAX_NODES
     assert gl.to_dot(shown)  # it draws

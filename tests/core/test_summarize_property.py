@@ -47,18 +47,31 @@ def graphs(draw) -> Graph:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(graphs(), st.integers(1, 40), st.one_of(st.none(), st.sets(st.sampled_from(PATHS[1:]))))
-def test_summaries_are_acyclic_quotients_within_budget(graph, budget, expand):
-    shown, mapping = summarize_mapped(graph, budget, expand)
+@given(
+    graphs(),
+    st.integers(1, 40),
+    st.one_of(st.none(), st.sets(st.sampled_from(PATHS[1:]))),
+    st.one_of(st.none(), st.integers(0, 3)),
+    st.booleans(),
+    st.booleans(),
+)
+def test_summaries_are_acyclic_quotients_within_budget(graph, budget, expand, depth, roll, saved):
+    how = {"depth": depth, "roll": roll, "saved": saved}
+    shown, mapping = summarize_mapped(graph, budget, expand, **how)
     assert acyclic(shown)
     check_quotient(graph, shown, mapping)
-    plan = plan_summary(graph, budget, expand)
+    plan = plan_summary(graph, budget, expand, **how)
     visible = [n for n in shown.nodes if n.kind != "saved"]
     # What cannot share a node: each output, and one group per kind of input read in many places.
     floor = len(graph.of_kind("output")) + 4
     if budget >= floor:
-        assert len(shown.nodes) <= budget and not plan.over_budget
+        assert len(visible) <= budget and not plan.over_budget
     if plan.over_budget:
         assert "cannot be met" in plan.note and len(visible) > budget
     else:
-        assert len(shown.nodes) <= budget
+        assert len(visible) <= budget
+    if not saved and len(graph.nodes) > budget:  # summarized: saved tensors hidden
+        assert not shown.of_kind("saved")
+    if depth is not None and expand is None:  # no module deeper than `depth` drawn as a box
+        paths = [n.attrs["path"] for n in shown.of_kind("module") if "path" in n.attrs]
+        assert all(p == "" or p.count(".") + 1 <= depth for p in paths)

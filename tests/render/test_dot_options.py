@@ -125,11 +125,6 @@ def test_edge_shapes_match_the_tensors_that_flow():
     assert sum(" -> " in line and "label=" in line for line in lines) == data
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="capture drops next_functions' output number, so every edge leaving a multi-output "
-    "op is labelled with its first output's shape (needs graphlab/core/walk.py to keep it)",
-)
 def test_edges_leaving_a_multi_output_op_carry_their_own_outputs_shape():
     x = torch.randn(3, 4, requires_grad=True)
     a, b = x.split([1, 2])
@@ -138,6 +133,15 @@ def test_edges_leaving_a_multi_output_op_carry_their_own_outputs_shape():
     split = ids[b.grad_fn]  # b is split's second output, (2, 4); a, its first, is (1, 4)
     exp = next(nid for fn, nid in ids.items() if type(fn).__name__ == "ExpBackward0")
     assert f'  "{split}" -> "{exp}" [label="(2, 4)"];' in dot.splitlines()
+
+
+def test_an_output_that_is_a_later_output_of_its_op_is_labelled_with_its_own_shape():
+    x = torch.randn(5, 2, requires_grad=True)
+    _, b = x.split([2, 3])  # captured itself: the output node hangs off split's output 1
+    graph, ids = capture_ids(b)
+    (edge,) = [e for e in graph.edges if e.dst == "o0" and e.kind == "data"]
+    assert (edge.src, edge.output) == (ids[b.grad_fn], 1)
+    assert f'  "{edge.src}" -> "o0" [label="(3, 2)"];' in gl.to_dot(graph, edge_shapes=True)
 
 
 def test_edge_shapes_is_the_show_shapes_switch_and_wins_over_it():

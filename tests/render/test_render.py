@@ -230,3 +230,24 @@ def test_parallel_edges_carry_one_shape_label_so_labels_never_overlap():
     into_mul = [line for line in dot.splitlines() if f'-> "{mul}"' in line and "style" not in line]
     assert len(into_mul) == 2  # x feeds both inputs of x * x
     assert sum("label=" in line for line in into_mul) == 1
+
+
+def test_each_node_is_drawn_as_its_own_description_says_whatever_its_name():
+    # Nodes named alike but for the name share their drawing; the name must still come out as
+    # `node_label`/`tooltip` and `quote` say, clipping and escaping included.
+    names = ["w", "0.weight", 'q"<b>&amp;', "a\\nb", "tab\there", "x" * 59, "y" * 61, "\ue000"]
+    names += ["z" * 380, "line\nbreak", "ctl\x01", "é∂"]
+    nodes = [
+        Node(f"n{i}", kind, name, (2, 3), "float32", "cpu", module)
+        for i, (name, kind, module) in enumerate(
+            (name, kind, module)
+            for name in names
+            for kind in ("param", "leaf", "saved", "op", "output")
+            for module in (None, "", "enc.layers.0")
+        )
+    ]
+    lines = render._node_lines(nodes, {}, {}, None)
+    for node, line in zip(nodes, lines, strict=True):
+        shape = "(2, 3)"
+        label, tip = render.node_label(node, shape), render.tooltip(node, shape)
+        assert f"label={quote(label)} " in line and f"tooltip={quote(tip)}" in line, line
