@@ -8,7 +8,7 @@ from graphlab.lessons.recordings import MODELS, record_example, record_model
 from graphlab.sandbox import Limits
 from widgets import program_editor as editor
 from widgets import stepper
-from widgets.expression import show_error
+from widgets.expression import message_markdown, show_error
 from widgets.graph_view import DIRECTIONS
 from widgets.i18n import N_, _, say, translator
 from widgets.memo import digest, last_good
@@ -112,7 +112,8 @@ else:
     identity = f"program:{digest(code)}"
 
 if data.get("note"):
-    st.info(say(data.get("note_text") or data["note"]))  # the worker's sentence, translated
+    # the worker's sentence, translated; it may quote torch's error, shown literally
+    st.info(message_markdown(say(data.get("note_text") or data["note"])))
 if not data.get("graph"):
     st.stop()
 

@@ -11,12 +11,11 @@ import streamlit as st
 from graphlab.lessons import dynamic
 from graphlab.render import legend_keys, to_dot
 from graphlab.sandbox import Limits
-from graphlab.worker import shared_worker
 from widgets import program_editor as editor
+from widgets import worker_wait
 from widgets.expression import escape_markdown, message_markdown
 from widgets.graph_canvas import graph_canvas
 from widgets.i18n import N_, _, say
-from widgets.memo import remembered
 
 __all__ = ["LIMIT", "Shown", "current_pair", "dynamic_graphs_view"]
 
@@ -36,12 +35,14 @@ class Shown:
 
 
 def _pair(key_prefix: str, body: str, x_a: float, x_b: float) -> dynamic.Pair:
-    def run_both() -> dynamic.Pair:
-        worker = shared_worker()  # the sandbox process; the server never runs the program
-        replies = [worker.run(dynamic.program(body, x), kind="dynamic") for x in (x_a, x_b)]
-        return dynamic.compare(body, *replies)
+    def run_both(slot) -> dynamic.Pair:
+        # One request, so both runs share one budget (a failed request fails both). It runs in
+        # the sandbox pool; the server never runs the program.
+        programs = [dynamic.program(body, x) for x in (x_a, x_b)]
+        reply = worker_wait.run(programs, kind="dynamic", slot=slot)
+        return dynamic.compare(body, *reply.get("runs", [reply, reply]))
 
-    return remembered(f"{key_prefix}_pair", (body, x_a, x_b), run_both,
+    return worker_wait.remember(f"{key_prefix}_pair", (body, x_a, x_b), run_both,
                       _("Running both programs..."))  # fmt: skip
 
 

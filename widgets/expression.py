@@ -7,7 +7,6 @@ never as markup. Programs run only in the sandbox worker process, never in the s
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import streamlit as st
@@ -16,33 +15,15 @@ import graphlab as gl
 from graphlab.lessons.expressions import ExpressionExample
 from graphlab.record.rules import NOTATION, rule_for
 from graphlab.sandbox.share import ShareLinkError, decode_program, encode_program
-from graphlab.worker import shared_worker
+from widgets import worker_wait
 from widgets.i18n import _, say, translator
-from widgets.memo import remembered
+from widgets.literal_text import escape_markdown, message_markdown
 
 _EXAMPLE = "lab_example"
 # The ?code= value this session last loaded or wrote (Step Through reads it too).
 LINKED = "lab_linked_code"
 _REPLY = "lab_reply"  # (program, worker reply): reruns for other widgets reuse it
 _GRADCHECK = "lab_gradcheck"  # (program, worker reply) of the last gradient check
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$:~=&])")
-
-
-def escape_markdown(text: str) -> str:
-    """Backslash-escape markdown syntax so ``text`` shows literally inside st.error & co."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def message_markdown(text: str) -> str:
-    """``text`` as markdown that shows literally, except that `quoted` parts become code.
-
-    Code spans show their content verbatim, so they need no escaping; with an odd number of
-    backticks there are no spans, and everything is escaped.
-    """
-    parts = text.split("`")
-    if len(parts) % 2 == 0 or any(not p.strip() for p in parts[1::2]):
-        return escape_markdown(text)
-    return "".join(f"`{p}`" if i % 2 else escape_markdown(p) for i, p in enumerate(parts))
 
 
 # -- the program and its share link ----------------------------------------------------------
@@ -104,8 +85,11 @@ def _load_example(key: str, examples: dict[str, ExpressionExample]) -> None:
 # -- running it in the worker ------------------------------------------------------------------
 def run_program(code: str) -> dict[str, Any]:
     """The worker's reply for ``code``; kept per visitor so other widgets' reruns reuse it."""
-    return remembered(
-        _REPLY, code, lambda: shared_worker().run(code), _("Running your program in the sandbox...")
+    return worker_wait.remember(
+        _REPLY,
+        code,
+        lambda slot: worker_wait.run(code, slot=slot),
+        _("Running your program in the sandbox..."),
     )
 
 
@@ -218,9 +202,11 @@ def variables_table(reply: dict[str, Any]) -> None:
 def gradcheck_panel(code: str) -> None:
     """A button that checks gradients in the worker, and the last result for this program."""
     help_text = _("`torch.autograd.gradcheck` in float64")
+    slot = st.empty()  # drawn on every run: see worker_wait.remember
     if st.button(_("Check gradients"), key="lab_check", help=help_text):
         with st.spinner(_("Comparing autograd with finite differences...")):
-            st.session_state[_GRADCHECK] = (code, shared_worker().run(code, kind="gradcheck"))
+            reply = worker_wait.run(code, kind="gradcheck", slot=slot)
+            st.session_state[_GRADCHECK] = (code, reply)
     memo = st.session_state.get(_GRADCHECK)
     if memo is None or memo[0] != code:
         return

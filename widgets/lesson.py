@@ -12,6 +12,7 @@ import streamlit as st
 from graphlab.lessons import LESSONS, STAGES, Lesson, lesson
 from graphlab.lessons.checks import Question, grade
 from graphlab.lessons.prose import fill, load
+from widgets.expression import escape_markdown
 from widgets.i18n import N_, _, language
 from widgets.lesson_play import PLAYS
 
@@ -139,9 +140,23 @@ def _verdict(question: Question, given: object, parts: dict) -> bool:
     if result.ok:
         st.success(_("Right: torch says {expected}.").format(expected=result.expected))
     else:
-        why = fill(parts[f"why:{question.id}"], {"expected": result.expected, "given": given})
+        why = fill(parts[f"why:{question.id}"], {"expected": result.expected,
+                                                  "given": _literal(question, given)})  # fmt: skip
         st.error(_("Not quite.") + " " + why)
     return result.ok
+
+
+def _literal(question: Question, given: object) -> str:
+    """The answer as markdown: an option or a number as it is, anything else the visitor typed
+    escaped (so it shows literally, never as a link)."""
+    text = str(given)
+    if given in (question.options or ()):
+        return text
+    try:
+        float(text)
+    except ValueError:
+        return escape_markdown(text)
+    return text
 
 
 def _footer(current: Lesson, stage: int) -> None:

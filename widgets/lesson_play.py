@@ -15,7 +15,7 @@ from graphlab.lessons import lesson_graph, lesson_tensors
 from graphlab.render import legend_keys
 from graphlab.sandbox import Limits
 from widgets import program_editor as editor
-from widgets.expression import format_tensor, run_program, show_error
+from widgets.expression import format_tensor, message_markdown, run_program, show_error
 from widgets.graph_canvas import graph_canvas
 from widgets.i18n import _, say
 from widgets.lesson_play_accumulate import accumulate
@@ -33,6 +33,7 @@ from widgets.lesson_play_module import module_table
 from widgets.lesson_play_nograd import nograd
 from widgets.lesson_play_optimizers import optimizers
 from widgets.lesson_play_saving import saving
+from widgets.literal_text import unlinked
 
 
 def broadcast(state_only: bool = False) -> dict[str, str]:
@@ -56,14 +57,14 @@ def broadcast(state_only: bool = False) -> dict[str, str]:
         result = lesson_tensors.broadcast(*args)
     except ValueError as err:
         reason = say(err.args[0] if err.args else "")  # the library's Message, translated
-        st.error(_("That shape cannot be read: {reason}").format(reason=reason))
+        st.error(_("That shape cannot be read: {reason}").format(reason=unlinked(reason)))
         return {}
     width = max(len(cells) for _name, cells in result.rows)
     header = [_("dim {i}").format(i=i - width) for i in range(width)]
     st.table({"": [name for name, _cells in result.rows],
               **{h: [cells[i] for _n, cells in result.rows] for i, h in enumerate(header)}})  # fmt: skip
     if result.error:
-        st.error(_("torch refuses: {message}").format(message=result.error))
+        st.error(_("torch refuses: {message}").format(message=message_markdown(result.error)))
     else:
         st.success(_("a + b has shape {shape} and dtype {dtype}").format(
             shape=result.result, dtype=result.dtype))  # fmt: skip

@@ -12,6 +12,7 @@ import streamlit as st
 
 from graphlab.lessons import lesson_activations as la
 from widgets.i18n import N_, _, say, translator
+from widgets.literal_text import unlinked
 
 __all__ = ["activations"]
 
@@ -41,7 +42,7 @@ def activations(state_only: bool = False) -> dict[str, str]:
     except ValueError as err:
         if not state_only:
             reason = say(err.args[0] if err.args else "")  # the library's Message, translated
-            st.error(_("That cannot run: {reason}").format(reason=reason))
+            st.error(_("That cannot run: {reason}").format(reason=unlinked(reason)))
         return {}
     if not state_only:
         _curves(numbers)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from graphlab.lessons import lesson_chainrule as chain
 from widgets.i18n import _, say
+from widgets.literal_text import unlinked
 
 __all__ = ["chain_rule"]
 
@@ -35,7 +36,7 @@ def chain_rule(state_only: bool = False) -> dict[str, str]:
         setting = chain.setting(*args)
     except ValueError as err:
         reason = say(err.args[0] if err.args else "")  # the library's Message, translated
-        st.error(_("These numbers cannot be used: {reason}").format(reason=reason))
+        st.error(_("These numbers cannot be used: {reason}").format(reason=unlinked(reason)))
         return {}
     hand = chain.by_hand(setting)
     checks = chain.node_checks(setting)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from graphlab.lessons import lesson_ddp as ld
 from widgets.i18n import N_, _, say, translator
+from widgets.literal_text import unlinked
 
 RESULT = "ldp_result"  # the last run's result, for What you saw
 LOSS_WORDS = {
@@ -38,7 +39,9 @@ def ddp(state_only: bool = False) -> dict[str, str]:
             try:
                 ss[RESULT] = _step(int(nproc), int(batch), str(how))
             except ValueError as err:
-                st.error(_("The step did not run: {reason}").format(reason=say(err.args[0])))
+                st.error(
+                    _("The step did not run: {reason}").format(reason=unlinked(say(err.args[0])))
+                )
     if RESULT not in ss:
         st.caption(_("Nothing has run yet: press the button."))
         return {}

@@ -10,6 +10,7 @@ import streamlit as st
 from graphlab.lessons import lesson_descent as ld
 from graphlab.train.plots import descent_chart, descent_loss_chart
 from widgets.i18n import _, say, translator
+from widgets.literal_text import unlinked
 
 DEFAULTS = {"desc_lr": 0.1, "desc_steps": 40, "desc_w0": ld.START[0], "desc_b0": ld.START[1],
             "desc_forget": False}  # fmt: skip
@@ -38,7 +39,7 @@ def descent(state_only: bool = False) -> dict[str, str]:
     except ValueError as err:
         if not state_only:
             reason = say(err.args[0] if err.args else "")  # the library's Message, translated
-            st.error(_("That cannot run: {reason}").format(reason=reason))
+            st.error(_("That cannot run: {reason}").format(reason=unlinked(reason)))
         return {}
     if state_only:
         return ld.saw(run)

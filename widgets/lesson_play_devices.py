@@ -12,6 +12,7 @@ import streamlit as st
 from graphlab.core.device import pick_device
 from graphlab.lessons import lesson_devices as ld
 from widgets.i18n import _, say
+from widgets.literal_text import unlinked
 
 __all__ = ["devices"]
 
@@ -45,7 +46,7 @@ def devices(state_only: bool = False) -> dict[str, str]:
     except ValueError as err:  # a device that was here when the session began is gone
         if not state_only:
             reason = say(err.args[0] if err.args else "")
-            st.error(_("That cannot run: {reason}").format(reason=reason))
+            st.error(_("That cannot run: {reason}").format(reason=unlinked(reason)))
         return {}
     if not state_only:
         _forward(run)

@@ -10,6 +10,7 @@ import graphlab as gl
 from graphlab.data import MnistNotFoundError
 from graphlab.lessons import lesson_loop as ll
 from graphlab.render.frames import frame_dot, frame_legend, highlight
+from widgets.expression import message_markdown
 from widgets.graph_canvas import graph_canvas
 from widgets.i18n import _
 from widgets.training import refusal
@@ -125,9 +126,10 @@ def _verdict(run: ll.Run) -> None:
     kind, n = ll.verdict(run), len(run.losses)
     first, last = ll.number(run.losses[0]), ll.number(run.losses[-1])
     if kind == "error":
+        error = message_markdown(ll.short_error(run.error))  # torch's words, shown literally
         st.error(_("Pass {n} raised: {error}. The variable that line would have set still holds "
                    "the previous pass's tensor, and backward() freed that pass's graph.")
-                 .format(n=run.error_step, error=ll.short_error(run.error)))  # fmt: skip
+                 .format(n=run.error_step, error=error))  # fmt: skip
     elif kind == "no_grad":
         st.error(_("No error, and nothing learns: zero_grad leaves every .grad None, no backward "
                    "fills it, and step() skips a parameter whose .grad is None. From pass 2 on "

@@ -10,6 +10,7 @@ import streamlit as st
 from graphlab.lessons import lesson_losses as ll
 from widgets.expression import message_markdown
 from widgets.i18n import _, say
+from widgets.literal_text import unlinked
 
 __all__ = ["losses"]
 
@@ -44,7 +45,7 @@ def losses(state_only: bool = False) -> dict[str, str]:
     except ValueError as err:
         if not state_only:
             reason = say(err.args[0] if err.args else "")  # the library's Message, translated
-            st.error(_("That cannot run: {reason}").format(reason=reason))
+            st.error(_("That cannot run: {reason}").format(reason=unlinked(reason)))
         return {}
     if state_only:
         return ll.saw(run, chosen)

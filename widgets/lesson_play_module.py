@@ -14,6 +14,7 @@ from graphlab.render import legend_keys, to_dot
 from widgets import model_builder, model_view
 from widgets.graph_canvas import graph_canvas
 from widgets.i18n import _, say
+from widgets.literal_text import unlinked
 
 __all__ = ["module_table"]
 
@@ -36,7 +37,7 @@ def module_table(state_only: bool = False) -> dict[str, str]:
     except ValueError as err:
         if not state_only:
             reason = say(err.args[0] if err.args else "")  # the library's Message, translated
-            st.error(_("That model cannot be built: {reason}").format(reason=reason))
+            st.error(_("That model cannot be built: {reason}").format(reason=unlinked(reason)))
         return {}
     numbers = lm.saw(model, frozen=flags[1])
     if state_only:

@@ -13,6 +13,7 @@ from graphlab.lessons import optimizer_race as ro
 from graphlab.lessons import optimizer_steps as rules
 from graphlab.train.plots import descent_chart
 from widgets.i18n import _, pgettext, say, translator
+from widgets.literal_text import unlinked
 
 SURFACE, START, SHARED, LR, STEP, PLAYING = (
     "opt_surface", "opt_start", "opt_shared", "opt_lr", "opt_step", "opt_playing")  # fmt: skip
@@ -71,7 +72,7 @@ def optimizers(state_only: bool = False) -> dict[str, str]:
     except ValueError as err:
         if not state_only:
             reason = say(err.args[0] if err.args else "")  # the library's Message, translated
-            st.error(_("That cannot run: {reason}").format(reason=reason))
+            st.error(_("That cannot run: {reason}").format(reason=unlinked(reason)))
         return {}
     if not state_only:
         timed = bool(ss[PLAYING])

@@ -11,6 +11,7 @@ from graphlab.lessons import lesson_saving as ls
 from graphlab.lessons import saving_resume as sr
 from graphlab.train import OPTIMIZERS
 from widgets.i18n import N_, _, say, translator
+from widgets.literal_text import unlinked
 
 __all__ = ["saving"]
 
@@ -67,7 +68,7 @@ def saving(state_only: bool = False) -> dict[str, str]:
     except ValueError as err:
         if not state_only:
             reason = say(err.args[0] if err.args else "")  # the library's Message, translated
-            st.error(_("That cannot run: {reason}").format(reason=reason))
+            st.error(_("That cannot run: {reason}").format(reason=unlinked(reason)))
             _open_file(opened)
         return {}
     if not state_only:

@@ -25,12 +25,11 @@ from graphlab.render.frames import (
     next_frame,
 )
 from graphlab.sandbox import ShareLinkError, decode_program, program_from_link
-from graphlab.worker import shared_worker
+from widgets import worker_wait
 from widgets.expression import LINKED as _LAB_LINK
 from widgets.expression import escape_markdown, format_tensor
 from widgets.graph_canvas import graph_canvas
 from widgets.i18n import N_, _, pgettext, say, translator
-from widgets.memo import remembered
 from widgets.step_reasons import no_node_sentence
 
 POS = "step_pos"  # the slider's key: the frame shown
@@ -93,10 +92,10 @@ def link_problem() -> None:
 
 def record_program(code: str) -> dict[str, Any]:
     """The worker's recording of ``code``, kept per visitor until the program changes."""
-    return remembered(
+    return worker_wait.remember(
         _REPLY,
         code,
-        lambda: shared_worker().run(code, kind="record"),
+        lambda slot: worker_wait.run(code, kind="record", slot=slot),
         _("Running your program in the sandbox..."),
     )
 

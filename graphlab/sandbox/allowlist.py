@@ -18,7 +18,6 @@ __all__ = [
     "ALLOWED_NODES",
     "BUILTIN_NAMES",
     "CONSTANTS",
-    "DATA_DEPENDENT",
     "F_FUNCTIONS",
     "FACTORIES",
     "KEYWORDS",
@@ -163,10 +162,6 @@ TENSOR_METHODS = _table(
 TENSOR_PROPERTIES = _words("T mT shape dtype grad requires_grad is_leaf ndim data")
 # Attributes a program may assign on a tensor (x.grad = None is how lessons reset a gradient).
 SETTABLE_ATTRS = frozenset({"grad", "requires_grad"})
-
-# Results whose size depends on the data, so a `meta` dry run cannot compute it (the limits
-# charge them an upper bound instead, see graphlab.sandbox.limits).
-DATA_DEPENDENT = frozenset({"nonzero", "argwhere", "masked_select", "unique", "where"})
 
 # `torch.<name>` values that are not functions.
 CONSTANTS: dict[str, object] = {

@@ -16,7 +16,6 @@ import torch
 from graphlab.core.messages import Message
 
 from .allowlist import (
-    DATA_DEPENDENT,
     F_FUNCTIONS,
     FACTORIES,
     RANDOM,
@@ -43,6 +42,7 @@ class TensorCalls(Values):
 
     limits: Limits
     budget: Budget
+    start_flops: int  # the budget's FLOPs when this run started
     generator: torch.Generator
     _sizes: dict[int, tuple[object, int, int]]
     on_backward: Callable[[torch.Tensor, bool], bool | None]  # the interpreter's hook
@@ -66,7 +66,7 @@ class TensorCalls(Values):
             return self._factory(qualname, fn, args, kwargs)
         if short in _COMPARES:
             return self._compare_call(qualname, fn, args, kwargs)
-        return self._tensor_op(qualname, fn, tuple(args), kwargs, short in DATA_DEPENDENT)
+        return self._tensor_op(qualname, fn, tuple(args), kwargs)
 
     def _factory(self, name: str, fn: Callable[..., object], args: list, kwargs: dict) -> object:
         # The dry run on `meta` computes the element count from the arguments, allocating nothing.
@@ -103,14 +103,15 @@ class TensorCalls(Values):
             return self._result(self._real_call(label, fn, all_args, kwargs))
         if name in _COMPARES:
             return self._compare_call(label, fn, list(all_args), kwargs)
-        return self._tensor_op(label, fn, all_args, kwargs, name in DATA_DEPENDENT)
+        return self._tensor_op(label, fn, all_args, kwargs)
 
     def _backward(self, tensor: torch.Tensor, args: list, kwargs: dict) -> None:
         if len(args) > 1 or set(kwargs) - {"gradient", "retain_graph"}:
             raise ExpressionError(msg("use .backward(), .backward(gradient) or retain_graph=True"))
         gradient = args[0] if args else kwargs.get("gradient")
-        # The backward pass costs about twice the forward work recorded so far.
-        self.budget.charge(".backward()", 2 * self.budget.flops, 0)
+        # The backward pass costs about twice the work this run recorded so far (the budget may
+        # be shared with earlier runs of the program: gradcheck's, which are not this graph).
+        self.budget.charge(".backward()", 2 * (self.budget.flops - self.start_flops), 0)
         retain = self.on_backward(tensor, bool(kwargs.get("retain_graph", False)))
         if retain is None:
             return None
@@ -138,17 +139,10 @@ class TensorCalls(Values):
         self.budget.charge(name, 4 * numel, 0)
         return self._result(self._real_call(name, fn, tuple(args), kwargs))
 
-    def _tensor_op(
-        self,
-        name: str,
-        fn: Callable[..., object],
-        args: tuple,
-        kwargs: dict,
-        data_dep: bool = False,
-    ) -> object:
+    def _tensor_op(self, name: str, fn: Callable[..., object], args: tuple, kwargs: dict) -> object:
         """Dry-run ``fn`` on meta copies (checking every budget), then run it for real."""
         try:
-            self.budget.dry_run(name, fn, args, kwargs, data_dependent=data_dep)
+            self.budget.dry_run(name, fn, args, kwargs)
         except LimitExceeded:
             raise
         except ExpressionError as err:

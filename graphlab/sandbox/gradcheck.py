@@ -24,6 +24,7 @@ from graphlab.core.messages import Message, msg
 from .check import check_program
 from .evaluation import ExpressionError, Limits
 from .interpreter import Interpreter
+from .limits import Budget
 
 __all__ = ["check_gradients"]
 
@@ -34,8 +35,8 @@ MAX_MESSAGE = 1_500
 class _LeafInterpreter(Interpreter):
     """Records the leaves a program binds to names, or substitutes given tensors for them."""
 
-    def __init__(self, source: str, limits: Limits, inputs: dict[str, torch.Tensor] | None):
-        super().__init__(source, limits)
+    def __init__(self, source: str, budget: Budget, inputs: dict[str, torch.Tensor] | None) -> None:
+        super().__init__(source, budget.limits, budget)
         self.inputs = inputs
         self.leaves: dict[str, torch.Tensor] = {}
 
@@ -75,7 +76,10 @@ def check_gradients(source: str, limits: Limits | None = None) -> dict[str, Any]
     """
     limits = limits or Limits()
     tree = check_program(source, limits)
-    first = _LeafInterpreter(source, limits, None)
+    # One budget for the request: every re-run gradcheck makes is charged to it, so a program
+    # near the limits cannot be run dozens of times for the price of one.
+    budget = Budget(limits)
+    first = _LeafInterpreter(source, budget, None)
     first.run(tree)
     output, leaves = first.output, first.leaves
     name = first.output_name or "the output"
@@ -92,8 +96,16 @@ def check_gradients(source: str, limits: Limits | None = None) -> dict[str, Any]
     inputs = tuple(leaves[n].detach().double().requires_grad_() for n in names)
     fast = max(output.numel(), sum(t.numel() for t in inputs)) > FULL_CHECK_ELEMENTS
 
+    # gradcheck differentiates the output once per output element (one projection in fast
+    # mode); each backward pass costs about twice the forward work, charged before it starts.
+    passes = 1 if fast else output.numel()
+    try:
+        budget.charge("gradcheck", 2 * budget.flops * passes, 0)
+    except ExpressionError as err:
+        raise _rerun_error(err) from None
+
     def program(*values: torch.Tensor) -> torch.Tensor:
-        run = _LeafInterpreter(source, limits, dict(zip(names, values, strict=True)))
+        run = _LeafInterpreter(source, budget, dict(zip(names, values, strict=True)))
         run.run(tree)
         if run.output is None:  # cannot happen for a deterministic program; guard anyway
             raise ExpressionError(msg("the program assigned no tensor on a re-run"))
@@ -104,6 +116,8 @@ def check_gradients(source: str, limits: Limits | None = None) -> dict[str, Any]
     torch.set_default_dtype(torch.float64)  # the worker is single-threaded: this is ours alone
     try:
         torch.autograd.gradcheck(program, inputs, fast_mode=fast)
+    except ExpressionError as err:  # the first run passed, so a re-run passed a limit
+        raise _rerun_error(err) from None
     except GradcheckError as err:
         return _result(False, names, name, mode, str(err)[:MAX_MESSAGE])  # gradcheck's words
     except RuntimeError as err:
@@ -113,6 +127,16 @@ def check_gradients(source: str, limits: Limits | None = None) -> dict[str, Any]
         torch.set_default_dtype(previous)
     message = msg("Gradients match finite differences (float64, torch.autograd.gradcheck).")
     return _result(True, names, name, mode, message)
+
+
+def _rerun_error(err: ExpressionError) -> ExpressionError:
+    """A limit passed by gradcheck's re-runs, saying why one run alone was fine."""
+    hint = msg(
+        "{reason} (gradcheck runs the program again for each input element and differentiates "
+        "it for each output element, all on one budget; check fewer or smaller inputs)",
+        reason=err.text,
+    )
+    return ExpressionError(hint, err.line, err.col)
 
 
 def _result(

@@ -28,10 +28,12 @@ class Interpreter(Expressions):
     ``line`` is the line of the innermost statement or expression running, for a recorder.
     """
 
-    def __init__(self, source: str, limits: Limits) -> None:
+    def __init__(self, source: str, limits: Limits, budget: Budget | None = None) -> None:
         self.lines = source.splitlines()
         self.limits = limits
-        self.budget = Budget(limits)
+        # One budget per request: re-runs of a program (gradcheck's) pass the first run's budget.
+        self.budget = budget or Budget(limits)
+        self.start_flops = self.budget.flops
         self.env: dict[str, object] = {}
         self.assigned: dict[str, int] = {}  # name -> line of its last assignment, in order
         self.output: torch.Tensor | None = None
@@ -177,17 +179,7 @@ class Interpreter(Expressions):
             if isinstance(value, torch.Tensor):
                 self.output = value
         elif isinstance(target, (ast.Tuple, ast.List)):
-            if isinstance(value, torch.Tensor):
-                value = value.unbind(0) if value.dim() else ()
-            if not isinstance(value, (list, tuple)) or len(value) != len(target.elts):
-                count = len(value) if isinstance(value, (list, tuple)) else 1
-                raise ExpressionError(
-                    msg(
-                        "cannot unpack {count} value(s) into {names} names",
-                        count=count,
-                        names=len(target.elts),
-                    )
-                )
+            value = _unpacked(value, len(target.elts))
             for elt, item in zip(target.elts, value, strict=True):
                 self._assign(elt, item, line)
         elif isinstance(target, ast.Subscript):
@@ -204,3 +196,21 @@ class Interpreter(Expressions):
         if target.attr == "requires_grad" and not isinstance(value, bool):
             raise ExpressionError(msg("`.requires_grad` must be set to True or False"))
         setattr(tensor, target.attr, value)  # attr is in SETTABLE_ATTRS (checked statically)
+
+
+def _unpacked(value: object, names: int) -> tuple | list:
+    """The items of ``value`` for ``a, b = value``, counted before a tensor is unbound (so
+    `a, b = torch.ones(10**6)` does not make a million rows to say it has too many)."""
+    if isinstance(value, torch.Tensor):
+        count = value.shape[0] if value.dim() else 1
+        if count == names and value.dim():
+            return value.unbind(0)
+    elif isinstance(value, (list, tuple)):
+        count = len(value)
+        if count == names:
+            return value
+    else:
+        count = 1
+    raise ExpressionError(
+        msg("cannot unpack {count} value(s) into {names} names", count=count, names=names)
+    )

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import torch
 
+from . import costs
 from .errors import ExpressionError, Limits, msg
 
 __all__ = ["Budget", "LimitExceeded", "clean_error", "short_name", "tensors_in", "to_meta"]
@@ -27,7 +28,6 @@ __all__ = ["Budget", "LimitExceeded", "clean_error", "short_name", "tensors_in",
 # Ops costing about 2·K FLOPs per output element, K the inner (last) size of the first input.
 _INNER_PRODUCT = frozenset({"matmul", "mm", "bmm", "mv", "dot", "linear", "@", "@="})
 _CONV = frozenset({"conv1d", "conv2d"})
-_POOL = frozenset({"max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"})
 _SORTING = frozenset({"sort", "argsort", "topk", "unique"})
 _SHARES_STORAGE = frozenset({"detach", "detach_", "requires_grad_", "retain_grad", "data"})
 
@@ -122,23 +122,29 @@ class Budget:
         fn: Callable[..., object],
         args: tuple[object, ...],
         kwargs: dict[str, object],
-        *,
-        data_dependent: bool = False,
     ) -> object:
         """Run ``fn`` on meta copies, charge its estimated cost, and return the meta result.
 
         Raises ExpressionError (without a position; the interpreter adds it) when the call is
-        wrong or too expensive. ``data_dependent``: the result size depends on values, so a
-        failed dry run is answered with an upper bound instead.
+        wrong or too expensive. A call whose result size depends on the data is charged its
+        worst case instead (:mod:`graphlab.sandbox.costs`), before it runs.
         """
+        short = short_name(name)
+        self._charge_pieces(name, costs.pieces(short, args, kwargs))
+        try:
+            worst = costs.plan(short, args, kwargs)
+        except RuntimeError as err:  # shapes that cannot broadcast: PyTorch's words
+            raise ExpressionError(f"{name}: {clean_error(err)}") from None
+        if worst is not None and worst.shapes is not None:
+            return self._charge_worst(name, worst)
         meta_args, meta_kwargs = to_meta(args), to_meta(kwargs)
+        if worst is not None:  # a value-dependent size, now read: the dry run can use it
+            self.charge(name, worst.flops, 0)
+            meta_args, meta_kwargs = _explicit(short, meta_args, meta_kwargs, worst.meta_kwargs)
         try:
             with torch.no_grad():
                 out = fn(*meta_args, **meta_kwargs)
         except Exception as err:  # torch raises many types; all mean "refuse this call"
-            if data_dependent and _is_data_dependent(err):
-                self._charge_bound(name, tensors_in((args, kwargs)))
-                return None
             if _is_data_dependent(err):
                 raise ExpressionError(
                     msg(
@@ -148,7 +154,7 @@ class Budget:
                     )
                 ) from None
             raise ExpressionError(f"{name}: {clean_error(err)}") from None  # PyTorch's words
-        window = _pool_window(name, args, kwargs)
+        window = costs.pool_window(short, args, kwargs, out)
         self.charge_result(name, tensors_in((meta_args, meta_kwargs)), out, window)
         return out
 
@@ -169,15 +175,44 @@ class Budget:
             and all(t is not i for i in inputs)
             and short_name(name) not in _SHARES_STORAGE
         ]
+        inner = costs.inner_work(short_name(name), inputs)  # broadcast inside a reduction
         new_bytes = sum(t.numel() * t.element_size() for t in fresh)
+        new_bytes += inner * max((t.element_size() for t in inputs), default=4)
         flops = _estimate_flops(name, inputs, outputs) + window * sum(t.numel() for t in outputs)
-        self.charge(name, flops, new_bytes)
+        self.charge(name, flops + 4 * inner, new_bytes)
 
-    def _charge_bound(self, name: str, inputs: list[torch.Tensor]) -> None:
-        """Charge an upper bound for a result whose size depends on the data."""
-        bound = max((t.numel() * max(t.dim(), 1) for t in inputs), default=0)
-        self.check_numel(name, torch.Size([bound]))
-        self.charge(name, 2 * sum(t.numel() for t in inputs) + bound, 8 * bound)
+    def _charge_worst(self, name: str, worst: costs.Plan) -> None:
+        """Charge the worst case of a data-dependent result (no dry run: meta cannot count)."""
+        for shape in worst.shapes or ():
+            if math.prod(shape) > self.limits.max_numel:
+                raise LimitExceeded(
+                    msg(
+                        "{name}: the size of this result depends on the data; at most it has "
+                        "{numel} elements (shape {shape}), past the limit of {limit} per tensor; "
+                        "use smaller tensors",
+                        name=name,
+                        numel=format(math.prod(shape), ","),
+                        shape=str(list(shape)),
+                        limit=format(self.limits.max_numel, ","),
+                    )
+                )
+        self.charge(name, worst.flops, worst.bytes)
+
+    def _charge_pieces(self, name: str, count: int | None) -> None:
+        """Refuse a call returning too many tensors before any of them (meta ones too) exists."""
+        if count is None:
+            return
+        if count > self.limits.max_items:
+            raise LimitExceeded(
+                msg(
+                    "{name}: this would make {count} separate tensors; the limit is {limit}; "
+                    "split into fewer, larger pieces",
+                    name=name,
+                    count=format(count, ","),
+                    limit=format(self.limits.max_items, ","),
+                )
+            )
+        self.charge(name, count * costs.PIECE_FLOPS, count * costs.PIECE_BYTES)
 
     def check_numel(self, name: str, shape: torch.Size) -> None:
         numel = math.prod(shape)
@@ -234,18 +269,14 @@ def _estimate_flops(name: str, inputs: list[torch.Tensor], outputs: list[torch.T
     return base
 
 
-def _pool_window(name: str, args: tuple[object, ...], kwargs: dict[str, object]) -> int:
-    """Elements of a pooling window (1 for other calls), from the kernel_size argument."""
-    short = short_name(name)
-    if short not in _POOL:
-        return 1
-    kernel = args[1] if len(args) > 1 else kwargs.get("kernel_size", 1)
-    dims = 2 if short.endswith("2d") else 1
-    if isinstance(kernel, int):
-        return max(kernel, 1) ** dims
-    if isinstance(kernel, (list, tuple)) and all(isinstance(k, int) for k in kernel):
-        return max(math.prod(kernel), 1)
-    return 1
+def _explicit(short: str, args: object, kwargs: object, sizes: dict) -> tuple:
+    """Meta arguments with a size read from the data given explicitly (``num_classes`` of
+    one_hot may have been passed by position, as -1)."""
+    args = tuple(args)  # type: ignore[arg-type]
+    if short == "one_hot":
+        args = args[:1]
+        kwargs = {k: v for k, v in kwargs.items() if k != "num_classes"}  # type: ignore[union-attr]
+    return args, {**kwargs, **sizes}  # type: ignore[dict-item]
 
 
 def _mb(n: int) -> str:
@@ -253,4 +284,6 @@ def _mb(n: int) -> str:
 
 
 def _flops(n: int) -> str:
+    if n < 100_000:  # a small limit (a test's, a lesson's) reads as a count, not "0.0 MFLOP"
+        return f"{n:,} FLOP"
     return f"{n / 1e9:.2f} GFLOP" if n >= 1e8 else f"{n / 1e6:.1f} MFLOP"

@@ -139,6 +139,18 @@ def _huge_power(op: ast.AST, left: object, right: object, limits: Limits) -> boo
     return right > 0 and abs(left) > 1 and right * math.log2(abs(left)) > math.log2(limits.max_int)
 
 
+# round(n, -d) of an int computes 10**d first (`round(1, -10**15)` never ends). Past this many
+# digits either way, every number the language holds (|int| <= 2**53, floats < 1e309) rounds to
+# the same result as with any larger count, so clamping changes no answer.
+_ROUND_DIGITS = 400
+
+
+def _bounded_digits(args: list[object]) -> list[object]:
+    if len(args) == 2 and isinstance(args[1], int) and not isinstance(args[1], bool):
+        return [args[0], max(-_ROUND_DIGITS, min(_ROUND_DIGITS, args[1]))]
+    return args
+
+
 def _ints(value: object) -> bool:
     return isinstance(value, (int, float)) or (
         isinstance(value, (list, tuple)) and all(isinstance(v, (int, float)) for v in value)
@@ -185,7 +197,7 @@ def builtin_call(name: str, args: list[object], limits: Limits) -> object:
                 msg("round() takes a number and optional digits; for tensors use torch.round")
             )
         try:
-            return check_value(round(*args), limits)  # type: ignore[call-overload]
+            return check_value(round(*_bounded_digits(args)), limits)  # type: ignore[call-overload]
         except (OverflowError, ValueError) as err:
             raise ExpressionError(f"round(): {err}") from None  # Python's words
     if name in ("min", "max"):

@@ -15,7 +15,7 @@ import torch
 from graphlab.core.messages import Message
 
 from .errors import ExpressionError, Limits, msg
-from .limits import Budget, tensors_in, to_meta
+from .limits import Budget, clean_error, tensors_in, to_meta
 from .ops import BINARY, COMPARE, INPLACE, SYMBOLS, check_value, number_op
 
 __all__ = ["Values", "is_named_result", "kind"]
@@ -98,9 +98,18 @@ class Values:
             raise ExpressionError(
                 msg("only tensors can be changed with x[...] = v, not {kind}", kind=kind(container))
             )
-        # Writing into a tensor never grows it; the cost is the tensor, the index and the value.
-        flops = container.numel() + sum(t.numel() for t in tensors_in((index, value)))
-        self.budget.charge("assignment x[...] = v", flops, 0)
+        # Writing into a tensor never grows it, but the positions written are the broadcast of
+        # the index tensors, which can be far more than the tensor (x[i, j] with i [n, 1] and
+        # j [1, n]): the dry run of x[index] gives that count before anything is written.
+        name = "assignment x[...] = v"
+        try:
+            with torch.no_grad():
+                written = operator.getitem(to_meta(container), _meta_index(index)).shape
+        except Exception as err:  # torch raises IndexError, RuntimeError, ...: PyTorch's words
+            raise ExpressionError(f"{name}: {clean_error(err)}") from None
+        self.budget.check_numel(name, written)
+        flops = container.numel() + 2 * written.numel() + sum(t.numel() for t in tensors_in(value))
+        self.budget.charge(name, flops, 0)
         self._real_call("assignment x[...] = v", operator.setitem, (container, index, value), {})
 
     # -- values ----------------------------------------------------------------------------------

@@ -1,10 +1,16 @@
 """Checkpoint files: a trainer's ``state_dict()`` written to a path, a binary file or bytes.
 
 A checkpoint holds only tensors, numbers, strings, lists and dicts, so it opens with
-``torch.load(weights_only=True)``: loading a checkpoint a visitor uploads cannot run code.
+``torch.load(weights_only=True)``: loading a checkpoint a visitor uploads cannot run code. Nor
+can it cost much: ``parse_checkpoint`` checks the file's zip archive and pickle before
+``torch.load`` (``checkpoint_guard``) and every field after it (``checkpoint_fields``).
 
->>> state = {"format": FORMAT, **{key: {} for key in KEYS[1:]}}
->>> read(io.BytesIO(to_bytes(state)))[0] == state
+>>> from graphlab.train.metrics import History
+>>> from graphlab.train.progress import Progress
+>>> state = {"format": FORMAT, "config": TrainConfig().to_dict(), "model": {}, "optimizer": {},
+...          "history": History().to_dict(), "progress": Progress().to_dict(torch.Generator())}
+>>> saved = read(io.BytesIO(to_bytes(state)))[0]
+>>> saved.keys() == state.keys() and saved["history"] == state["history"]
 True
 """
 
@@ -22,16 +28,19 @@ import torch
 
 from graphlab.core.messages import Message, msg
 
+from .checkpoint_fields import check_fields
+from .checkpoint_guard import LOCAL, UPLOAD, Limits, inspect_archive, scan_pickle
 from .config import TrainConfig
 from .errors import listed, refusal
 
 __all__ = [
-    "FIXED", "FORMAT", "KEYS", "Source", "check", "check_weights", "config_for", "predictions_of",
-    "read", "to_bytes", "write",
+    "FIXED", "FORMAT", "KEYS", "Checkpoint", "Source", "check", "check_weights", "config_for",
+    "parse_checkpoint", "predictions_of", "read", "to_bytes", "write",
 ]  # fmt: skip
 
 FORMAT = "graphlab.train/1"
 KEYS = ("format", "config", "model", "optimizer", "history", "progress")
+OPTIONAL = ("test_predictions",)
 Source = str | os.PathLike | IO[bytes]
 # Settings that shaped a trainer's model, optimizer and data: a state must share them to load.
 FIXED = ("model", "optimizer", "batch_size", "train_size", "test_size")
@@ -131,18 +140,62 @@ def to_bytes(state: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def read(source: Source) -> tuple[dict[str, Any], str | None]:
+@dataclasses.dataclass(frozen=True)
+class Checkpoint:
+    """A checkpoint file's validated ``state`` (what ``Trainer.load_state_dict`` takes) and its
+    ``config``: plain data, picklable, so a worker process can parse and hand it back."""
+
+    state: dict[str, Any]
+    config: TrainConfig
+
+
+def parse_checkpoint(
+    raw: bytes, limits: Limits = UPLOAD, name: str | Message | None = None
+) -> Checkpoint:
+    """The checkpoint in the bytes ``raw`` of a file (``name`` for messages), or ``ValueError``
+    naming what a trainer could not have saved. Pure: no trainer, no data, no device.
+
+    The archive and its pickle are checked against ``limits`` before ``torch.load`` reads them,
+    so a zip bomb or a pickle of millions of references is refused in milliseconds.
+
+    >>> parse_checkpoint(b"PK\\x03\\x04 and then nothing")
+    Traceback (most recent call last):
+    ...
+    graphlab.train.checkpoint_guard.NotACheckpoint: the checkpoint is not a zip archive as torch.save writes one
+    """
+    scan_pickle(inspect_archive(raw, limits), limits)
+    state = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    check(state, msg("the file") if name is None else name)
+    unknown = sorted(str(key)[:40] for key in set(state) - {*KEYS, *OPTIONAL})
+    if unknown:
+        keys = ", ".join(unknown[:5])
+        raise refusal(msg("the checkpoint has entries no trainer saves: {keys}", keys=keys))
+    return Checkpoint(state, check_fields(state))
+
+
+def _read_bytes(source: Source, limit: int) -> bytes:
+    """At most ``limit`` + 1 bytes of ``source`` (one more says it is too long)."""
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as file:
+            return file.read(limit + 1)
+    return source.read(limit + 1)
+
+
+def read(source: Source, limits: Limits | None = None) -> tuple[dict[str, Any], str | None]:
     """The checked state in a checkpoint at a path or in an open binary file, and the file's
     name (``None`` for an unnamed buffer), for messages.
 
-    Tensors open on the CPU; the trainer that loads them moves them to its device.
+    ``limits`` default to ``LOCAL`` for a path (a file of the user's own, maybe of a long run)
+    and ``UPLOAD`` for an open file (bytes a visitor may have sent). Tensors open on the CPU;
+    the trainer that loads them moves them to its device.
     """
     if isinstance(source, str | os.PathLike):
         shown, name = str(source), Path(source).name
+        limits = LOCAL if limits is None else limits
     else:
         name = getattr(source, "name", None)
         name = Path(name).name if isinstance(name, str) else None
         shown = name or msg("the file")
-    state = torch.load(source, map_location="cpu", weights_only=True)
-    check(state, shown)
-    return state, name
+        limits = UPLOAD if limits is None else limits
+    raw = _read_bytes(source, limits.file_bytes)
+    return parse_checkpoint(raw, limits, shown).state, name

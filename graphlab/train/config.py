@@ -20,14 +20,16 @@ from graphlab.models.spec import is_int
 
 from .errors import joined, refusal
 
-__all__ = ["DEFAULT_LR", "OPTIMIZERS", "SCHEDULES", "TrainConfig", "build_optimizer", "lr_at"]
+__all__ = [
+    "DEFAULT_LR", "MAX_EPOCHS", "OPTIMIZERS", "SCHEDULES", "TrainConfig", "build_optimizer", "lr_at",
+]  # fmt: skip
 
 OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
 SCHEDULES = ("cosine", "constant")
 # Rates that train both models well in a few epochs; what a learner should start from.
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 1e-3, "rmsprop": 1e-3}
 _MAX_BATCH = 65_536
-_MAX_EPOCHS = 100
+MAX_EPOCHS = _MAX_EPOCHS = 100  # also bounds the epoch a checkpoint's position may name
 
 
 def _choice(name: str, value: object, options: tuple[str, ...]) -> Message | None:

@@ -1,10 +1,13 @@
-"""The sandbox worker: one separate process runs every visitor's program, under a time limit.
+"""The sandbox worker: separate, contained processes run every visitor's program, under a time
+limit, from one first-come-first-served pool (:mod:`graphlab.worker.pool`).
 
 >>> sorted(KINDS)
 ['dynamic', 'evaluate', 'gradcheck', 'record']
 """
 
-from .process import SandboxWorker, shared_worker
+from .pool import PoolConfig, WorkerPool, shared_pool, shared_worker
+from .process import SandboxWorker
 from .protocol import KINDS, failure
 
-__all__ = ["KINDS", "SandboxWorker", "failure", "shared_worker"]
+__all__ = ["KINDS", "PoolConfig", "SandboxWorker", "WorkerPool", "failure", "shared_pool",
+           "shared_worker"]  # fmt: skip

@@ -1,55 +1,78 @@
 """The worker process itself (``python -m graphlab.worker``): answer JSON lines until stdin closes.
 
-Started only by :class:`graphlab.worker.SandboxWorker`. torch runs single-threaded, a tiny
-program warms the interpreter up, and then the address space is capped before any visitor's
-program can run.
+Started only by :mod:`graphlab.worker.process`. It leaves the network first, warms torch up
+(single-threaded) with one request of each kind, and then contains itself
+(:func:`graphlab.worker.contain.enter`) before any visitor's program can run.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
-from typing import IO
+from typing import IO, Any
 
-from .protocol import DEFAULT_MEMORY, failure
+from .contain import Containment, cut_network, enter, request_cpu
+from .protocol import failure
 
-__all__ = ["main", "serve"]
+__all__ = ["main", "prepare", "serve"]
+
+_WARM_UP = "x = torch.ones(2, 2, requires_grad=True)\ny = (x @ x)[x > 0].sum()"
 
 
-def serve(requests: IO[str], replies: IO[str]) -> None:
-    """Answer one JSON line per request line until the input closes."""
+def serve(requests: IO[str], replies: IO[str], limits: Containment | None = None) -> None:
+    """Answer one JSON line per request line until the input closes (or the worker retires)."""
     from .handlers import handle
 
     for line in requests:
+        fresh = request_cpu(limits) if limits is not None else True
         try:
             request = json.loads(line)
             reply = handle(request if isinstance(request, dict) else {})
         except (ValueError, MemoryError) as err:
             reply = failure(str(err)[:200])
+        if not fresh:
+            reply["retire"] = True  # the server starts another; this one has used its CPU
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
+        if not fresh:
+            return
+
+
+def prepare(limits: Containment, network_cut: bool) -> dict[str, Any]:
+    """Warm torch up and contain this process; what the ready line says about it.
+
+    Every kind runs once first, so what they import is loaded before the process loses its
+    rights (a new thread or an unreadable file later would fail)."""
+    import torch
+
+    torch.set_num_threads(1)
+    from .handlers import HANDLERS, handle
+
+    for kind in HANDLERS:
+        handle({"kind": kind, "source": _WARM_UP})
+    enter(limits)
+    return {"ready": True, "network": not network_cut, "uid": os.geteuid()}
+
+
+def parse(argv: list[str] | None = None) -> Containment:
+    """The limits given on the command line (see :meth:`Containment.argv`)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for field in dataclasses.fields(Containment):
+        kind = str if field.name == "user" else int
+        parser.add_argument(f"--{field.name.replace('_', '-')}", type=kind, default=field.default)
+    return Containment(**vars(parser.parse_args(argv)))
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the child process."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY)
-    args = parser.parse_args(argv)
+    limits = parse(argv)
+    network_cut = cut_network()  # first: before torch starts any thread
     # Replies go on a private copy of stdout; anything else printed goes to stderr instead.
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
-    import torch
-
-    torch.set_num_threads(1)
-    from .handlers import handle
-
-    handle({"source": "x = torch.ones(2, 2, requires_grad=True)\ny = (x @ x)[x > 0].sum()"})
-    if args.memory > 0:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (args.memory, args.memory))
-    replies.write(json.dumps({"ready": True}) + "\n")
+    replies.write(json.dumps(prepare(limits, network_cut)) + "\n")
     replies.flush()
-    serve(sys.stdin, replies)
+    serve(sys.stdin, replies, limits)

@@ -13,21 +13,24 @@ from typing import Any
 import torch
 
 from graphlab.core.graph import Graph
+from graphlab.core.messages import msg
 from graphlab.core.modules import next_sequence, tag_new_nodes
 from graphlab.core.walk import capture_ids
-from graphlab.sandbox import Interpreter, Limits, check_program
+from graphlab.sandbox import ExpressionError, Interpreter, Limits, check_program
+from graphlab.sandbox.limits import Budget
 
-__all__ = ["LINE_KEY", "dynamic_reply"]
+__all__ = ["LINE_KEY", "MAX_RUNS", "dynamic_reply"]
 
 LINE_KEY = "graphlab.line"
+MAX_RUNS = 2  # Dynamic Graphs compares two runs of one program
 _COMPOUND = (ast.If, ast.For, ast.With)
 
 
 class Tracing(Interpreter):
     """Also counts loop iterations and tags each new autograd node with its statement's line."""
 
-    def __init__(self, source: str, limits: Limits) -> None:
-        super().__init__(source, limits)
+    def __init__(self, source: str, limits: Limits, budget: Budget | None = None) -> None:
+        super().__init__(source, limits, budget)
         self.loops: list[list[int]] = []  # [line, iterations] per loop run, in order
         self._starts: list[int] = []
 
@@ -43,10 +46,32 @@ class Tracing(Interpreter):
         self.loops.append([node.lineno, iterations])
 
 
-def dynamic_reply(source: str, limits: Limits) -> dict[str, Any]:
-    """Run `source` (raises ExpressionError); the graph (JSON), branches, loops, node lines."""
+def dynamic_reply(source: Any, limits: Limits) -> dict[str, Any]:
+    """Run `source` (raises ExpressionError); the graph (JSON), branches, loops, node lines.
+
+    `source` may also be a list of (at most :data:`MAX_RUNS`) programs, the runs Dynamic Graphs
+    compares: they run one after the other on ONE budget, so a request costs what one program
+    may, and the reply is ``{"ok": True, "runs": [reply, ...]}``, a failed run's reply holding
+    its error.
+    """
+    if not isinstance(source, list):
+        return _one_run(source, limits, None)
+    if len(source) > MAX_RUNS:
+        raise ExpressionError(msg("Dynamic Graphs runs at most {count} programs", count=MAX_RUNS))
+    budget = Budget(limits)
+    return {"ok": True, "runs": [_run_or_error(s, limits, budget) for s in source]}
+
+
+def _run_or_error(source: object, limits: Limits, budget: Budget) -> dict[str, Any]:
+    try:
+        return _one_run(source, limits, budget)
+    except ExpressionError as err:
+        return {"ok": False, "error": err.to_dict()}
+
+
+def _one_run(source: Any, limits: Limits, budget: Budget | None) -> dict[str, Any]:
     tree = check_program(source, limits)  # first: it refuses a source that is not text
-    tracer = Tracing(source, limits)
+    tracer = Tracing(source, limits, budget)
     tracer.run(tree)
     reply: dict[str, Any] = {
         "ok": True,

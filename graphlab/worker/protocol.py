@@ -21,12 +21,13 @@ DEFAULT_MEMORY = 2 * 2**30  # bytes of address space for the child; torch itself
 KINDS = ("evaluate", "gradcheck", "record", "dynamic")
 
 
-def failure(message: str | Message, *, timeout: bool = False) -> dict[str, Any]:
-    """A reply saying the request failed, with no position in the program."""
+def failure(message: str | Message, **flags: bool) -> dict[str, Any]:
+    """A reply saying the request failed, with no position in the program; ``flags`` say why,
+    for the page: ``timeout`` (it ran too long), ``busy`` (the pool refused it, try again),
+    ``cancelled``."""
     error: dict[str, Any] = {"message": str(message), "line": 0, "col": 0}
     if isinstance(message, Message):
         error["text"] = message.to_dict()
     reply: dict[str, Any] = {"ok": False, "error": error}
-    if timeout:
-        reply["timeout"] = True
+    reply.update({flag: True for flag, on in flags.items() if on})
     return reply

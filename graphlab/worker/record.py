@@ -36,6 +36,12 @@ def record_program(source: str, limits: Any = None) -> dict[str, Any]:
     # Each forward step is stamped with the line the interpreter is running at that moment.
     with Recorder(line_of=lambda: interpreters[-1].line if interpreters else None) as rec:
         ev = evaluate(source, limits=limits, interpreter=start)
+    if rec.truncated:  # a recording of every op would be megabytes that freeze the page
+        return failure(msg(
+            "Step Through records up to {most:,} operations and this program runs more: "
+            "shorten its loops (Expression Lab draws the graph of any program).",
+            most=rec.max_steps,
+        ))  # fmt: skip
     output, named = ev.output, dict(ev.tensors)
     note: Message | None = None
     if output is None:
@@ -49,6 +55,8 @@ def record_program(source: str, limits: Any = None) -> dict[str, Any]:
             "The output does not require grad, so there is no backward pass to step through."
         )
     else:
+        # Step Through's own backward is charged to the program's budget, as `.backward()` is.
+        interpreters[-1].budget.charge(".backward()", 2 * ev.flops, 0)
         try:
             rec.backward(output, params=named)
         except RuntimeError as err:

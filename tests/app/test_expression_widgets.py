@@ -11,8 +11,15 @@ HOSTILE = "<img src=x onerror=alert(1)> [link](javascript:alert(1)) **bold** $x$
 
 
 def _unescape(text: str) -> str:
+    """What the markdown shows: escapes undone, and a code span's content as it is (escaping puts
+    what GFM would link, a URL or an email address, in one)."""
     out, i = [], 0
     while i < len(text):
+        if text[i] == "`" and "`" in text[i + 1 :]:
+            end = text.index("`", i + 1)
+            out.append(text[i + 1 : end])
+            i = end + 1
+            continue
         if text[i] == "\\" and i + 1 < len(text):
             i += 1
         out.append(text[i])
