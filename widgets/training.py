@@ -14,17 +14,25 @@ from graphlab import train
 from graphlab.core.device import available_devices
 from graphlab.data import MnistNotFoundError
 from graphlab.models import BUILTINS
-from graphlab.train import form
+from graphlab.train import divergence, form
 from graphlab.train.errors import reason
 from graphlab.train.plots import ZOOM, accuracy_chart, loss_chart, progress_text
+from graphlab.train.thinning import thin_history
+from widgets import training_queue as queue
 from widgets.expression import message_markdown
 from widgets.i18n import N_, _, say, translator
+from widgets.session_reaper import on_session_end
+from widgets.training_gradients import gradient_panel
 
 TRAINER = "train_trainer"  # session_state key of the visitor's Trainer
 NOTICE = "train_notice"  # (kind, text) left by a button for the next run to show
 DRAWN = "train_epochs_drawn"  # how many epochs the results below the fragment show
+BUTTONS = "train_buttons_drawn"  # the (status, running) the buttons were drawn for
 
 POLL_S = 0.5
+# A click waits this long for the trainer to take the new state (at most one step), so the page
+# that follows draws the buttons of that state; the fragment catches a slower step up.
+SETTLE_S = 2.0
 # Hidden tabs poll at most once a minute in Chrome, so allow more than that before giving up.
 ABANDON_AFTER_S = 90.0
 # A run's status (graphlab.train: plain English identifiers), as the badge shows it.
@@ -121,12 +129,15 @@ def _notify(kind: str, text: str) -> None:
     st.session_state[NOTICE] = (kind, text)
 
 
-def _launch(job: train.Trainer) -> bool:
+def launch(job: train.Trainer) -> bool:
+    """Start `job`, or put this visitor in line for a slot (widgets.training_queue)."""
     try:
-        job.start(slots=train.JOB_SLOTS, abandon_after=ABANDON_AFTER_S)
-    except train.BusyError as exc:
-        _notify("warning", _("The server is busy: {reason}.").format(reason=explain(exc)))
+        job.start(slots=train.JOB_SLOTS, abandon_after=ABANDON_AFTER_S, ticket=queue.ticket())
+    except train.BusyError:
+        queue.join()
         return False
+    queue.leave()
+    on_session_end("training", job.stop)  # a closed tab's run stops with its session
     return True
 
 
@@ -149,35 +160,38 @@ def start_new() -> None:
         _notify("error", _("Not started: {reason}").format(reason=explain(exc)))
         return
     st.session_state[TRAINER] = job
-    _launch(job)
+    launch(job)
 
 
 def _continue() -> None:
     job = trainer()
     if job is not None and not job.running:
-        _launch(job)
+        launch(job)
 
 
 def _pause() -> None:
     if (job := trainer()) is not None:
-        job.pause()
+        job.pause(wait=SETTLE_S)
 
 
 def _resume() -> None:
     if (job := trainer()) is not None:
-        job.resume()
+        job.resume(wait=SETTLE_S)
 
 
 def _stop() -> None:
+    queue.leave()
     if (job := trainer()) is not None:
         job.stop()
 
 
 def controls() -> None:
-    """Start / pause / resume / continue / stop, each enabled only when it makes sense."""
+    """Start / pause / resume / continue / stop, each enabled only when it makes sense: drawn
+    from the trainer's state now, which the live panel compares with the state on each poll."""
     job = trainer()
     status = job.status if job is not None else "idle"
     running = job is not None and job.running
+    st.session_state[BUTTONS] = (status, running)
     row = st.container(horizontal=True)
     row.button(
         _("Start training"),
@@ -217,20 +231,26 @@ def live_panel(job: train.Trainer) -> None:
 
 def _live_body(job: train.Trainer, polling: bool) -> None:
     snap = job.snapshot()
-    ended = polling and not job.running
+    # Paused, resumed, ended: buttons drawn for another state than the trainer's are redrawn.
+    stale = polling and (snap.status, job.running) != st.session_state.get(BUTTONS)
     new_epoch = polling and len(snap.history.epochs) != st.session_state.get(DRAWN)
-    if ended or new_epoch:
+    if stale or new_epoch:
         st.rerun()  # the whole page: results, buttons, and (if it ended) no more polling
     colors = {"running": "blue", "paused": "orange", "done": "green", "stopped": "gray"}
     row = st.container(horizontal=True, vertical_alignment="center")
     status = STATUS_WORDS.get(snap.status)
     row.badge(_(status) if status else snap.status, color=colors.get(snap.status, "red"))
     row.text(say(snap.text if snap.text is not None else snap.message))
+    history = snap.history
+    rising = divergence.warning(history.losses, history.smoothed, float(job.config.lr or 0))
+    if rising is not None and snap.status in ("running", "paused"):
+        row.badge(_("diverging"), color="red", icon=":material/trending_up:")
+        st.warning(say(rising))
     tr = translator()
     st.progress(min(max(snap.progress, 0.0), 1.0), text=progress_text(snap, job.config.epochs, tr))
     cols = st.columns(4)
     losses = snap.history.smoothed
-    cols[0].metric(_("Loss (smoothed)"), f"{losses[-1]:.3f}" if losses else "—")
+    cols[0].metric(_("Loss (smoothed)"), divergence.readable(losses[-1]) if losses else "—")
     acc = snap.test_acc
     cols[1].metric(_("Test accuracy"), f"{100 * acc:.1f}%" if acc is not None else "—")
     cols[2].metric(_("Samples / s"), f"{snap.samples_per_s:,.0f}")
@@ -239,12 +259,14 @@ def _live_body(job: train.Trainer, polling: bool) -> None:
     # and Streamlit clears only selections that are not activated: the visitor's zoom and pan
     # survive the redraws. (A zoom reruns this fragment, which is harmless.)
     charts = {"train_loss_chart": loss_chart, "train_acc_chart": accuracy_chart}
+    shown = thin_history(snap.history)  # a bounded number of points, its peaks kept
     for column, (key, chart) in zip(st.columns(2), charts.items(), strict=True):
         column.altair_chart(
-            chart(snap.history, gettext=tr),
+            chart(shown, gettext=tr),
             width="stretch",
             key=key,
             on_select="rerun",
             selection_mode=ZOOM,
         )
     st.caption(_("Scroll on a chart to zoom, drag to pan, double-click to reset."))
+    gradient_panel(job)

@@ -24,6 +24,7 @@ from graphlab.models import build_model
 
 from . import checkpoint, status_line
 from .config import TrainConfig, build_optimizer, lr_at
+from .gradients import GradientWatch
 from .metrics import History, _Throughput
 from .progress import Progress
 
@@ -59,6 +60,7 @@ class TrainingLoop:
         self.history = History()
         self.progress = Progress()
         self.test_predictions: torch.Tensor | None = None
+        self.gradients = GradientWatch()  # idle (no hooks, no copies) until someone starts it
         self._meter = _Throughput()
         self._model_lock = threading.RLock()  # model, optimizer and progress change together
         self._metrics_lock = threading.Lock()  # history; what snapshot() reads
@@ -205,10 +207,11 @@ class TrainingLoop:
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
             self.optimizer.zero_grad(set_to_none=True)
-            value, correct = self._forward_backward(idx)
-            if not math.isfinite(value):  # stop before a NaN reaches the weights
-                return value
-            self.optimizer.step()
+            with self.gradients.around_step(self.model, p.step):
+                value, correct = self._forward_backward(idx)
+                if not math.isfinite(value):  # stop before a NaN reaches the weights
+                    return value
+                self.optimizer.step()
             p.correct += correct
             event = self._record_step(value, len(idx), lr)
         self._emit(event)

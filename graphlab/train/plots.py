@@ -26,6 +26,7 @@ import torch
 
 from . import chart_words as words
 from .chart_words import Gettext, progress_text, same
+from .gradient_plots import magnitude_axis
 from .metrics import History, PredictionSample, thin
 
 __all__ = [
@@ -75,7 +76,7 @@ def loss_chart(
         .mark_line()
         .encode(
             x=alt.X("step:Q", title=gettext(words.STEP)),
-            y=alt.Y("loss:Q", title=gettext(words.LOSS)),
+            y=magnitude_axis("loss", data["loss"], gettext(words.LOSS)),  # log when diverging
             color=_legend("curve:N", curves, words.CURVES, gettext),
             strokeWidth=alt.condition("datum.curve == 'smoothed'", alt.value(2.5), alt.value(1)),
         )

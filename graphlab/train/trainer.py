@@ -3,7 +3,8 @@
 The ``Trainer`` keeps its counters on itself and reports through callbacks that receive event
 dicts (``{"event": "step" | "epoch" | "status", ...}``); it knows nothing of who listens and never
 touches Streamlit. A page calls ``start()`` / ``pause()`` / ``resume()`` / ``stop()`` and polls
-``snapshot()``; the command line calls ``run()``.
+``snapshot()``; the command line calls ``run()``. ``trainer.gradients.start()`` samples gradient
+statistics from the real steps (``graphlab.train.gradients``) until ``trainer.gradients.stop()``.
 
 Events, delivered in the training thread (a listener must be quick and must not call Streamlit):
 
@@ -23,7 +24,7 @@ import io
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 
 import torch
 import torch.nn.functional as F
@@ -75,17 +76,19 @@ class Trainer(TrainingLoop):
         slots: JobSlots | None = None,
         abandon_after: float | None = None,
         max_steps: int | None = None,
+        ticket: Hashable | None = None,
     ) -> None:
         """Train in a daemon thread holding a slot of ``slots`` (default ``JOB_SLOTS``).
 
-        Raises ``BusyError`` at once when every slot is taken. The slot is released when the
-        thread ends. With ``abandon_after``, the run stops itself when ``snapshot()`` has not
-        been called for that many seconds: a visitor who closed the tab frees the slot.
+        Raises ``BusyError`` at once when every slot is taken, or is promised to a visitor
+        waiting in line before ``ticket`` (``JobSlots.wait_turn``). The slot is released when
+        the thread ends. With ``abandon_after``, the run stops itself when ``snapshot()`` has
+        not been called for that many seconds: a visitor who closed the tab frees the slot.
         """
         if self.running:
             raise RuntimeError("this trainer is already running; pause(), resume() or stop() it")
         slots = slots or JOB_SLOTS
-        slots.acquire()
+        slots.acquire(ticket)
         self._stop.clear()
         self._unpaused.set()
         self._abandon_after, self._last_poll = abandon_after, time.monotonic()
@@ -108,13 +111,25 @@ class Trainer(TrainingLoop):
         finally:
             slots.release()
 
-    def pause(self) -> None:
-        """Pause before the next step (the status turns ``paused`` within one step)."""
+    def pause(self, wait: float = 0.0) -> bool:
+        """Pause before the next step (the status turns ``paused`` within one step); wait up to
+        ``wait`` s for that. True once the run is paused or its thread has ended."""
         self._unpaused.clear()
+        return self._settled(wait, lambda status: status == "paused")
 
-    def resume(self) -> None:
-        """Continue a paused run."""
+    def resume(self, wait: float = 0.0) -> bool:
+        """Continue a paused run; wait up to ``wait`` s for its status to leave ``paused``."""
         self._unpaused.set()
+        return self._settled(wait, lambda status: status != "paused")
+
+    def _settled(self, wait: float, done: Callable[[str], bool]) -> bool:
+        # A page draws its buttons from the status right after a click: let it be the new one.
+        deadline = time.monotonic() + wait
+        while not (done(self.status) or not self.running):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.005)
+        return True
 
     def stop(self, timeout: float | None = 10.0) -> bool:
         """Stop before the next step and wait up to ``timeout`` s for the thread; True if it ended."""

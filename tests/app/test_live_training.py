@@ -1,5 +1,5 @@
 """AppTest for the Live Training page: a short run updates the charts, stop and pause work, bad
-values and bad files are refused with a message, the job cap says "busy", digits are classified.
+values and bad files are refused with a message, past the job cap visitors wait in line, digits are classified.
 
 Timed fragments never fire in AppTest, so each ``at.run()`` redraws the page from a fresh
 snapshot of the visitor's trainer, which trains in its own thread meanwhile.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 
 import pyarrow as pa
@@ -184,17 +185,37 @@ def test_bad_values_are_refused_with_a_message(at, lr, message):
     assert _job(at) is None and train.JOB_SLOTS.in_use == 0
 
 
-def test_a_full_server_says_busy(at):
-    held = train.JOB_SLOTS.max_jobs - train.JOB_SLOTS.in_use
-    for _ in range(held):
+@pytest.fixture()
+def full():
+    """Every training slot taken by other visitors; `full["held"]` says how many are still held."""
+    held = {"held": train.JOB_SLOTS.max_jobs - train.JOB_SLOTS.in_use}
+    for _ in range(held["held"]):
         train.JOB_SLOTS.acquire()
-    try:
-        _start(at)
-        assert "busy" in _messages(at.warning)
-        assert not _job(at).running
-    finally:
-        for _ in range(held):
-            train.JOB_SLOTS.release()
+    yield held
+    for _ in range(held["held"]):
+        train.JOB_SLOTS.release()
+
+
+def test_a_full_server_puts_the_visitor_in_line_and_starts_the_run_when_a_slot_frees(at, full):
+    _start(at)
+    shown = _messages(at.info)
+    assert "you are in line: 0 visitors are ahead of you" in shown
+    assert not _job(at).running and at.button(key="train_leave")
+    assert train.JOB_SLOTS.wait_turn("later visitor").ahead == 1  # behind this one
+    train.JOB_SLOTS.leave("later visitor")
+    train.JOB_SLOTS.release()
+    full["held"] -= 1
+    at.run()  # the line's poll: a slot is free for this place, so the run starts
+    assert not at.exception and _job(at).running
+    assert "in line" not in _messages(at.info)
+
+
+def test_leaving_the_line_gives_up_the_place(at, full):
+    _start(at)
+    at.button(key="train_leave").click().run()
+    assert not at.exception and "in line" not in _messages(at.info)
+    assert train.JOB_SLOTS.wait_turn("another").ahead == 0  # nobody ahead of it now
+    train.JOB_SLOTS.leave("another")
 
 
 def test_checkpoint_download_and_upload(at):
@@ -214,7 +235,9 @@ def test_checkpoint_download_and_upload(at):
     name = "**x**[y](http://evil.example).pt"
     at.file_uploader(key="train_upload").set_value((name, crafted.getvalue(), "x")).run()
     shown = _messages(at.error)
-    assert "status must be one of" in shown and "](http" not in shown and "**x**" not in shown
+    outside_code = re.sub(r"`[^`]*`", "", shown)  # a code span shows its text literally
+    assert "status must be one of" in shown and "[y](http://evil.example)" in shown
+    assert "](http" not in outside_code and "**x**" not in outside_code
     assert _job(at) is job
     # Predictions that are no digits would size the confusion matrix: refused, nothing drawn.
     state = torch.load(io.BytesIO(data), weights_only=True)

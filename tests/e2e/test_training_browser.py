@@ -5,6 +5,8 @@ import time
 
 import pytest
 
+from tests.e2e.training_page import open_long_run
+
 pytestmark = pytest.mark.browser
 
 CHARTS = '[data-testid="stPlotlyChart"] .js-plotly-plot'
@@ -43,17 +45,7 @@ def _wait(condition, seconds: float = 20.0) -> None:
 
 
 def test_a_live_run_redraws_stops_and_classifies_a_drawing(page, server_url):
-    page.goto(f"{server_url}/live_training")
-    start = page.get_by_role("button", name="Start training")
-    start.wait_for()
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Training images")
-    slider.get_by_role("slider").focus()
-    page.keyboard.press("End")  # 50,000 images: a run long enough to watch
-    page.get_by_text("50,000").first.wait_for()
-    epochs = page.locator('[data-testid="stNumberInput"]').filter(has_text="Epochs")
-    epochs.locator("input").fill("3")
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(500)
+    start = open_long_run(page, server_url, epochs=3)  # a run long enough to watch
     start.click()
 
     lines = _loss_view(page)[0]
