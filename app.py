@@ -6,9 +6,12 @@ this router (no sections, no wide layout) on a fresh server.
 
 import streamlit as st
 
+from widgets import server_guard, session_reaper
 from widgets.i18n import _, language_switch
 from widgets.lesson import lesson_links
 
+server_guard.install()  # before any page: bounded uploads, no visitor clears the shared caches
+session_reaper.install()  # a closed tab's session is shut down once its reconnect window passes
 st.set_page_config(page_title="graphlab", page_icon="🕸️", layout="wide")
 
 language_switch()
