@@ -243,9 +243,10 @@ def _live_body(job: train.Trainer, polling: bool) -> None:
     row.text(say(snap.text if snap.text is not None else snap.message))
     history = snap.history
     rising = divergence.warning(history.losses, history.smoothed, float(job.config.lr or 0))
+    warned = st.empty()  # drawn on every poll: a warning that comes and goes moves no chart
     if rising is not None and snap.status in ("running", "paused"):
         row.badge(_("diverging"), color="red", icon=":material/trending_up:")
-        st.warning(say(rising))
+        warned.warning(say(rising))
     tr = translator()
     st.progress(min(max(snap.progress, 0.0), 1.0), text=progress_text(snap, job.config.epochs, tr))
     cols = st.columns(4)

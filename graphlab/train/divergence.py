@@ -19,6 +19,7 @@ __all__ = ["LABELS", "RISES", "diverging", "log_axis", "readable", "warning"]
 
 RISES = 10  # this many rises in a row of the smoothed loss: running away, not noise
 GROWTH = 1.1  # ... and grew by this factor over them
+RUNAWAY = 1.5  # ... to this many times its lowest so far (a noisy small batch bumps 10% up)
 FAR = 2.0  # a loss this many times the first one: worse than the untrained model
 DECADES = 2.0  # values spanning this many powers of ten get a logarithmic axis
 # Vega axis labels: 3 significant digits, exponents as 1.8e10 (d3 writes 1.8e+10).
@@ -48,6 +49,8 @@ def diverging(losses: Sequence[float], smoothed: Sequence[float], rises: int = R
     tail = smoothed[-rises - 1 :]
     if len(tail) <= rises or tail[-1] < GROWTH * tail[0]:
         return False  # noise on a plateau nudges it up for a few steps, but not by much
+    if tail[-1] < RUNAWAY * min(smoothed):
+        return False  # a bump on a noisy small-batch run, not a runaway
     return all(b > a for a, b in zip(tail, tail[1:], strict=False))
 
 

@@ -43,8 +43,14 @@ HEATMAP_SAMPLES = 150  # columns of a heat map: enough to see a trend, small eno
 def magnitude_axis(field: str, values: Sequence[float], title: str) -> alt.Y:
     """A y axis of ``field`` that turns logarithmic when ``values`` span decades, with labels
     like ``1.8e10`` instead of ``18,000,000,000``."""
-    scale = alt.Scale(type="log") if log_axis(list(values)) else alt.Undefined
-    return alt.Y(f"{field}:Q", title=title, scale=scale, axis=alt.Axis(labelExpr=LABELS))
+    values = list(values)
+    if log_axis(values):
+        return alt.Y(f"{field}:Q", title=title, scale=alt.Scale(type="log"),
+                     axis=alt.Axis(labelExpr=LABELS))  # fmt: skip
+    finite = [abs(v) for v in values if math.isfinite(v)]
+    if finite and max(finite) >= 1e4:  # 800,000,000,000 is unreadable: 8e11
+        return alt.Y(f"{field}:Q", title=title, axis=alt.Axis(labelExpr=LABELS))
+    return alt.Y(f"{field}:Q", title=title)  # Vega's own labels (a zoom keeps them as they were)
 
 
 def _per_layer(samples: Sequence[GradientSample], names: str, field: str, scale: float = 1.0):
