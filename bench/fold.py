@@ -29,19 +29,10 @@ from graphlab.core.graph import Graph  # noqa: E402
 from graphlab.core.summary import summarize  # noqa: E402
 from graphlab.core.walk import capture  # noqa: E402
 from graphlab.render import to_dot  # noqa: E402
+from tests.core.summary_checks import Basic  # noqa: E402  (torchvision's BasicBlock)
 
 TARGET = 2.0
 BUDGET = 300
-
-
-class Block(nn.Module):
-    def __init__(self, c: int) -> None:
-        super().__init__()
-        self.conv1, self.conv2 = nn.Conv2d(c, c, 3, padding=1), nn.Conv2d(c, c, 3, padding=1)
-        self.bn1, self.bn2, self.relu = nn.BatchNorm2d(c), nn.BatchNorm2d(c), nn.ReLU()
-
-    def forward(self, x):
-        return self.relu(self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x))))) + x)
 
 
 def chain():
@@ -52,7 +43,7 @@ def chain():
 
 
 def resnet():
-    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), *[Block(4) for _ in range(660)])
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), *[Basic(4) for _ in range(660)])
     return model(torch.randn(1, 3, 4, 4)).sum(), model
 
 

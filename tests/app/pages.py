@@ -55,6 +55,12 @@ def drawn_dots(at: AppTest) -> list[str]:
     return charts + canvases
 
 
+def the_dot(at: AppTest) -> str:
+    """The one graph the page drew, as DOT (fails unless there is exactly one)."""
+    (dot,) = drawn_dots(at)
+    return dot
+
+
 def drawn_legends(at: AppTest) -> list[list[str]]:
     """The legend's entries (their words) under every graph canvas on the page."""
     return [

@@ -11,15 +11,10 @@ from streamlit.testing.v1 import AppTest
 
 from graphlab.core.summary import MAX_NODES, module_paths
 from graphlab.models import BUILTINS, LAYER_TYPES, SpecError, edit, graph, plan, spec_of
-from tests.app.pages import drawn_dots, open_page
+from tests.app.pages import drawn_dots, open_page, the_dot
 
 PAGE = "app_pages/model_graph.py"
 NODE = re.compile(r'^\s*"(?:[^"\\]|\\.)*" \[label=', re.M)
-
-
-def dot_of(at: AppTest) -> str:
-    (dot,) = drawn_dots(at)
-    return dot
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +23,7 @@ def page() -> AppTest:
 
 
 def test_default_model_is_drawn_grouped_by_module(page):
-    dot = dot_of(page)
+    dot = the_dot(page)
     assert "subgraph cluster_" in dot and "ConvolutionBackward0" in dot
     assert "(4, 16, 28, 28)" in dot  # shapes on edges: the CNN Live Training trains
     assert not page.error
@@ -37,7 +32,7 @@ def test_default_model_is_drawn_grouped_by_module(page):
 def test_a_10k_node_model_is_summarized_to_the_budget(page):
     page.selectbox(key="mg_builtin").set_value("resnet_deep").run()
     assert not page.exception
-    dot = dot_of(page)
+    dot = the_dot(page)
     assert len(NODE.findall(dot)) <= MAX_NODES
     assert "Residual x 70" in dot  # the first 10 blocks of each stage drawn open
     # 9,944 captured nodes, 4,173 once saved tensors are hidden (the default), drawn as 300:
@@ -51,10 +46,10 @@ def test_opening_a_folded_block_shows_its_layers(page):
     page.selectbox(key="mg_to_open").set_value("layer3.10").run()
     page.button(key="mg_open_btn").click().run()
     assert not page.exception
-    dot = dot_of(page)
+    dot = the_dot(page)
     assert "layer3.10.conv1" in dot and len(NODE.findall(dot)) <= MAX_NODES
     page.button(key="mg_auto").click().run()
-    assert "layer3.10.conv1" not in dot_of(page)
+    assert "layer3.10.conv1" not in the_dot(page)
 
 
 def test_closing_a_module_closes_the_modules_inside_it(page):
@@ -65,7 +60,7 @@ def test_closing_a_module_closes_the_modules_inside_it(page):
     page.selectbox(key="mg_to_close").set_value("layer3").run()
     page.button(key="mg_close_btn").click().run()
     assert not page.exception
-    dot = dot_of(page)
+    dot = the_dot(page)
     # Closing layer3 closed layer3.10 too: left open, it would have reopened its parent.
     assert "layer3.10.conv1" not in dot and "Residual x 70" in dot
     assert not {"layer3", "layer3.10"} & set(page.selectbox(key="mg_to_close").options)
@@ -178,16 +173,16 @@ def test_the_layer_table_names_layers_as_the_built_model_does():
 
 def test_open_all_and_collapse_all(page):
     page.selectbox(key="mg_builtin").set_value("transformer").run()
-    first = len(NODE.findall(dot_of(page)))
+    first = len(NODE.findall(the_dot(page)))
     page.button(key="mg_open_all").click().run()
     assert not page.exception
-    opened = dot_of(page)
+    opened = the_dot(page)
     # Every module open: the whole captured graph (47 nodes once saved tensors are hidden).
     assert len(NODE.findall(opened)) == 47 > first and "box3d" not in opened
     page.button(key="mg_collapse_all").click().run()
-    collapsed = dot_of(page)
+    collapsed = the_dot(page)
     tops = {p for p in module_paths(graph(spec_of("transformer"))) if p and "." not in p}
     # Only top-level modules are left, each one box (or one frame around its box).
     assert collapsed.count("box3d") == len(tops) and len(NODE.findall(collapsed)) < first
     page.button(key="mg_auto").click().run()
-    assert len(NODE.findall(dot_of(page))) == first
+    assert len(NODE.findall(the_dot(page))) == first

@@ -11,16 +11,11 @@ from streamlit.testing.v1 import AppTest
 
 import graphlab as gl
 from graphlab.core.summary import MAX_NODES
-from tests.app.pages import drawn_dots, open_page
+from tests.app.pages import open_page, the_dot
 
 PAGE = "app_pages/model_graph.py"
 LABEL = re.compile(r'\[label="([^"\\]*)')
 NODE = re.compile(r'^\s*"(?:[^"\\]|\\.)*" \[label=', re.M)
-
-
-def dot_of(at: AppTest) -> str:
-    (dot,) = drawn_dots(at)
-    return dot
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +34,11 @@ def _trace(name: str) -> gl.Graph:
 
 
 def test_the_toggle_draws_the_forward_ops_instead_of_autograd(page):
-    assert "ConvolutionBackward0" in dot_of(page)
+    assert "ConvolutionBackward0" in the_dot(page)
     assert not page.toggle(key="mg_grad").disabled
     page.toggle(key="mg_forward").set_value(True).run()
     assert not page.exception
-    dot = dot_of(page)
+    dot = the_dot(page)
     assert "Backward" not in dot
     labels = {text.split("\\n")[0] for text in LABEL.findall(dot)}
     # Every op the trace holds is drawn (300 nodes is more than the model has), buffers too.
@@ -53,7 +48,7 @@ def test_the_toggle_draws_the_forward_ops_instead_of_autograd(page):
     assert {"torch.conv2d", "F.batch_norm", "bn.running_mean", "bn.running_var"} <= labels
     assert page.toggle(key="mg_grad").disabled  # a trace has no gradient path
     page.toggle(key="mg_forward").set_value(False).run()
-    assert "ConvolutionBackward0" in dot_of(page)
+    assert "ConvolutionBackward0" in the_dot(page)
 
 
 def test_a_big_traced_model_is_summarized_to_the_budget():
@@ -61,7 +56,7 @@ def test_a_big_traced_model_is_summarized_to_the_budget():
     at.selectbox(key="mg_builtin").set_value("resnet_deep").run()
     at.toggle(key="mg_forward").set_value(True).run()
     assert not at.exception
-    dot = dot_of(at)
+    dot = the_dot(at)
     # Modules collapsed: a residual block as one box with its parameter count
     assert "Backward" not in dot and "\\nResidual\\n4,672 params" in dot
     assert len(NODE.findall(dot)) <= MAX_NODES

@@ -6,6 +6,8 @@ plain union-find for connectivity.
 
 from __future__ import annotations
 
+from torch import nn
+
 from graphlab.core.graph import Graph
 
 
@@ -60,3 +62,15 @@ def check_quotient(original: Graph, shown: Graph, mapping: dict[str, str]) -> No
     keep = set(kept)
     plain = [(e.src, e.dst) for e in original.edges if e.src in keep and e.dst in keep]
     assert components(ids, [(e.src, e.dst) for e in shown.edges]) <= components(kept, plain)
+
+
+class Basic(nn.Module):
+    """torchvision's BasicBlock: `self.relu` runs twice per block."""
+
+    def __init__(self, c: int) -> None:
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(c, c, 3, padding=1), nn.Conv2d(c, c, 3, padding=1)
+        self.bn1, self.bn2, self.relu = nn.BatchNorm2d(c), nn.BatchNorm2d(c), nn.ReLU()
+
+    def forward(self, x):
+        return self.relu(self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x))))) + x)

@@ -13,7 +13,7 @@ import graphlab as gl
 from graphlab.core.graph import Edge, Graph, Node
 from graphlab.core.summary import MAX_NODES, plan_summary, summarize, summarize_mapped
 
-from .summary_checks import acyclic, check_quotient
+from .summary_checks import Basic, acyclic, check_quotient
 
 
 class Twice(nn.Module):
@@ -25,18 +25,6 @@ class Twice(nn.Module):
 
     def forward(self, x):
         return self.act(self.b(self.act(self.a(x))))
-
-
-class Basic(nn.Module):
-    """torchvision's BasicBlock: `self.relu` runs twice per block."""
-
-    def __init__(self, c: int) -> None:
-        super().__init__()
-        self.conv1, self.conv2 = nn.Conv2d(c, c, 3, padding=1), nn.Conv2d(c, c, 3, padding=1)
-        self.bn1, self.bn2, self.relu = nn.BatchNorm2d(c), nn.BatchNorm2d(c), nn.ReLU()
-
-    def forward(self, x):
-        return self.relu(self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x))))) + x)
 
 
 class Loop(nn.Module):

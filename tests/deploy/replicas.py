@@ -26,16 +26,9 @@ def replica(log: Path | None = None, **env: str) -> Iterator[tuple[str, subproce
     environment (e.g. STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL); yields (url, process)."""
     port = free_port()
     env = _env(PORT=str(port), GRAPHLAB_ADDRESS="127.0.0.1", **env)
-    with open(log or os.devnull, "wb") as out:
-        proc = subprocess.Popen(
-            ["sh", "deploy/entrypoint.sh"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, seconds=120)
-        yield url, proc
-    finally:
-        stop(proc)
+    with open(log or os.devnull, "wb") as out, _serving(["sh", "deploy/entrypoint.sh"], env, out,
+                                                        port, 120) as served:  # fmt: skip
+        yield served
 
 
 @contextmanager
@@ -43,13 +36,19 @@ def proxy(backends: list[str]) -> Iterator[tuple[str, subprocess.Popen]]:
     """deploy/proxy.sh in front of `backends` (host:port); yields (url, process)."""
     port = free_port()
     env = _env(GRAPHLAB_PROXY_BIND=f"127.0.0.1:{port}")
-    proc = subprocess.Popen(
-        ["sh", "deploy/proxy.sh", *backends], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    with _serving(
+        ["sh", "deploy/proxy.sh", *backends], env, subprocess.DEVNULL, port, 30
+    ) as served:
+        yield served
+
+
+@contextmanager
+def _serving(command: list[str], env: dict, out, port: int, seconds: float):
+    """Run `command` (a server on `port`) until the block ends, once its health check passes."""
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, proc, seconds=30)
+        wait_healthy(url, proc, seconds=seconds)
         yield url, proc
     finally:
         stop(proc)
