@@ -2,6 +2,7 @@
 over the 2 MB the server used to take) downloads, uploads back and loads."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -17,6 +18,11 @@ def test_a_downloaded_checkpoint_uploads_back_and_loads(page, server_url, tmp_pa
     page.wait_for_timeout(500)
     start.click()
     page.get_by_text("done", exact=True).first.wait_for()
+    # The end of a run reruns the page once or twice (buttons, then no more polling), and each
+    # rerun gives the download button a new id: a click on the one being replaced downloads
+    # nothing. "Start training" comes back enabled only once the run's thread has finished.
+    expect(start).to_be_enabled(timeout=30_000)
+    page.wait_for_timeout(1_000)
 
     page.get_by_role("tab", name="Checkpoint").click()
     with page.expect_download() as download:
