@@ -4,10 +4,9 @@ import json
 
 import streamlit as st
 
-import graphlab as gl
 from graphlab.core.summary import MAX_NODES
 from widgets import model_builder as builder
-from widgets import model_view
+from widgets import model_source, model_view
 from widgets.i18n import _
 
 st.title(_("Model Graph"))
@@ -30,24 +29,28 @@ with spec_col:
     with st.expander(_("Add a layer")):
         builder.add_layer_form()
 
-plan = None
+with spec_col:
+    slot = st.empty()  # the wait for a worker, drawn on every run (the page keeps its shape)
+made = None
 if spec is not None:
-    try:
-        plan = gl.models.plan(spec)
-    except gl.models.SpecError as err:
-        with spec_col:
-            builder.show_spec_error(err)
+    # Planned, built and captured in a worker: the server never builds a visitor's model.
+    made = model_source.made(spec, bool(st.session_state.get("mg_forward")), slot)
+    with spec_col:
+        if made.error is not None:
+            builder.show_spec_error(made.error)
+        elif made.failure is not None:
+            builder.show_refusal(made.failure)
 
-if plan is not None:
+if made is not None and made.graph is not None:
     spec_text = json.dumps(spec, sort_keys=True)
     if st.session_state.get("mg_open_for") != spec_text:  # a new model: automatic view again
         st.session_state["mg_open_for"] = spec_text
         st.session_state.pop(model_view.OPEN, None)
     with spec_col:
-        builder.layer_table(spec, plan)
+        builder.layer_table(spec, made.plan)
     with graph_col:
         opts = model_view.options()
-        graph = model_view.model_graph(spec_text, opts["forward"])
+        graph = made.graph
         shown, summary = model_view.view(graph, opts, spec_text)
         model_view.open_close_controls(graph, shown, summary)
         dot = model_view.draw(shown, opts, len(graph.nodes), summary)

@@ -88,6 +88,12 @@ def show_spec_error(err: gl.models.SpecError) -> None:
     st.error(message_markdown(say(err.full_text)))
 
 
+def show_refusal(reply: dict) -> None:
+    """Why the worker made nothing of the spec (busy, past its time limit), said literally."""
+    error = reply.get("error") or {}
+    st.error(message_markdown(say(error.get("text") or str(error.get("message", "")))))
+
+
 def _key(kind: str, setting: str) -> str:
     return f"mg_add_{kind}_{setting}"
 

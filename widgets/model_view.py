@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import streamlit as st
-import torch
 
 import graphlab as gl
 from graphlab.core.summary import (
@@ -85,7 +84,7 @@ def view(graph: gl.Graph, opts: dict, spec_text: str) -> tuple[gl.Graph, object]
     The budget: the one typed; else everything the visitor opened (up to MAX_NODES); else, the
     first view of a model, as many nodes as fit the canvas across (`fit_budget`).
     """
-    graph = _filtered(graph, opts)
+    whole, graph = graph, _filtered(graph, opts)
     opened = st.session_state.get(OPEN)
     if opts["max_nodes"] is not None:
         budget = min(int(opts["max_nodes"]), MAX_NODES)
@@ -94,7 +93,7 @@ def view(graph: gl.Graph, opts: dict, spec_text: str) -> tuple[gl.Graph, object]
     else:
         width = canvas_width(CANVAS) or ASSUMED_WIDTH
         with st.spinner(_("Fitting the model to the view...")):
-            budget = _fitted(spec_text, _drawing(opts), round(width / 40) * 40)
+            budget = _fitted(whole, spec_text, _drawing(opts), round(width / 40) * 40)
     depth = None if opts.get("depth") is None else int(opts["depth"])
     plan = plan_summary(graph, budget, opened, depth=depth, roll=bool(opts.get("roll")),
                         saved=bool(opts["saved"]))  # fmt: skip
@@ -115,39 +114,18 @@ def _drawing(opts: dict) -> tuple[tuple[str, bool], ...]:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _fitted(spec_text: str, drawing: tuple[tuple[str, bool], ...], width: int) -> int:
-    # Plain keys: the spec, the layout options and the width decide it for every visitor.
+def _fitted(_graph: gl.Graph, spec_text: str, drawing: tuple[tuple[str, bool], ...],
+            width: int) -> int:  # fmt: skip
+    # Plain keys: the spec, the layout options and the width decide it for every visitor (the
+    # graph is the spec's, so it is left out of the key).
     opts = dict(drawing)
-    graph = _filtered(_traced(spec_text) if opts["forward"] else _captured(spec_text), opts)
+    graph = _filtered(_graph, opts)
     return fit_budget(graph, width, text_px=MIN_TEXT_PX, **_dot_options(opts))
 
 
 def _dot_options(opts: dict) -> dict:
     return {"modules": opts["clusters"], "show_saved": opts["saved"],
             "show_shapes": opts["shapes"], "legend": False}  # fmt: skip
-
-
-def model_graph(spec_text: str, forward: bool = False) -> gl.Graph:
-    """The graph of one forward pass of the model `spec_text` describes (cached): autograd's,
-    or with `forward` the ops the pass ran without gradients."""
-    with st.spinner(_("Building the model and capturing its graph...")):
-        return _traced(spec_text) if forward else _captured(spec_text)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _captured(spec_text: str) -> gl.Graph:
-    # A spec is plain data and the build is seeded: one cached graph serves every visitor.
-    return gl.models.graph(json.loads(spec_text))
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _traced(spec_text: str) -> gl.Graph:
-    # The same seeded build and input as `gl.models.graph`, in inference: eval mode, no grad.
-    spec = json.loads(spec_text)
-    model = gl.models.build(spec).eval()
-    x = torch.randn(tuple(spec["input"]), generator=torch.Generator().manual_seed(1))
-    with torch.no_grad():
-        return gl.trace_forward(model, x)
 
 
 def open_close_controls(graph: gl.Graph, shown: gl.Graph, plan) -> None:

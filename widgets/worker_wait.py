@@ -38,7 +38,7 @@ def request_key(source: str | list[str], kind: str) -> str:
 def run(
     source: str | list[str], limits: Any | None = None, *, kind: str = "evaluate", slot: Any = None
 ) -> dict[str, Any]:
-    """The pool's reply for ``source`` (``shared_worker().run``'s contract), drawing the wait
+    """The pool's reply for ``source`` (``shared_pool().run``'s contract), drawing the wait
     into ``slot`` (a placeholder the caller draws on every run, see :func:`remember`)."""
     key = request_key(source, kind)
     if st.session_state.get(CANCEL) == key:

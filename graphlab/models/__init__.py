@@ -12,6 +12,7 @@ from .builder import (
     Budget,
     Builtin,
     Plan,
+    PlanFigures,
     SpecError,
     build,
     graph,
@@ -24,5 +25,6 @@ from .mnist import MODELS, build_model
 
 __all__ = [
     "BUILTINS", "LAYER_TYPES", "MODELS", "TRAINABLE", "UNLIMITED", "Budget", "Builtin", "Plan",
-    "SpecError", "Standardize", "build", "build_model", "edit", "graph", "plan", "spec_of",
+    "PlanFigures", "SpecError", "Standardize", "build", "build_model", "edit", "graph", "plan",
+    "spec_of",
 ]  # fmt: skip

@@ -81,6 +81,29 @@ class Plan:
     activations: int
     input: tuple[int, ...]
 
+    def figures(self) -> PlanFigures:
+        return PlanFigures(self.shapes, self.params, self.activations, self.input)
+
+
+@dataclass(frozen=True)
+class PlanFigures:
+    """What a page shows of a `Plan`, as plain data (a worker plans, the server shows)."""
+
+    shapes: list[tuple[int, ...]]
+    params: int
+    activations: int
+    input: tuple[int, ...]
+
+    def to_dict(self) -> dict:
+        return {"shapes": [list(s) for s in self.shapes], "params": self.params,
+                "activations": self.activations, "input": list(self.input)}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PlanFigures:
+        shapes = [tuple(int(n) for n in s) for s in data["shapes"]]
+        return cls(shapes, int(data["params"]), int(data["activations"]),
+                   tuple(int(n) for n in data["input"]))  # fmt: skip
+
 
 def plan(spec: object, budget: Budget | None = None) -> Plan:
     """Validate `spec` and build it on the `meta` device; raise SpecError naming what is wrong."""

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 from graphlab.core.messages import Message, msg
 
-from .builder import Plan, spec_of
+from .builder import Plan, PlanFigures, spec_of
 from .spec import LAYER_TYPES, Setting, SpecError, default_name
 
 __all__ = [
@@ -140,7 +140,7 @@ def layer_name(layer: dict, index: int) -> str:
     return str(layer.get("name", default_name(layer["type"], index)))
 
 
-def layer_rows(spec: dict, plan: Plan) -> dict[str, list]:
+def layer_rows(spec: dict, plan: Plan | PlanFigures) -> dict[str, list]:
     """The builder's table of a planned `spec`: one row per layer, columns by heading."""
     layers = spec["layers"]
     return {
@@ -151,7 +151,7 @@ def layer_rows(spec: dict, plan: Plan) -> dict[str, list]:
     }
 
 
-def plan_caption(plan: Plan) -> Message:
+def plan_caption(plan: Plan | PlanFigures) -> Message:
     """The totals under the builder's table (`str()` of it is the English)."""
     params, activations = f"{plan.params:,}", f"{plan.activations:,}"  # the app's msgid's style
     return msg(

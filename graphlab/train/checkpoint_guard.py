@@ -66,7 +66,7 @@ class NotACheckpoint(ValueError, pickle.UnpicklingError):
 
 
 def _not_torch_zip() -> ValueError:
-    return NotACheckpoint("the checkpoint is not a zip archive as torch.save writes one")
+    return said(NotACheckpoint, msg("the checkpoint is not a zip archive as torch.save writes one"))
 
 
 def _directory_size(raw: bytes) -> tuple[int, int]:

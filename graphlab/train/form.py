@@ -12,11 +12,14 @@ limits apply to the settings of a checkpoint a visitor uploads.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from graphlab.core.messages import msg
 
+from . import checkpoint
+from .checkpoint_fields import check_fields
 from .config import TrainConfig
 from .errors import joined, refusal
 from .loop import Data
@@ -30,6 +33,7 @@ __all__ = [
     "check_limits",
     "config_from_values",
     "evaluation_size",
+    "trainer_from_state",
     "trainer_from_upload",
 ]
 
@@ -126,4 +130,21 @@ def trainer_from_upload(raw: bytes, device: str, data: Data | None = None) -> Tr
     """
     job = Trainer.from_bytes(raw, device=device, data=data)
     check_limits(job.config)
+    return job
+
+
+def trainer_from_state(
+    state: dict[str, Any], device: str, data: Data | None = None, name: str | None = None
+) -> Trainer:
+    """The trainer of a checkpoint's ``state`` that a worker parsed (``graphlab.worker``'s
+    ``"checkpoint"`` request), on ``device``, within the page's limits; ``name`` is the file's.
+
+    The server checks the state again (cheap: it is plain data of a bounded size) before a
+    trainer takes it, so a damaged reply is refused like a damaged file.
+    """
+    checkpoint.check(state, name)
+    config = check_fields(state)
+    check_limits(config)
+    job = Trainer(dataclasses.replace(config, device=device), data=data)
+    job.load_state_dict(state, origin=name)
     return job

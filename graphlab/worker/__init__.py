@@ -2,12 +2,11 @@
 limit, from one first-come-first-served pool (:mod:`graphlab.worker.pool`).
 
 >>> sorted(KINDS)
-['dynamic', 'evaluate', 'gradcheck', 'record']
+['checkpoint', 'dynamic', 'evaluate', 'gradcheck', 'model', 'record']
 """
 
-from .pool import PoolConfig, WorkerPool, shared_pool, shared_worker
+from .pool import PoolConfig, WorkerPool, shared_pool
 from .process import SandboxWorker
 from .protocol import KINDS, failure
 
-__all__ = ["KINDS", "PoolConfig", "SandboxWorker", "WorkerPool", "failure", "shared_pool",
-           "shared_worker"]  # fmt: skip
+__all__ = ["KINDS", "PoolConfig", "SandboxWorker", "WorkerPool", "failure", "shared_pool"]

@@ -52,9 +52,32 @@ def prepare(limits: Containment, network_cut: bool) -> dict[str, Any]:
     from .handlers import HANDLERS, handle
 
     for kind in HANDLERS:
-        handle({"kind": kind, "source": _WARM_UP})
+        for source in _warm_ups().get(kind, [_WARM_UP]):
+            handle({"kind": kind, "source": source})
     enter(limits)
     return {"ready": True, "network": not network_cut, "uid": os.geteuid()}
+
+
+def _warm_ups() -> dict[str, list[Any]]:
+    """Requests that take every path of the kinds whose source is not a program."""
+    import torch
+
+    from graphlab.train.checkpoint import FORMAT, to_bytes
+    from graphlab.train.config import TrainConfig
+    from graphlab.train.metrics import History
+    from graphlab.train.progress import Progress
+
+    from .checkpoints import checkpoint_request
+    from .model_graph import model_request
+
+    spec = {"input": [1, 4], "layers": [{"type": "linear", "out_features": 2}]}
+    state = {"format": FORMAT, "config": TrainConfig(epochs=1).to_dict(), "model": {},
+             "optimizer": {}, "history": History().to_dict(),
+             "progress": Progress().to_dict(torch.Generator())}  # fmt: skip
+    return {
+        "model": [model_request(spec, "captured"), model_request(spec, "traced")],
+        "checkpoint": [checkpoint_request("warm-up.pt", to_bytes(state))],
+    }
 
 
 def parse(argv: list[str] | None = None) -> Containment:

@@ -14,7 +14,9 @@ from typing import Any
 from graphlab.core.messages import Message, msg
 from graphlab.sandbox import ExpressionError, Limits, check_gradients, evaluate
 
+from .checkpoints import checkpoint_reply
 from .dynamic import dynamic_reply
+from .model_graph import model_reply
 from .payload import build_payload
 from .protocol import failure
 from .record import record_reply
@@ -37,11 +39,13 @@ def _gradcheck(source: str, limits: Limits) -> dict[str, Any]:
     return {"ok": True, "gradcheck": check_gradients(source, limits)}
 
 
-HANDLERS: dict[str, Callable[[str, Limits], dict[str, Any]]] = {
+HANDLERS: dict[str, Callable[[Any, Limits], dict[str, Any]]] = {
     "evaluate": _evaluate,
     "gradcheck": _gradcheck,
     "record": record_reply,
     "dynamic": dynamic_reply,
+    "model": model_reply,
+    "checkpoint": checkpoint_reply,
 }
 
 
@@ -68,6 +72,10 @@ def _could_not(kind: str, error: str) -> Message:
         return msg("the program could not be checked ({error})", error=error)
     if kind == "record":
         return msg("the program could not be recorded ({error})", error=error)
+    if kind == "model":
+        return msg("the model could not be built ({error})", error=error)
+    if kind == "checkpoint":
+        return msg("the checkpoint could not be read ({error})", error=error)
     return msg("the program could not run ({error})", error=error)
 
 

@@ -25,17 +25,17 @@ from graphlab.core.messages import msg
 
 from .contain import Containment
 from .process import _START_TIMEOUT, WorkerProcess, request_line, timed_out
-from .protocol import DEFAULT_TIMEOUT, failure
+from .protocol import DEFAULT_TIMEOUT, failure, time_limit
 from .slow import RecentlySlow
 
-__all__ = ["PoolConfig", "WorkerPool", "shared_pool", "shared_worker"]
+__all__ = ["PoolConfig", "WorkerPool", "shared_pool"]
 
 _POLL = 0.25  # seconds between calls of a waiting request's `on_wait`
 OnWait = Callable[[int | None], object]  # programs ahead (None: running); False cancels
 
 
-class Cancelled(Exception):
-    """Raised inside the pool when ``on_wait`` returns False."""
+class Cancelled(Exception):  # raised inside the pool when ``on_wait`` returns False
+    pass
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,21 +108,22 @@ class WorkerPool:
         number of requests ahead of it) or runs (with None): returning False cancels it, and an
         exception it raises (a page stopped by a rerun) takes the request out of the pool."""
         request = request_line(source, limits, kind)
+        timeout = time_limit(kind, self.config.timeout)
         if self._slow.seen(request):  # it would hold a worker for its whole time limit again
-            return timed_out(self.config.timeout, again=True)
+            return timed_out(timeout, again=True)
         ticket = self._enter(session)
         if isinstance(ticket, dict):
             return ticket
         try:
-            worker = self._wait(ticket, on_wait)
+            worker = self._wait(ticket, on_wait, timeout)
             if worker is None:
-                waited = f"{self.config.timeout + 1:g}"
+                waited = f"{timeout + 1:g}"
                 told = msg("the sandbox is busy: your program waited {seconds} s for a free "
                            "worker; try again in a moment", seconds=waited)  # fmt: skip
                 return failure(told, busy=True)
             if self._slow.seen(request):  # queued behind the same program, which just timed out
-                return timed_out(self.config.timeout, again=True)  # _leave frees the worker
-            return self._ask(ticket, worker, request, on_wait)
+                return timed_out(timeout, again=True)  # _leave frees the worker
+            return self._ask(ticket, worker, request, on_wait, timeout)
         except Cancelled:
             return failure(msg("the program was cancelled"), cancelled=True)
         finally:
@@ -173,8 +174,8 @@ class WorkerPool:
             self._dispatch()
             return ticket
 
-    def _wait(self, ticket: _Ticket, on_wait: OnWait | None) -> WorkerProcess | None:
-        deadline = time.monotonic() + self.config.timeout + 1.0
+    def _wait(self, ticket: _Ticket, on_wait: OnWait | None, limit: float) -> WorkerProcess | None:
+        deadline = time.monotonic() + limit + 1.0
         while True:
             with self._cond:
                 if ticket.worker is None and not self._closed:
@@ -194,19 +195,19 @@ class WorkerPool:
         return _START_TIMEOUT if starting_for_it else 0.0
 
     def _ask(self, ticket: _Ticket, worker: WorkerProcess, request: dict[str, Any],
-             on_wait: OnWait | None) -> dict[str, Any]:  # fmt: skip
+             on_wait: OnWait | None, timeout: float) -> dict[str, Any]:  # fmt: skip
         def check() -> None:
             if on_wait is not None and on_wait(None) is False:
                 raise Cancelled
 
         healthy = False
         try:
-            reply = worker.ask(request, self.config.timeout, check if on_wait else None)
+            reply = worker.ask(request, timeout, check if on_wait else None)
             healthy = not reply.pop("retire", False)
             return reply
         except TimeoutError:
             self._slow.remember(request)
-            return timed_out(self.config.timeout)
+            return timed_out(timeout)
         except (OSError, EOFError, ValueError):
             return failure(msg("the program stopped the worker (out of memory?); try again"))
         finally:
@@ -295,6 +296,3 @@ def shared_pool() -> WorkerPool:
         if _shared is None:
             _shared = WorkerPool()
         return _shared
-
-
-shared_worker = shared_pool  # the name pages have always called

@@ -30,7 +30,7 @@ from typing import Any
 from graphlab.core.messages import msg
 
 from .contain import Containment, child_env, make_workdir, remove_workdir
-from .protocol import DEFAULT_MEMORY, DEFAULT_TIMEOUT, KINDS, failure
+from .protocol import DEFAULT_MEMORY, DEFAULT_TIMEOUT, KINDS, failure, time_limit
 
 __all__ = ["SandboxWorker", "WorkerProcess", "request_line"]
 
@@ -137,7 +137,7 @@ class SandboxWorker:
 
     Thread-safe: one lock serializes requests. A request past ``timeout`` seconds kills the
     process and starts a fresh one. The app uses a pool of them instead
-    (:func:`graphlab.worker.shared_worker`).
+    (:func:`graphlab.worker.shared_pool`).
     """
 
     def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, memory: int = DEFAULT_MEMORY) -> None:
@@ -162,15 +162,16 @@ class SandboxWorker:
         ``"timeout": True`` when the program took too long.
         """
         request = request_line(source, limits, kind)
+        timeout = time_limit(kind, self.timeout)
         with self._lock:
             if self._proc is None or not self._proc.alive:
                 self._restart()
             assert self._proc is not None
             try:
-                reply = self._proc.ask(request, self.timeout)
+                reply = self._proc.ask(request, timeout)
             except TimeoutError:
                 self._restart()
-                return timed_out(self.timeout)
+                return timed_out(timeout)
             except (OSError, EOFError, ValueError):
                 self._restart()
                 return failure(msg("the program stopped the worker (out of memory?); try again"))

@@ -12,13 +12,24 @@ from typing import Any
 
 from graphlab.core.messages import Message
 
-__all__ = ["DEFAULT_MEMORY", "DEFAULT_TIMEOUT", "KINDS", "failure"]
+__all__ = ["DEFAULT_MEMORY", "DEFAULT_TIMEOUT", "KINDS", "PROGRAMS", "failure", "time_limit"]
 
 DEFAULT_TIMEOUT = 3.0
 DEFAULT_MEMORY = 2 * 2**30  # bytes of address space for the child; torch itself needs ~0.7 GB
 # evaluate: tensors and graph; gradcheck: gradients against finite differences;
-# record: forward and backward steps (Step Through); dynamic: branches, loops, node lines.
-KINDS = ("evaluate", "gradcheck", "record", "dynamic")
+# record: forward and backward steps (Step Through); dynamic: branches, loops, node lines;
+# model: a Model Graph spec planned, built and captured; checkpoint: an uploaded file parsed.
+PROGRAMS = ("evaluate", "gradcheck", "record", "dynamic")  # kinds whose source is a program
+KINDS = (*PROGRAMS, "model", "checkpoint")
+# Seconds for the kinds that are not a visitor's program. The op budget bounds a model: the
+# biggest a spec may describe (ResNet-152's size) takes about 5 s to build and capture on a
+# busy 2-core machine. A checkpoint is at most 16 MB, checked before it is read.
+KIND_TIMEOUTS = {"model": 20.0, "checkpoint": 10.0}
+
+
+def time_limit(kind: str, program_limit: float) -> float:
+    """Seconds a request of ``kind`` may run: ``program_limit`` for a visitor's program."""
+    return KIND_TIMEOUTS.get(kind, program_limit)
 
 
 def failure(message: str | Message, **flags: bool) -> dict[str, Any]:

@@ -218,7 +218,7 @@ def test_leaving_the_line_gives_up_the_place(at, full):
     train.JOB_SLOTS.leave("another")
 
 
-def test_checkpoint_download_and_upload(at):
+def test_checkpoint_download_and_upload(at, monkeypatch):
     _start(at)
     job = _job(at)
     _run_until(at, lambda: job.snapshot().status == "done")
@@ -245,11 +245,16 @@ def test_checkpoint_download_and_upload(at):
     at.file_uploader(key="train_upload").set_value(("big.pt", _saved(state), "x")).run()
     assert not at.exception and "test predictions are not digits" in _messages(at.error)
     assert _job(at) is job
+    monkeypatch.setattr(torch, "load", _unpickled)  # a worker reads the file, never the server
     at.file_uploader(key="train_upload").set_value(("run.pt", data, "application/x")).run()
     assert not at.exception and r"Loaded run\.pt" in _messages(at.success)
     loaded = _job(at)
     assert loaded is not job and loaded.snapshot().step == 16
     assert torch.equal(loaded.model[2].weight, job.model[2].weight)
+
+
+def _unpickled(*args, **kwargs):
+    raise AssertionError("the server unpickled a visitor's file")
 
 
 def _saved(state: dict) -> bytes:

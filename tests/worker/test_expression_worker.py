@@ -9,7 +9,7 @@ import pytest
 from graphlab.lessons.expressions import EXPRESSION_EXAMPLES
 from graphlab.sandbox import ExpressionError, evaluate
 from graphlab.sandbox.gradcheck import check_gradients
-from graphlab.worker import shared_worker
+from graphlab.worker import shared_pool
 from graphlab.worker.payload import build_payload
 
 SQUARE = "x = torch.tensor([1., 2., 3.], requires_grad=True)\ny = (x * x).sum()"
@@ -83,7 +83,7 @@ def test_examples_run_and_check(name: str) -> None:
 
 
 def test_worker_answers_gradcheck_requests() -> None:
-    worker = shared_worker()
+    worker = shared_pool()
     reply = worker.run(SQUARE, kind="gradcheck")
     assert reply["ok"] and reply["gradcheck"]["passed"] is True
     error = worker.run("x = 1\nimport os", kind="gradcheck")

@@ -13,10 +13,11 @@ import torch
 from graphlab.core.messages import Message, msg
 from graphlab.lessons import dynamic
 from graphlab.sandbox import Limits
-from graphlab.worker import KINDS, SandboxWorker, failure
+from graphlab.worker import SandboxWorker, failure
 from graphlab.worker.child import serve
 from graphlab.worker.dynamic import dynamic_reply
 from graphlab.worker.handlers import HANDLERS, handle
+from graphlab.worker.protocol import PROGRAMS
 from graphlab.worker.record import record_reply
 
 SOURCE = dynamic.program(dynamic.EXAMPLE, -2.5)  # the `else` side, and a loop of 3
@@ -43,7 +44,7 @@ def _plain_example(x: float) -> tuple[float, float]:
 
 def test_one_process_answers_every_kind(worker: SandboxWorker) -> None:
     pid, restarts = worker.pid, worker.restarts
-    replies = {kind: worker.run(SOURCE, kind=kind) for kind in KINDS}
+    replies = {kind: worker.run(SOURCE, kind=kind) for kind in PROGRAMS}
     assert all(reply["ok"] for reply in replies.values()), replies
     assert (worker.pid, worker.restarts) == (pid, restarts)
     z, dz = _plain_example(-2.5)
@@ -74,7 +75,7 @@ def test_the_dynamic_kind_honours_the_request_limits(worker: SandboxWorker) -> N
     assert worker.run(SOURCE, Limits(max_loop=3), kind="dynamic")["loops"] == [[7, 3]]
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", PROGRAMS)
 def test_every_kind_reports_a_program_error_at_its_position(
     worker: SandboxWorker, kind: str
 ) -> None:
