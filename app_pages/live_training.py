@@ -4,7 +4,7 @@ import streamlit as st
 
 from graphlab import train
 from graphlab.train.graph import step_graph
-from widgets import training, training_queue
+from widgets import training, training_batch, training_queue
 from widgets.graph_view import show_graph
 from widgets.i18n import _
 from widgets.training_digit import digit_panel
@@ -35,6 +35,8 @@ running = job is not None and job.running
 with st.container(border=True):
     values = training.settings(disabled=running)
     training.controls()
+    if job is not None:
+        training_batch.panel(job)
     if job is not None and training_queue.waiting():
         training_queue.panel(job, training.launch)
 

@@ -7,7 +7,7 @@ from graphlab.lessons.expressions import DEFAULT, EXPRESSION_EXAMPLES
 from graphlab.lessons.recordings import MODELS, record_example, record_model
 from graphlab.sandbox import Limits
 from widgets import program_editor as editor
-from widgets import stepper
+from widgets import stepper, training_batch
 from widgets.expression import message_markdown, show_error
 from widgets.graph_view import DIRECTIONS
 from widgets.i18n import N_, _, say, translator
@@ -39,10 +39,17 @@ st.markdown(
     )
 )
 
-# One row of choices, so that the graph and its toolbar come up as high as they can.
-source_col, pick_col, view_col = st.columns([4, 4, 1.5], vertical_alignment="bottom")
+# One row of choices, so that the graph and its toolbar come up as high as they can. A batch
+# recorded on Live Training is a fourth source, which needs room more than the picker beside it.
+sources = training_batch.sources(SOURCES)
+widths = [4, 4, 1.5] if len(sources) == len(SOURCES) else [6, 3, 1.5]
+source_col, pick_col, view_col = st.columns(widths, vertical_alignment="bottom")
 source = source_col.segmented_control(
-    _("Source"), SOURCES, default=SOURCES[0], format_func=translator(), key="step_source"
+    _("Source"),
+    sources,
+    default=training_batch.arrive("step_source", SOURCES[0]),
+    format_func=translator(),
+    key="step_source",
 )
 source = source or SOURCES[0]
 with view_col.popover(_("View"), icon=":material/tune:", width="stretch"):
@@ -84,6 +91,8 @@ elif source == "Small model":
         )
     )
     data, identity = model_recording(name), f"model:{name}"
+elif source == training_batch.SOURCE:
+    data, identity = training_batch.show(pick_col)
 else:
     stepper.init_program(EXPRESSION_EXAMPLES[DEFAULT].source)
     link_col, lab_col = st.columns([3, 1])

@@ -3,6 +3,7 @@
     python -m graphlab train --model mlp --epochs 3            # prints test accuracy, saves mnist-mlp.pt
     python -m graphlab train --resume mnist-mlp.pt --epochs 3  # continue a stopped run
     python -m graphlab train --model cnn --nproc 2             # 2 processes, DistributedDataParallel
+    python -m graphlab train --model cnn --precision bf16      # forward pass in bfloat16 (autocast)
     torchrun --nproc_per_node 2 -m graphlab train --model cnn  # the same, started by torchrun
 
 A plain-text progress bar goes to stderr; results go to stdout. Ctrl-C stops after the current
@@ -27,6 +28,7 @@ from graphlab.core.device import DEVICES
 from graphlab.data.mnist import MnistNotFoundError, load_mnist
 from graphlab.models import MODELS
 from graphlab.train import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer, distributed
+from graphlab.train.config import PRECISIONS, check_precision
 from graphlab.train.loop import Data
 
 from .progress_bar import ProgressBar
@@ -68,6 +70,13 @@ def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--schedule", choices=SCHEDULES, default=_DEFAULTS["schedule"])
     p.add_argument("--device", choices=DEVICES, default=_DEFAULTS["device"])
     p.add_argument("--seed", type=int, default=_DEFAULTS["seed"])
+    p.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default=None,
+        help=f"dtype of the forward pass (fp16: CUDA only); default {_DEFAULTS['precision']}, "
+        "or as saved",
+    )
     p.add_argument("--data", metavar="DIR", help="a directory of the four MNIST IDX files")
     p.add_argument("--out", metavar="PATH", help="checkpoint to write (default mnist-MODEL.pt)")
     p.add_argument("--resume", metavar="PATH", help="continue from this checkpoint")
@@ -110,12 +119,19 @@ def make_trainer(args: argparse.Namespace, data: Data, cls: type[Trainer] = Trai
     trainer = cls.load(args.resume, device=args.device, data=data)
     if args.epochs is not None:  # more epochs may be asked for; the rest stays as trained
         trainer.config = dataclasses.replace(trainer.config, epochs=args.epochs)
+    if getattr(args, "precision", None) is not None:  # as the device: how this machine runs it
+        check_precision(args.precision, trainer.device)
+        trainer.config = dataclasses.replace(trainer.config, precision=args.precision)
     return trainer
 
 
 def run_train(args: argparse.Namespace) -> int:
     """Run the ``train`` command; 0 on success, 1 if the loss diverged, 2 on bad input, 130 on Ctrl-C."""
     if args.nproc > 1 or distributed.launched():
+        if getattr(args, "precision", None) not in (None, "fp32"):
+            print("graphlab train: --precision is for one process; --nproc trains in fp32",
+                  file=sys.stderr)  # fmt: skip
+            return 2
         return run_distributed(args)
     if args.threads:
         torch.set_num_threads(args.threads)

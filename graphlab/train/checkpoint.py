@@ -43,6 +43,8 @@ KEYS = ("format", "config", "model", "optimizer", "history", "progress")
 OPTIONAL = ("test_predictions",)
 Source = str | os.PathLike | IO[bytes]
 # Settings that shaped a trainer's model, optimizer and data: a state must share them to load.
+# (Not ``precision``: like the device, how this machine runs the steps; a checkpoint saved
+# before it existed trained in fp32, TrainConfig's default.)
 FIXED = ("model", "optimizer", "batch_size", "train_size", "test_size")
 CLASSES = 10  # the digits: what a test prediction can be
 
@@ -64,7 +66,8 @@ def check(state: object, name: str | Message | None = None) -> None:
 
 def config_for(state: dict[str, Any], current: TrainConfig) -> TrainConfig:
     """The config a trainer configured as ``current`` continues ``state`` with: the state's, on
-    ``current``'s device; ``ValueError`` if ``state`` is no checkpoint or differs in ``FIXED``.
+    ``current``'s device and precision (which it checked when it was made); ``ValueError`` if
+    ``state`` is no checkpoint or differs in ``FIXED``.
 
     >>> config_for({"format": FORMAT, **dict.fromkeys(KEYS[2:]), "config": TrainConfig(
     ...     batch_size=32).to_dict()}, TrainConfig())
@@ -82,7 +85,7 @@ def config_for(state: dict[str, Any], current: TrainConfig) -> TrainConfig:
     ]  # fmt: skip
     if differ:
         raise refusal(msg("the state was saved with {settings}", settings=listed(differ)))
-    return dataclasses.replace(config, device=current.device)
+    return dataclasses.replace(config, device=current.device, precision=current.precision)
 
 
 def check_weights(saved: object, own: Mapping[str, torch.Tensor]) -> None:

@@ -21,11 +21,16 @@ from graphlab.models.spec import is_int
 from .errors import joined, refusal
 
 __all__ = [
-    "DEFAULT_LR", "MAX_EPOCHS", "OPTIMIZERS", "SCHEDULES", "TrainConfig", "build_optimizer", "lr_at",
+    "DEFAULT_LR", "MAX_EPOCHS", "OPTIMIZERS", "PRECISIONS", "SCHEDULES", "TrainConfig",
+    "autocast_dtype", "build_optimizer", "check_precision", "lr_at",
 ]  # fmt: skip
 
 OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
 SCHEDULES = ("cosine", "constant")
+# The dtype of the training forward pass (autocast); fp16 also scales the loss (GradScaler), and
+# only CUDA runs it. Evaluation stays in float32.
+PRECISIONS = ("fp32", "bf16", "fp16")
+_AUTOCAST = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 # Rates that train both models well in a few epochs; what a learner should start from.
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 1e-3, "rmsprop": 1e-3}
 _MAX_BATCH = 65_536
@@ -54,6 +59,36 @@ def _lr_problem(lr: object, optimizer: str) -> Message | None:
     return msg("lr must be a positive finite number (got {got})", got=repr(lr))
 
 
+def _fp16_problem(precision: object, device: str) -> Message | None:
+    if precision != "fp16" or device in ("auto", "cuda"):
+        return None
+    return msg("precision fp16 needs a CUDA device (device is {device}); use bf16 or fp32",
+               device=device)  # fmt: skip
+
+
+def check_precision(precision: str, device: torch.device) -> None:
+    """Raise ``ValueError`` unless ``device`` can train at ``precision`` (the device ``auto``
+    picked, which ``TrainConfig`` cannot know).
+
+    >>> check_precision("fp16", torch.device("cpu"))
+    Traceback (most recent call last):
+    ...
+    ValueError: precision fp16 needs a CUDA device (device is cpu); use bf16 or fp32
+    """
+    problem = _fp16_problem(precision, device.type)
+    if problem is not None:
+        raise refusal(problem)
+
+
+def autocast_dtype(precision: str) -> torch.dtype | None:
+    """The dtype ``torch.autocast`` runs the forward pass in, or ``None`` for float32.
+
+    >>> autocast_dtype("bf16")
+    torch.bfloat16
+    """
+    return _AUTOCAST[precision]
+
+
 def _invalid(problems: Message) -> ValueError:
     return refusal(msg("invalid TrainConfig: {problems}", problems=problems))
 
@@ -66,6 +101,8 @@ class TrainConfig:
     ``lr`` towards 0 over the whole run (``lr_at``), which is what lets the defaults reach 97%
     (MLP, 3 epochs) and 98.5% (CNN, 2 epochs); ``constant`` keeps ``lr``. ``train_size`` and
     ``test_size`` keep only the first N images of a split (quick demos and tests).
+    ``precision`` is the dtype of the training forward pass: ``fp32``, ``bf16`` (autocast; on
+    the CPU too) or ``fp16`` (autocast with a ``GradScaler``; CUDA only).
 
     >>> TrainConfig(model="cnn", optimizer="momentum", epochs=2).lr
     0.05
@@ -85,6 +122,7 @@ class TrainConfig:
     seed: int = 0
     train_size: int | None = None
     test_size: int | None = None
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         if self.lr is None and self.optimizer in DEFAULT_LR:
@@ -105,6 +143,8 @@ class TrainConfig:
         for name in ("train_size", "test_size"):
             if getattr(self, name) is not None:
                 yield _int_in(name, getattr(self, name), 1, 10**9)
+        yield _choice("precision", self.precision, PRECISIONS)
+        yield _fp16_problem(self.precision, self.device)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values only, so a checkpoint loads with ``weights_only=True``."""

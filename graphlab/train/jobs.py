@@ -1,4 +1,5 @@
-"""Process-wide limits on training: how many jobs at once, how many torch threads.
+"""Process-wide settings of training: how many jobs at once, how many torch threads, and how the
+C allocator keeps the memory a step frees (``keep_freed_memory``).
 
 They live in module-level singletons rather than ``st.cache_resource``: a visitor can clear that
 cache, and the limit must hold for every visitor of this process.
@@ -14,6 +15,7 @@ graphlab.train.jobs.BusyError: all 1 training slots are busy; try again in a min
 
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 import time
@@ -25,7 +27,9 @@ import torch
 
 from graphlab.core.messages import Message, msg
 
-__all__ = ["JOB_SLOTS", "BusyError", "JobSlots", "Turn", "cap_torch_threads"]
+__all__ = [
+    "JOB_SLOTS", "BusyError", "JobSlots", "Turn", "cap_torch_threads", "keep_freed_memory",
+]  # fmt: skip
 
 
 class BusyError(RuntimeError):
@@ -137,3 +141,48 @@ def cap_torch_threads(limit: int | None = None) -> int:
     if torch.get_num_threads() > limit:
         torch.set_num_threads(limit)
     return torch.get_num_threads()
+
+
+# glibc's mallopt(3) parameters, and the sizes set with them: blocks up to 32 MiB come from the
+# heap, and up to 64 MiB freed at its top stay there for the next step. glibc's own adaptive
+# rule ends there too, but only after a block of 32 MiB was freed: a toy model's step, of a few
+# MiB, keeps it low, and its memory goes back to the kernel at every step.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MMAP_BYTES, _TRIM_BYTES = 32 << 20, 64 << 20
+_CHOSEN = ("GLIBC_TUNABLES", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+_tuned: list[bool] = []  # the outcome of the first call, once made
+_tune_lock = threading.Lock()
+
+
+def keep_freed_memory() -> bool:
+    """Let glibc's allocator keep the memory a training step frees for the next step; True if
+    it now does. Process-wide, idempotent, and cheap after the first call.
+
+    With glibc's defaults, the megabytes a step allocates (activations, gradients, the
+    optimizer's temporaries) go back to the kernel when freed, and come back as fresh zeroed
+    pages: about 750 page faults a step for the MLP at batch 64 in the main thread, 1,100 in a
+    worker thread, a quarter of the step's time. Kept, a step reuses the last one's memory: no
+    faults, and a worker thread runs like the main one. The price: a thread's heap may hold up to
+    64 MiB it no longer uses. Nothing happens elsewhere than glibc, or when the environment
+    already tunes ``malloc`` (``GLIBC_TUNABLES``, ``MALLOC_MMAP_THRESHOLD_``,
+    ``MALLOC_TRIM_THRESHOLD_``).
+
+    >>> keep_freed_memory() == keep_freed_memory()
+    True
+    """
+    with _tune_lock:
+        if not _tuned:
+            _tuned.append(_mallopt())
+        return _tuned[0]
+
+
+def _mallopt() -> bool:
+    if any(name in os.environ for name in _CHOSEN):
+        return False
+    try:
+        os.confstr("CS_GNU_LIBC_VERSION")  # glibc's own numbers: raises anywhere else
+        mallopt = ctypes.CDLL(None).mallopt
+    except (ValueError, OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_BYTES) and mallopt(_M_TRIM_THRESHOLD, _TRIM_BYTES))

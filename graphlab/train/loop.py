@@ -23,8 +23,10 @@ from graphlab.data.mnist import load_mnist
 from graphlab.models import build_model
 
 from . import checkpoint, status_line
-from .config import TrainConfig, build_optimizer, lr_at
+from .accelerator import autocast, backward, to_device
+from .config import TrainConfig, build_optimizer, check_precision, lr_at
 from .gradients import GradientWatch
+from .jobs import keep_freed_memory
 from .metrics import History, _Throughput
 from .progress import Progress
 
@@ -72,6 +74,7 @@ class TrainingLoop:
         self._last_poll = time.monotonic()
 
     def _prepare(self, data: Data | None) -> Data:
+        check_precision(self.config.precision, self.device)  # fp16 on the device auto picked
         if data is None:
             # Shared, read-only: concurrent trainers on the CPU then hold one copy between them.
             data = (*load_mnist("train", copy=False), *load_mnist("test", copy=False))
@@ -80,8 +83,8 @@ class TrainingLoop:
         tensors = (train_x[:n].float(), train_y[:n].long(), test_x[:m].float(), test_y[:m].long())
         # Whole tensors on the device: a batch is an index gather there, with no DataLoader
         # worker processes to start, to feed, or to leak when a visitor leaves. Test labels stay
-        # on the CPU, where predictions are compared with them.
-        return (*(t.to(self.device) for t in tensors[:3]), tensors[3])  # type: ignore[return-value]
+        # on the CPU, where predictions are compared with them (to a GPU: from pinned memory).
+        return (*to_device(tensors[:3], self.device), tensors[3])  # type: ignore[return-value]
 
     @property
     def running(self) -> bool:
@@ -143,6 +146,7 @@ class TrainingLoop:
     # -- the loop ------------------------------------------------------------------------------
 
     def _run(self, max_steps: int | None) -> None:
+        keep_freed_memory()  # else each step's memory comes back as page faults (jobs.py)
         self._set_status("running", None)
         self._meter.restart()
         try:
@@ -221,9 +225,10 @@ class TrainingLoop:
         """The mean loss of the batch ``idx`` (its gradients left in ``.grad``) and how many of
         it the model got right; ``DistributedTrainer`` computes its shard of it instead."""
         x, y = self._train_x[idx], self._train_y[idx]  # (B, 1, 28, 28), (B,)
-        logits = self.model(x)  # (B, 10)
-        loss = F.cross_entropy(logits, y)
-        loss.backward()
+        with autocast(self.config.precision, self.device):  # fp32: off
+            logits = self.model(x)  # (B, 10)
+            loss = F.cross_entropy(logits, y)  # in float32 under autocast too
+        backward(loss, self.config.precision, self.optimizer)
         # Read after backward is queued: on a GPU the sync then waits for both passes at once.
         # The count stays a device tensor: reading it every step would sync a GPU for nothing.
         return loss.item(), (logits.argmax(1) == y).sum()

@@ -1,6 +1,7 @@
 """What a training run produces: its ``History``, the ``Snapshot`` a page polls, and the pure
-helpers that turn test predictions into a confusion matrix or a sample of (mis)predictions, and
-a long curve into one short enough to redraw (``thin``).
+helpers that turn test predictions into a confusion matrix, and a long curve into one short
+enough to redraw (``thin``). ``PredictionSample`` and ``predictions_sample`` live in
+``graphlab.train.predictions`` and are re-exported here.
 
 >>> confusion_matrix(torch.tensor([0, 1, 1]), torch.tensor([0, 1, 0]), num_classes=2).tolist()
 [[1, 0], [1, 1]]
@@ -19,6 +20,7 @@ from graphlab.core.messages import Message, msg
 
 from . import status_line
 from .errors import refusal
+from .predictions import PredictionSample, predictions_sample
 
 __all__ = [
     "EPOCH_FIELDS",
@@ -163,59 +165,6 @@ def confusion_matrix(
         raise ValueError(f"{labels.numel()} labels but {predictions.numel()} predictions")
     flat = labels * num_classes + predictions
     return torch.bincount(flat, minlength=num_classes**2).reshape(num_classes, num_classes)
-
-
-@dataclass(frozen=True)
-class PredictionSample:
-    """Some test images with their true and predicted classes (for a grid of thumbnails)."""
-
-    indices: torch.Tensor  # (n,) positions in the test set
-    images: torch.Tensor  # (n, 28, 28) float32 in [0, 1], CPU
-    labels: torch.Tensor  # (n,)
-    predictions: torch.Tensor  # (n,)
-
-    @property
-    def correct(self) -> torch.Tensor:
-        """``(n,)`` bool: was each prediction right."""
-        return self.labels == self.predictions
-
-
-def predictions_sample(
-    images: torch.Tensor,
-    labels: torch.Tensor,
-    predictions: torch.Tensor,
-    n: int = 16,
-    mistakes: int | None = None,
-    seed: int = 0,
-) -> PredictionSample:
-    """Pick ``n`` test images at random (fixed ``seed``), ``mistakes`` of them misclassified.
-
-    ``mistakes=None`` puts half of the grid on mistakes (fewer if there are not that many), so
-    a learner sees what the model gets wrong, not only a wall of right answers.
-
-    >>> s = predictions_sample(torch.zeros(5, 1, 28, 28), torch.arange(5), torch.tensor([0, 1, 0, 3, 0]), n=4)
-    >>> s.images.shape, int((~s.correct).sum())
-    (torch.Size([4, 28, 28]), 2)
-    """
-    labels, predictions = labels.cpu(), predictions.cpu()
-    generator = torch.Generator().manual_seed(seed)
-    wrong = torch.nonzero(labels != predictions).flatten()
-    right = torch.nonzero(labels == predictions).flatten()
-    n = min(n, labels.numel())
-    n_wrong = min(wrong.numel(), n // 2 if mistakes is None else mistakes, n)
-    n_right = min(right.numel(), n - n_wrong)
-    chosen = (
-        torch.cat(
-            [
-                wrong[torch.randperm(wrong.numel(), generator=generator)[:n_wrong]],
-                right[torch.randperm(right.numel(), generator=generator)[:n_right]],
-            ]
-        )
-        .sort()
-        .values
-    )
-    picked = images[chosen.to(images.device)].reshape(-1, 28, 28).float().cpu()
-    return PredictionSample(chosen, picked, labels[chosen], predictions[chosen])
 
 
 def thin(xs: Sequence[float], ys: Sequence[float], max_points: int) -> tuple[list, list]:

@@ -19,7 +19,6 @@ import math
 from collections.abc import Mapping, Sequence
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import torch
@@ -28,13 +27,16 @@ from . import chart_words as words
 from .chart_words import Gettext, progress_text, same
 from .gradient_plots import magnitude_axis
 from .metrics import History, PredictionSample, thin
+from .predictions import RIGHT, WRONG, grid
 
 __all__ = [
     "ZOOM", "accuracy_chart", "confusion_figure", "descent_chart", "descent_loss_chart",
-    "loss_chart", "predictions_figure", "probability_figure", "progress_text", "thin",
+    "loss_chart", "grid_figure", "probability_figure", "progress_text", "thin",
 ]  # fmt: skip
 
-RIGHT, WRONG, RAW, LINE, TEST = "#2e7d32", "#c62828", "#90caf9", "#1565c0", "#ef6c00"
+RAW, LINE, TEST = "#90caf9", "#1565c0", "#ef6c00"
+GRID_COLS = 6  # 24 tiles in 4 rows; each label keeps about 60 px even on a 390 px phone
+GRID_ROW_PX = 110  # the grid's height per row: the picture scales to fit its width and height
 PATHS = ["#ff5252", "#ffd740", "#40c4ff", "#ff80ab"]  # several paths over the viridis heat map
 ZOOM = "zoom"  # the name of the live curves' scale-bound selection
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
@@ -156,57 +158,27 @@ def confusion_figure(matrix: torch.Tensor, height: int = 420, gettext: Gettext =
     return fig
 
 
-def _mosaic(sample: PredictionSample, cols: int, border: int = 2) -> np.ndarray:
-    """An RGB picture of the images side by side, each framed green (right) or red (wrong)."""
-    n = len(sample.labels)
-    rows = max(1, -(-n // cols))
-    tile = 28 + 2 * border
-    picture = np.full((rows * tile, cols * tile, 3), 255, dtype=np.uint8)
-    pixels = (255 * (1 - sample.images.clamp(0, 1))).round().to(torch.uint8).numpy()  # ink dark
-    for i in range(n):
-        r, c = divmod(i, cols)
-        y, x = r * tile, c * tile
-        frame = RIGHT if bool(sample.correct[i]) else WRONG
-        picture[y : y + tile, x : x + tile] = [int(frame[k : k + 2], 16) for k in (1, 3, 5)]
-        picture[y + border : y + border + 28, x + border : x + border + 28] = pixels[i][..., None]
-    return picture
-
-
-def predictions_figure(
-    sample: PredictionSample, cols: int = 8, gettext: Gettext = same
-) -> go.Figure:
-    """A grid of test images, each titled with the model's guess; mistakes framed in red and
-    titled ``guess ✗ (true)``.
+def grid_figure(sample: PredictionSample, cols: int = GRID_COLS) -> go.Figure:
+    """The sample's thumbnails, framed green (right) or red (wrong), the guess above each tile
+    in a band of its own (``predictions.grid``), so a label never covers the tile above it.
 
     >>> s = PredictionSample(torch.arange(2), torch.zeros(2, 28, 28), torch.tensor([3, 5]),
     ...                      torch.tensor([3, 6]))
-    >>> [a.text for a in predictions_figure(s).layout.annotations]
+    >>> [a.text for a in grid_figure(s).layout.annotations]
     ['3', '6 ✗ (5)']
     """
-    tile = 32
-    picture = _mosaic(sample, cols)
-    fig = go.Figure(go.Image(z=picture, hoverinfo="skip"))
-    for i, (label, guess) in enumerate(
-        zip(sample.labels.tolist(), sample.predictions.tolist(), strict=True)
-    ):
-        r, c = divmod(i, cols)
-        right = label == guess
-        fig.add_annotation(
-            x=c * tile + tile / 2,
-            y=r * tile,
-            text=str(guess) if right else f"{guess} ✗ ({label})",
-            showarrow=False,
-            yshift=8,
-            font={"color": RIGHT if right else WRONG, "size": 13},
-        )
-    rows = picture.shape[0] // tile
+    layout = grid(sample, cols)
+    fig = go.Figure(go.Image(z=layout.picture, hoverinfo="skip"))
+    for (x, y), text, right in zip(layout.centres, layout.texts, layout.right, strict=True):
+        fig.add_annotation(x=x, y=y, text=text, showarrow=False, yanchor="middle",
+                           font={"color": RIGHT if right else WRONG, "size": 13})  # fmt: skip
+    rows = max(1, -(-len(layout.texts) // cols))
     fig.update_layout(
-        title=gettext(words.PREDICTIONS_TITLE),
-        xaxis={"visible": False},
-        yaxis={"visible": False},
+        xaxis={"visible": False, "constrain": "domain"},
+        yaxis={"visible": False, "constrain": "domain", "constraintoward": "top"},
         uirevision="predictions",
-        height=90 + rows * 110,
-        margin={"l": 0, "r": 0, "t": 60, "b": 0},
+        height=20 + rows * GRID_ROW_PX,
+        margin={"l": 0, "r": 0, "t": 10, "b": 10},
     )
     return fig
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Hashable, Iterable
 import torch
 import torch.nn.functional as F
 
-from . import checkpoint
+from . import batch_step, checkpoint
 from .config import TrainConfig
 from .jobs import JOB_SLOTS, JobSlots
 from .loop import Callback, Data, TrainingLoop
@@ -209,17 +209,27 @@ class Trainer(TrainingLoop):
             finally:
                 self.model.train()
 
+    def batch_recording(self, images: int | None = batch_step.IMAGES) -> dict:
+        """Step Through's recording of the next step: the weights now on the first ``images``
+        images of the next batch (None: all); changes nothing here (``graphlab.train.batch_step``).
+        """
+        return batch_step.record_batch(self, images)
+
     def confusion_matrix(self) -> torch.Tensor | None:
         """``(10, 10)`` counts over the test set after the last epoch (rows: true digit)."""
         predictions = self.test_predictions
         return None if predictions is None else confusion_matrix(self._test_y_cpu, predictions)
 
-    def predictions_sample(self, n: int = 16, seed: int = 0) -> PredictionSample | None:
-        """``n`` test images with labels and predictions after the last epoch, half mistakes."""
+    def predictions_sample(
+        self, n: int = 16, seed: int = 0, uniform: bool = False
+    ) -> PredictionSample | None:
+        """``n`` test images with labels and predictions after the last epoch, half mistakes
+        (``uniform``: drawn alike from all test images; see ``predictions_sample``)."""
         predictions = self.test_predictions
         if predictions is None:
             return None
-        return predictions_sample(self._test_x, self._test_y_cpu, predictions, n=n, seed=seed)
+        x, y = self._test_x, self._test_y_cpu
+        return predictions_sample(x, y, predictions, n=n, seed=seed, uniform=uniform)
 
     # -- checkpoints ---------------------------------------------------------------------------
 

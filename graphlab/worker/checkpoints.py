@@ -47,7 +47,7 @@ def checkpoint_reply(source: object, limits: object = None) -> dict[str, Any]:
     except (binascii.Error, ValueError):
         return failure(msg("a checkpoint request is a file's name and its bytes"))
     try:
-        parsed = parse_checkpoint(raw, UPLOAD, name)
+        parsed = parse_checkpoint(raw, UPLOAD)  # "the file": the page names it before the reason
         check_limits(parsed.config)
     except Exception as err:  # noqa: BLE001  (a visitor's file: every failure is a refusal)
         said = reason(err)

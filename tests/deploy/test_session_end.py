@@ -1,14 +1,18 @@
 """A closed tab's session is shut down on a real server once its reconnect window passes,
-with no other visitor around to trigger it (widgets/session_reaper.py)."""
+with no other visitor around to trigger it (widgets/session_reaper.py), and what it held (its
+replies, its training run) is released."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from graphlab.sandbox.share import encode_program
 from tests.deploy.replicas import replica, wait_until
 from tests.e2e.protocol import Session
+from tests.e2e.test_upload_flood import _rss_mb
 
 pytestmark = pytest.mark.slow
 
@@ -29,3 +33,48 @@ def test_a_closed_session_is_shut_down_after_its_reconnect_window(tmp_path):
         assert first and second and first != second
         shut = [f"Shutting down (id={sid})" for sid in (first, second)]
         assert wait_until(lambda: all(s in log.read_text(errors="replace") for s in shut), 20)
+
+
+BIG = "x = torch.ones(1, requires_grad=True)\ny = x\nfor i in range(4000):\n    y = y * 1.0001"
+
+
+async def _hold(url: str, train: bool) -> str:
+    """A visitor who keeps a big Expression Lab reply (a 4,000-op graph) and, with `train`, a
+    training run; then closes the tab."""
+    async with Session(url, timeout=120) as s:
+        run = await s.run("expression_lab", "code=" + encode_program(BIG))
+        assert run.status == "FINISHED_SUCCESSFULLY" and not run.exceptions
+        if train:  # the longest run the page allows: it outlives the tab by far
+            page = await s.run("live_training")
+            epochs = WidgetState(id=page.widgets["Epochs"], int_value=10)
+            images = WidgetState(id=page.widgets["Training images"])
+            images.int_array_value.data.append(3)  # the slider's last option, 50,000
+            started = await s.run("live_training", press=page.buttons["Start training"],
+                                  states=[epochs, images])  # fmt: skip
+            assert any("running" in t for t in started.texts), started.texts
+        return s.session_id
+
+
+async def _start_training(url: str) -> list[str]:
+    async with Session(url, timeout=120) as s:
+        page = await s.run("live_training")
+        return (await s.run("live_training", press=page.buttons["Start training"])).texts
+
+
+def test_a_closed_sessions_memory_and_training_run_are_released(tmp_path):
+    log = tmp_path / "server.log"
+    env = {"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": "1", "GRAPHLAB_MAX_TRAIN_JOBS": "1",
+           "STREAMLIT_LOGGER_LEVEL": "debug"}  # fmt: skip
+    with replica(log, **env) as (url, proc):
+        asyncio.run(_hold(url, train=False))  # warm: the first reply imports and caches
+        assert wait_until(lambda: log.read_text(errors="replace").count("Shutting down") >= 1, 20)
+        base = _rss_mb(proc.pid)
+        held = [asyncio.run(_hold(url, train=i == 0)) for i in range(6)]
+        peak = _rss_mb(proc.pid)
+        shut = [f"Shutting down (id={sid})" for sid in held]
+        assert wait_until(lambda: all(s in log.read_text(errors="replace") for s in shut), 30)
+        # The trainer of the closed tab was stopped: its slot is free for the next visitor.
+        texts = asyncio.run(_start_training(url))
+        assert not any("ahead of you" in t or "in line" in t for t in texts), texts
+        assert wait_until(lambda: _rss_mb(proc.pid) < base + 0.5 * (peak - base) + 20, 20), (
+            base, peak, _rss_mb(proc.pid))  # fmt: skip

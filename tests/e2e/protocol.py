@@ -27,6 +27,7 @@ class Run:
     texts: list[str] = field(default_factory=list)
     status: str = ""
     buttons: dict[str, str] = field(default_factory=dict)  # label -> widget id
+    widgets: dict[str, str] = field(default_factory=dict)  # label -> id, every kind of widget
     exceptions: int = 0
 
 
@@ -50,9 +51,12 @@ class Session:
     async def __aexit__(self, *exc) -> None:
         await self.ws.close()
 
-    async def run(self, page: str = "", query: str = "", press: str | None = None) -> Run:
-        """Run the page at url path `page` (the home page for "") and read until it finishes;
-        `press`: the widget id of a button to press in this run."""
+    async def run(
+        self, page: str = "", query: str = "", press: str | None = None, states: list = ()
+    ) -> Run:
+        """Run the page at url path `page` (the home page for "") and read until it finishes
+        (a rerun it asks for included); `press`: the widget id of a button to press in this
+        run; `states`: WidgetState messages to send with it (a text typed, a file uploaded)."""
         back = BackMsg()
         back.rerun_script.query_string = query
         back.rerun_script.page_name = page
@@ -60,6 +64,8 @@ class Session:
         if press is not None:
             state = back.rerun_script.widget_states.widgets.add()
             state.id, state.trigger_value = press, True
+        for given in states:
+            back.rerun_script.widget_states.widgets.add().CopyFrom(given)
         start = time.perf_counter()
         await self.ws.send(back.SerializeToString())
         run = Run(0.0)
@@ -77,11 +83,17 @@ class Session:
                 run.texts.append(_text(element))
                 if element.WhichOneof("type") == "button":
                     run.buttons[element.button.label] = element.button.id
+                inner = getattr(element, element.WhichOneof("type") or "", None)
+                if isinstance(getattr(inner, "id", None), str) and hasattr(inner, "label"):
+                    run.widgets[inner.label] = inner.id
                 run.exceptions += element.WhichOneof("type") == "exception"
-            elif kind == "script_finished":
+            elif kind == "script_finished" and msg.script_finished != _RERUN:
                 run.status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
                 run.seconds = time.perf_counter() - start
                 return run
+
+
+_RERUN = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 
 
 def _text(element) -> str:

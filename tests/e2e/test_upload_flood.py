@@ -51,13 +51,14 @@ def _session(ws, sent: bool = False) -> str:
             return session
 
 
-def _put(url: str, session: str, data: bytes) -> int:
-    boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pt\"\r\n"
+def _put(url: str, session: str, data: bytes, file_id: str = "", name: str = "a.pt") -> int:
+    """PUT ``data`` as the file ``name`` to the upload route (``file_id``: a fresh one)."""
+    boundary, file_id = uuid.uuid4().hex, file_id or str(uuid.uuid4())
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
             f"Content-Type: application/octet-stream\r\n\r\n").encode() + data + \
         f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
     request = urllib.request.Request(
-        f"{url}/_stcore/upload_file/{session}/{uuid.uuid4()}", data=body, method="PUT",
+        f"{url}/_stcore/upload_file/{session}/{file_id}", data=body, method="PUT",
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
                  "X-Xsrftoken": TOKEN, "Cookie": f"_streamlit_xsrf={TOKEN}"},
     )  # fmt: skip

@@ -18,8 +18,8 @@ from graphlab.train.plots import (
     ZOOM,
     accuracy_chart,
     confusion_figure,
+    grid_figure,
     loss_chart,
-    predictions_figure,
     probability_figure,
     progress_text,
     thin,
@@ -93,13 +93,13 @@ def test_prediction_grid_frames_mistakes_in_red():
     sample = PredictionSample(
         torch.arange(3), images, torch.tensor([1, 2, 3]), torch.tensor([1, 7, 3])
     )
-    fig = predictions_figure(sample, cols=2)
-    picture = fig.data[0].z  # 2 rows x 2 cols of 32 px tiles, RGB
-    assert picture.shape == (64, 64, 3)
-    assert tuple(picture[0, 0]) == (0x2E, 0x7D, 0x32)  # green frame: right
-    assert tuple(picture[0, 32]) == (0xC6, 0x28, 0x28)  # red frame: a mistake
-    assert tuple(picture[2 + 12, 32 + 2 + 12]) == (0, 0, 0)  # ink is dark on white
-    assert tuple(picture[2 + 1, 32 + 2 + 1]) == (255, 255, 255)
+    fig = grid_figure(sample, cols=2)
+    picture = fig.data[0].z  # 2 x 2 tiles of 32 px, each under a 12 px label band, 4 px apart
+    assert picture.shape == (92, 68, 3)
+    assert tuple(picture[12, 0]) == (0x2E, 0x7D, 0x32)  # green frame: right
+    assert tuple(picture[12, 36]) == (0xC6, 0x28, 0x28)  # red frame: a mistake
+    assert tuple(picture[12 + 2 + 12, 36 + 2 + 12]) == (0, 0, 0)  # ink is dark on white
+    assert tuple(picture[12 + 2 + 1, 36 + 2 + 1]) == (255, 255, 255)
     assert [a.text for a in fig.layout.annotations] == ["1", "7 ✗ (2)", "3"]
 
 
