@@ -28,6 +28,7 @@ class Run:
     status: str = ""
     buttons: dict[str, str] = field(default_factory=dict)  # label -> widget id
     widgets: dict[str, str] = field(default_factory=dict)  # label -> id, every kind of widget
+    protos: dict[str, object] = field(default_factory=dict)  # label -> the widget's proto
     exceptions: int = 0
 
 
@@ -85,7 +86,7 @@ class Session:
                     run.buttons[element.button.label] = element.button.id
                 inner = getattr(element, element.WhichOneof("type") or "", None)
                 if isinstance(getattr(inner, "id", None), str) and hasattr(inner, "label"):
-                    run.widgets[inner.label] = inner.id
+                    run.widgets[inner.label], run.protos[inner.label] = inner.id, inner
                 run.exceptions += element.WhichOneof("type") == "exception"
             elif kind == "script_finished" and msg.script_finished != _RERUN:
                 run.status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
