@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from graphlab.sandbox.share import encode_program  # noqa: E402
 from tests.deploy.replicas import get, proxy, replica  # noqa: E402
-from tests.e2e.protocol import Session  # noqa: E402
+from tests.e2e.protocol import Session, drawn_states  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from svg_curve import write_svg  # noqa: E402
@@ -61,6 +62,24 @@ def _children() -> dict[int, list[int]]:
     return kids
 
 
+def cpu_seconds(pids: list[int]) -> tuple[float, float]:
+    """CPU seconds so far of the processes `pids` themselves (with the children they reaped,
+    e.g. `dot`), and of their living descendants (the sandbox workers)."""
+    tick, kids = os.sysconf("SC_CLK_TCK"), _children()
+    own = rest = 0.0
+    todo = [(pid, True) for pid in pids]
+    while todo:
+        pid, top = todo.pop()
+        todo.extend((kid, False) for kid in kids.get(pid, ()))
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        spent = sum(int(f) for f in fields[11:15]) / tick  # utime stime cutime cstime
+        own, rest = (own + spent, rest) if top else (own, rest + spent)
+    return own, rest
+
+
 def rss_mb(pids: list[int]) -> float:
     kids, todo, total = _children(), list(pids), 0
     while todo:
@@ -79,18 +98,20 @@ async def journey(url: str, train: bool, timings: dict[str, list], failures: lis
     cookie = get(url)[2]  # the page load: behind the proxy it picks this visitor's replica
     query = "code=" + encode_program(PROGRAM)
 
-    async def act(name: str, page: str, q: str = "", press_label: str | None = None, last=None):
+    async def act(name: str, page: str, q: str = "", press_label: str | None = None, last=None,
+                  states=()):  # fmt: skip
         press = None if press_label is None else (last.buttons if last else {}).get(press_label)
         if press_label is not None and press is None:
             failures.append(f"{name}: no button {press_label!r}")
             return None
         try:
-            run = await s.run(page, q, press=press)
+            run = await s.run(page, q, press=press, states=states)
         except Exception as err:  # noqa: BLE001 (a failed action is counted, the journey goes on)
             failures.append(f"{name}: {type(err).__name__}: {err}")
             return None
-        if run.status != "FINISHED_SUCCESSFULLY" or run.exceptions:
-            failures.append(f"{name}: {run.status}, {run.exceptions} exception(s)")
+        refused = [t for t in run.texts if t.startswith(("Not started", "That cannot run"))]
+        if run.status != "FINISHED_SUCCESSFULLY" or run.exceptions or refused:
+            failures.append(f"{name}: {run.status}, {run.exceptions} exception(s) {refused[:1]}")
         timings.setdefault(name, []).append(run.seconds)
         return run
 
@@ -104,7 +125,9 @@ async def journey(url: str, train: bool, timings: dict[str, list], failures: lis
         await act("model graph", "model_graph")
         if train:
             live = await act("training page", "live_training")
-            started = await act("start training", "live_training", "", "Start training", live)
+            settings = drawn_states(live, {}) if live else []  # the page's defaults: 5,000 images
+            started = await act("start training", "live_training", "", "Start training", live,
+                                settings)  # fmt: skip
             await asyncio.sleep(3)
             await act("stop training", "live_training", "", "Stop", started)
 
@@ -148,15 +171,24 @@ def main() -> None:
         url = started[0][0]
         if args.replicas > 1:
             url = stack.enter_context(proxy([u.removeprefix("http://") for u, _ in started]))[0]
-        memory = Memory([p.pid for _, p in started])
+        pids = [p.pid for _, p in started]
+        print(f"{args.replicas} replica(s), started: RSS {rss_mb(pids):.0f} MB")
+        asyncio.run(wave(url, args.replicas, 0))  # one journey per replica: imports, a worker
+        time.sleep(3.0)
+        print(f"idle after one journey per replica (warm workers): RSS {rss_mb(pids):.0f} MB")
+        memory = Memory(pids)
         memory.start()
-        time.sleep(1.0)
-        print(f"{args.replicas} replica(s), idle RSS {rss_mb([p.pid for _, p in started]):.0f} MB")
         marks = []
         for n in range(args.waves):
             before = rss_mb([p.pid for _, p in started])
             marks.append((time.monotonic(), f"wave {n + 1}"))
+            cpu, client = cpu_seconds(pids), os.times()
             timings, failures, seconds = asyncio.run(wave(url, visitors, train))
+            (server, workers), ours = cpu_seconds(pids), os.times()
+            print(
+                f"  CPU seconds: server {server - cpu[0]:.1f}, its workers {workers - cpu[1]:.1f}"
+                f", this client {ours.user + ours.system - client.user - client.system:.1f}"
+            )
             peak = max(m for _, m in memory.samples) if memory.samples else 0
             time.sleep(2.0)
             after = rss_mb([p.pid for _, p in started])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-W, H, PAD = 720, 300, 48
+W, H = 720, 320
+LEFT, RIGHT, TOP, BOTTOM = 80, 24, 40, 52  # room for the tick labels and the axis titles
 
 
 def _ticks(high: float, count: int = 5) -> list[float]:
@@ -23,25 +24,29 @@ def write_svg(path: Path, points: list[tuple[float, float]], title: str, x_label
     top = y_ticks[-1]
 
     def sx(x: float) -> float:
-        return PAD + (x - x0) / ((x1 - x0) or 1) * (W - 2 * PAD)
+        return LEFT + (x - x0) / ((x1 - x0) or 1) * (W - LEFT - RIGHT)
 
     def sy(y: float) -> float:
-        return H - PAD - y / top * (H - 2 * PAD)
+        return H - BOTTOM - y / top * (H - TOP - BOTTOM)
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
              f'font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="white"/>',
              f'<text x="{W / 2}" y="20" text-anchor="middle" font-size="14">{title}</text>',
              f'<text x="{W / 2}" y="{H - 8}" text-anchor="middle">{x_label}</text>',
-             f'<text x="14" y="{H / 2}" transform="rotate(-90 14 {H / 2})" '
+             f'<text x="16" y="{H / 2}" transform="rotate(-90 16 {H / 2})" '
              f'text-anchor="middle">{y_label}</text>']  # fmt: skip
     for t in y_ticks:
-        parts.append(f'<line x1="{PAD}" x2="{W - PAD}" y1="{sy(t):.1f}" y2="{sy(t):.1f}" '
-                     f'stroke="#ddd"/><text x="{PAD - 4}" y="{sy(t) + 4:.1f}" '
+        parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{sy(t):.1f}" y2="{sy(t):.1f}" '
+                     f'stroke="#ddd"/><text x="{LEFT - 6}" y="{sy(t) + 4:.1f}" '
                      f'text-anchor="end">{t:g}</text>')  # fmt: skip
+    for t in _ticks(x1 - x0, 8):
+        if x0 + t <= x1:
+            parts.append(f'<text x="{sx(x0 + t):.1f}" y="{H - BOTTOM + 16}" '
+                         f'text-anchor="middle">{t:g}</text>')  # fmt: skip
     for x, label in marks:
-        parts.append(f'<line x1="{sx(x):.1f}" x2="{sx(x):.1f}" y1="{PAD}" y2="{H - PAD}" '
-                     f'stroke="#999" stroke-dasharray="4 3"/><text x="{sx(x) + 3:.1f}" '
-                     f'y="{PAD + 12}">{label}</text>')  # fmt: skip
+        parts.append(f'<line x1="{sx(x):.1f}" x2="{sx(x):.1f}" y1="{TOP}" y2="{H - BOTTOM}" '
+                     f'stroke="#999" stroke-dasharray="4 3"/><text x="{sx(x) + 4:.1f}" '
+                     f'y="{H - BOTTOM - 8}">{label}</text>')  # fmt: skip
     line = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in points)
     parts.append(f'<polyline points="{line}" fill="none" stroke="#1f77b4" stroke-width="2"/>')
     parts.append("</svg>")

@@ -200,13 +200,15 @@ class WorkerPool:
             if on_wait is not None and on_wait(None) is False:
                 raise Cancelled
 
-        healthy = False
+        healthy, spent = False, worker.cpu_seconds()
         try:
             reply = worker.ask(request, timeout, check if on_wait else None)
             healthy = not reply.pop("retire", False)
             return reply
         except TimeoutError:
-            self._slow.remember(request)
+            now = worker.cpu_seconds()  # slow by itself, not for want of a core on a busy host
+            if spent is None or now is None or now - spent >= timeout / 2:
+                self._slow.remember(request)
             return timed_out(timeout)
         except (OSError, EOFError, ValueError):
             return failure(msg("the program stopped the worker (out of memory?); try again"))

@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from graphlab.core.messages import msg
@@ -86,6 +87,15 @@ class WorkerProcess:
     @property
     def alive(self) -> bool:
         return self._proc.poll() is None
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds this process has used so far (None where ``/proc`` cannot say)."""
+        try:
+            stat = Path(f"/proc/{self.pid}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
 
     def ask(
         self, request: dict[str, Any], timeout: float, check: Callable[[], object] | None = None

@@ -7,11 +7,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from graphlab.sandbox.share import encode_program
 from tests.deploy.replicas import replica, wait_until
-from tests.e2e.protocol import Session
+from tests.e2e.protocol import Session, drawn_states
 from tests.e2e.test_upload_flood import _rss_mb
 
 pytestmark = pytest.mark.slow
@@ -46,7 +45,7 @@ async def _hold(url: str, train: bool) -> str:
         assert run.status == "FINISHED_SUCCESSFULLY" and not run.exceptions
         if train:  # the longest run the page allows: it outlives the tab by far
             page = await s.run("live_training")
-            states = _settings(page, {"Epochs": 10.0, "Training images": "50,000"})
+            states = drawn_states(page, {"Epochs": 10.0, "Training images": "50,000"})
             started = await s.run(
                 "live_training", press=page.buttons["Start training"], states=states
             )
@@ -57,30 +56,9 @@ async def _hold(url: str, train: bool) -> str:
 async def _start_training(url: str) -> list[str]:
     async with Session(url, timeout=120) as s:
         page = await s.run("live_training")
-        states = _settings(page, {})
+        states = drawn_states(page, {})
         return (await s.run("live_training", press=page.buttons["Start training"],
                             states=states)).texts  # fmt: skip
-
-
-def _settings(page, chosen: dict) -> list[WidgetState]:
-    """The run settings as the browser sends them with a click: every one, shown as drawn (its
-    default), except those `chosen` (label -> value)."""
-    states = []
-    for label, proto in page.protos.items():
-        state, kind = WidgetState(id=proto.id), type(proto).__name__
-        value = chosen.get(label)
-        if kind == "Selectbox":
-            state.string_value = value or proto.options[proto.default]
-        elif kind == "TextInput":
-            state.string_value = value or proto.default
-        elif kind == "Slider" and proto.options:
-            state.string_array_value.data.append(value or proto.options[int(proto.default[0])])
-        elif kind == "NumberInput":
-            state.double_value = value or proto.default
-        else:
-            continue
-        states.append(state)
-    return states
 
 
 def test_a_closed_sessions_memory_and_training_run_are_released(tmp_path):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 
 @dataclass
@@ -107,3 +108,25 @@ def _text(element) -> str:
             if isinstance(value, str):
                 return value
     return ""
+
+
+def drawn_states(page: Run, chosen: dict) -> list[WidgetState]:
+    """The states a browser sends with a click on `page`: every select box, text input, slider
+    and number input as drawn (its default), except those `chosen` (label -> value). A widget
+    left out of a rerun reads None in a button's callback."""
+    states = []
+    for label, proto in page.protos.items():
+        state, kind = WidgetState(id=proto.id), type(proto).__name__
+        value = chosen.get(label)
+        if kind == "Selectbox":
+            state.string_value = value or proto.options[proto.default]
+        elif kind == "TextInput":
+            state.string_value = value or proto.default
+        elif kind == "Slider" and proto.options:
+            state.string_array_value.data.append(value or proto.options[int(proto.default[0])])
+        elif kind == "NumberInput":
+            state.double_value = value or proto.default
+        else:
+            continue
+        states.append(state)
+    return states

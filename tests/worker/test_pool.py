@@ -223,3 +223,22 @@ def test_eight_tabs_of_one_slow_link_do_not_starve_a_default_sized_pool() -> Non
     assert victim["ok"] and waited < 5.0, waited
     messages = [r["error"]["message"] for r in replies]
     assert sum("a moment ago" in m for m in messages) == 4  # not run again
+
+
+def test_a_program_starved_of_cpu_is_not_refused_the_next_time(small, monkeypatch) -> None:
+    # On a busy host a program can pass its time limit while its worker waited for a core: it
+    # is not slow in itself, so the next visitor's request of it runs (the worker said it used
+    # almost no CPU). One that used its whole time limit of CPU is refused at once.
+    from graphlab.worker.process import WorkerProcess
+
+    source = stall()
+    monkeypatch.setattr(WorkerProcess, "cpu_seconds", lambda self: 0.0)
+    first = small.run(source, UNLIMITED, session="a")
+    assert first.get("timeout") and "a moment ago" not in first["error"]["message"]
+    _until(small, busy=0)
+    monkeypatch.undo()
+    again = small.run(source, UNLIMITED, session="b")  # it ran: a whole time limit of CPU
+    assert again.get("timeout") and "a moment ago" not in again["error"]["message"]
+    _until(small, busy=0)
+    third = small.run(source, UNLIMITED, session="c")
+    assert "a moment ago" in third["error"]["message"]
