@@ -37,7 +37,7 @@ from tests.train.bombs import reference_bomb, tensor_bomb  # noqa: E402
 STARVE = "y = round(12345, -10**7)"
 VICTIM = "x = torch.ones(2, requires_grad=True)\ny = (x * x).sum()"
 BYPASSES = [
-    "y = round(12345, -10**15)",
+    "y = round(12345, -10**15)\nz = torch.ones(2) * y",
     "x = torch.ones(20000, 1, dtype=torch.int8)\nm = torch.ones(1, 20000, dtype=torch.bool)\n"
     "y = torch.masked_select(x, m)",
     "y = F.adaptive_avg_pool2d(torch.ones(1, 1, 1, 1000000), (1000000, 1))",
@@ -73,8 +73,16 @@ def _forged() -> list[tuple[str, bytes]]:
 
 
 async def _lab(url: str, program: str) -> float:
+    return (await _lab_run(url, program))[0]
+
+
+async def _lab_run(url: str, program: str) -> tuple[float, str]:
+    """Seconds to the page's answer, and what it said of the program (its error or note)."""
     async with Session(url, timeout=120) as s:
-        return (await s.run("expression_lab", "code=" + encode_program(program))).seconds
+        run = await s.run("expression_lab", "code=" + encode_program(program))
+    texts = run.texts[: run.texts.index("Course")] if "Course" in run.texts else run.texts
+    said = [t for t in texts[3:] if t and not t.startswith(("Allowed:", "**Program**"))]
+    return run.seconds, (said[-1] if said else "")[:110]
 
 
 async def starvation(url: str) -> float:
@@ -107,13 +115,15 @@ async def uploads(url: str) -> list[str]:
     return said
 
 
-async def model_bomb(url: str) -> float:
+async def model_bomb(url: str) -> tuple[float, str]:
     async with Session(url, timeout=120) as s:
         page = await s.run("model_graph")
         state = WidgetState(
             id=page.widgets["Model spec (JSON)"], string_value=json.dumps(LONG_LSTM)
         )
-        return (await s.run("model_graph", states=[state])).seconds
+        run = await s.run("model_graph", states=[state])
+        said = [t for t in run.texts if "operations" in t]
+        return run.seconds, (said[0] if said else "no refusal shown")[:120]
 
 
 async def flood_and_clear(url: str) -> list[int]:
@@ -143,11 +153,12 @@ def main() -> None:
         victim = asyncio.run(starvation(url))
         print(f"1. starvation: the victim's program answered in {victim:.2f} s with 8 attackers")
         for program in BYPASSES:
-            seconds = asyncio.run(_lab(url, program))
-            print(f"2/7/8. {program.splitlines()[-1][:60]!r}: {seconds:.2f} s")
+            seconds, said = asyncio.run(_lab_run(url, program))
+            print(f"2/7/8. {program.splitlines()[-1][:50]!r}: {seconds:.2f} s: {said}")
         for line in asyncio.run(uploads(url)):
             print("3. " + line)
-        print(f"4. the LSTM spec: {asyncio.run(model_bomb(url)):.2f} s")
+        seconds, said = asyncio.run(model_bomb(url))
+        print(f"4. the LSTM spec: {seconds:.2f} s: {said}")
         codes = asyncio.run(flood_and_clear(url))
         print(f"5/6. 200 PUTs of 2 MB: {codes.count(204)} taken, {codes.count(413)} refused; "
               "clear_cache sent")  # fmt: skip
