@@ -81,13 +81,16 @@ def test_a_zoom_on_the_loss_curve_survives_live_updates(page, server_url):
     page.goto(f"{server_url}/live_training")
     start = page.get_by_role("button", name="Start training")
     start.wait_for()
-    for name, key in [("Training images", "Home"), ("Batch size", "Home")]:  # 1,000 and 16
+    # 10,000 images in batches of 16: 6,250 steps of the CNN, updates for longer than the test
+    for name, keys in [("Training images", ["Home", "ArrowRight", "ArrowRight"]),
+                       ("Batch size", ["Home"])]:  # fmt: skip
         slider = page.locator('[data-testid="stSlider"]').filter(has_text=name)
         slider.get_by_role("slider").focus()
-        page.keyboard.press(key)
-    page.get_by_text("1,000").first.wait_for()
+        for key in keys:
+            page.keyboard.press(key)
+    page.get_by_text("10,000").first.wait_for()
     epochs = page.locator('[data-testid="stNumberInput"]').filter(has_text="Epochs")
-    epochs.locator("input").fill("10")  # the CNN: 630 steps, several seconds of updates
+    epochs.locator("input").fill("10")
     page.keyboard.press("Enter")
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Model").click()
     page.get_by_role("option", name="cnn").click()
@@ -120,3 +123,5 @@ def test_a_zoom_on_the_loss_curve_survives_live_updates(page, server_url):
     page.mouse.dblclick(box["x"] + 0.5 * box["width"], box["y"] + 0.5 * box["height"])
     _wait(lambda: _loss_view(page)[1].startswith("from 0 "), seconds=5)  # reset: all steps
     assert page.locator('[data-testid="stException"]').count() == 0
+    page.get_by_role("button", name="Stop").click()  # not left running for the next tests
+    page.get_by_role("button", name="Continue").wait_for()
