@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
+from tests.e2e.server import pages_per_size  # noqa: E402
 
 OUT = ROOT / "assets" / "screenshots"
 PAGES = ("home", "step_through", "dynamic_graphs", "graph_explorer", "expression_lab",
@@ -29,28 +29,20 @@ DRAWN = '[data-testid="stGraphVizChart"] svg, .gl-canvas g.node, [data-testid="s
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     OUT.mkdir(parents=True, exist_ok=True)
-    with streamlit_server() as (url, _server), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for width, height in SIZES:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.set_default_timeout(60_000)
-            shots = [(n, "" if n == "home" else n, None) for n in PAGES] + list(LESSONS)
-            for name, address, button in shots:
-                page.goto(f"{url}/{address}")
-                page.locator(DRAWN).filter(visible=True).first.wait_for()
-                page.wait_for_load_state("networkidle")
-                if button:  # e.g. a lesson's run, which fills the stage
-                    page.get_by_role("button", name=button).click()
-                    page.locator('[data-testid="stTable"]').first.wait_for()
-                time.sleep(1.5)  # fonts and the canvas's first view settle
-                path = OUT / f"{name}_{width}x{height}.png"
-                page.screenshot(path=str(path))
-                print(path.relative_to(ROOT))
-            page.close()
-        browser.close()
+    for url, page, width, height in pages_per_size(SIZES):
+        shots = [(n, "" if n == "home" else n, None) for n in PAGES] + list(LESSONS)
+        for name, address, button in shots:
+            page.goto(f"{url}/{address}")
+            page.locator(DRAWN).filter(visible=True).first.wait_for()
+            page.wait_for_load_state("networkidle")
+            if button:  # e.g. a lesson's run, which fills the stage
+                page.get_by_role("button", name=button).click()
+                page.locator('[data-testid="stTable"]').first.wait_for()
+            time.sleep(1.5)  # fonts and the canvas's first view settle
+            path = OUT / f"{name}_{width}x{height}.png"
+            page.screenshot(path=str(path))
+            print(path.relative_to(ROOT))
 
 
 if __name__ == "__main__":

@@ -17,39 +17,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
+from tests.e2e.server import pages_per_size  # noqa: E402
 
 SIZES = ((1440, 900), (390, 844))
 CHART = '[data-testid="stPlotlyChart"]'
 
 
 def main(out: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     out.mkdir(parents=True, exist_ok=True)
-    with streamlit_server() as (url, _server), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for width, height in SIZES:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.set_default_timeout(180_000)
-            page.goto(f"{url}/live_training")
-            page.get_by_role("button", name="Start training").click()
-            toggle = page.get_by_text("Random sample", exact=True)
-            toggle.wait_for()
-            for suffix in ("", "_random"):
-                if suffix:
-                    toggle.click()
-                    page.get_by_text("drawn at random from all").wait_for()
-                time.sleep(2)
-                page.locator(CHART).first.scroll_into_view_if_needed()
-                toggle.scroll_into_view_if_needed()
-                page.mouse.move(2, 2)  # no chart toolbar over a label
-                time.sleep(1)
-                path = out / f"live_training_predictions_{width}x{height}{suffix}.png"
-                page.screenshot(path=str(path))
-                print(path)
-            page.close()
-        browser.close()
+    for url, page, width, height in pages_per_size(SIZES, 180_000):
+        page.goto(f"{url}/live_training")
+        page.get_by_role("button", name="Start training").click()
+        toggle = page.get_by_text("Random sample", exact=True)
+        toggle.wait_for()
+        for suffix in ("", "_random"):
+            if suffix:
+                toggle.click()
+                page.get_by_text("drawn at random from all").wait_for()
+            time.sleep(2)
+            page.locator(CHART).first.scroll_into_view_if_needed()
+            toggle.scroll_into_view_if_needed()
+            page.mouse.move(2, 2)  # no chart toolbar over a label
+            time.sleep(1)
+            path = out / f"live_training_predictions_{width}x{height}{suffix}.png"
+            page.screenshot(path=str(path))
+            print(path)
 
 
 if __name__ == "__main__":

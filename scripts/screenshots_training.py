@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
+from tests.e2e.server import pages_per_size  # noqa: E402
 
 OUT = ROOT / "assets" / "screenshots"
 SIZES = ((1440, 900), (390, 844))
@@ -24,35 +24,27 @@ CHART = '[data-testid="stVegaLiteChart"]'
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
-    with streamlit_server() as (url, _server), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for width, height in SIZES:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.set_default_timeout(120_000)
-            page.goto(f"{url}/live_training")
-            page.get_by_role("button", name="Start training").click()
-            toggle = page.get_by_text("Show the gradients")
-            toggle.wait_for()
-            toggle.click()
-            # The first run may end before the switch was on: a second one is watched throughout.
-            page.get_by_role("button", name="Start training").click()
-            page.get_by_text("Layer", exact=True).first.wait_for()
-            time.sleep(8)  # more samples: the curves and the heatmap fill in
-            stop = page.get_by_role("button", name="Stop")
-            if stop.is_enabled():  # still training: freeze the picture
-                stop.click()
-                time.sleep(2)
-            page.get_by_text("Show the gradients").scroll_into_view_if_needed()
-            page.mouse.wheel(0, 200)
-            page.mouse.move(2, 2)  # no chart toolbar over a title
-            time.sleep(1.5)
-            path = OUT / f"live_training_gradients_{width}x{height}.png"
-            page.screenshot(path=str(path))
-            print(path.relative_to(ROOT))
-            page.close()
-        browser.close()
+    for url, page, width, height in pages_per_size(SIZES, 120_000):
+        page.goto(f"{url}/live_training")
+        page.get_by_role("button", name="Start training").click()
+        toggle = page.get_by_text("Show the gradients")
+        toggle.wait_for()
+        toggle.click()
+        # The first run may end before the switch was on: a second one is watched throughout.
+        page.get_by_role("button", name="Start training").click()
+        page.get_by_text("Layer", exact=True).first.wait_for()
+        time.sleep(8)  # more samples: the curves and the heatmap fill in
+        stop = page.get_by_role("button", name="Stop")
+        if stop.is_enabled():  # still training: freeze the picture
+            stop.click()
+            time.sleep(2)
+        page.get_by_text("Show the gradients").scroll_into_view_if_needed()
+        page.mouse.wheel(0, 200)
+        page.mouse.move(2, 2)  # no chart toolbar over a title
+        time.sleep(1.5)
+        path = OUT / f"live_training_gradients_{width}x{height}.png"
+        page.screenshot(path=str(path))
+        print(path.relative_to(ROOT))
 
 
 if __name__ == "__main__":

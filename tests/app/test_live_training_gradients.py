@@ -9,20 +9,16 @@ snapshot of the visitor's trainer, which trains in its own thread meanwhile.
 from __future__ import annotations
 
 import json
-import time
 
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from graphlab import train
 from graphlab.train.divergence import LABELS
 from graphlab.train.gradients import EVERY
-from tests.app.pages import open_page
-from widgets import training
+from tests.app.live_training_page import live_page, start, until
 from widgets.training_gradients import WATCH
 
-PAGE = "app_pages/live_training.py"
 NORMS = "Gradient norm per layer"
 GRADIENT_CHARTS = (NORMS, "Update/weight ratio per layer", "Dead ReLU units per layer",
                    "Weights of 2 Linear over time", "Gradients of 2 Linear over time")  # fmt: skip
@@ -30,30 +26,7 @@ GRADIENT_CHARTS = (NORMS, "Update/weight ratio per layer", "Dead ReLU units per 
 
 @pytest.fixture()
 def at():
-    app = open_page(PAGE)
-    yield app
-    job = app.session_state.get(training.TRAINER)
-    if job is not None:
-        assert job.stop(timeout=10)
-    assert train.JOB_SLOTS.in_use == 0
-
-
-def _start(at: AppTest, **widgets) -> train.Trainer:
-    at.select_slider(key="train_size").set_value(50_000)
-    for key, value in widgets.items():
-        at.get_by_key(key).set_value(value)  # type: ignore[union-attr]
-    at.button(key="train_start").click().run()
-    assert not at.exception
-    return at.session_state[training.TRAINER]
-
-
-def _until(at: AppTest, condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-    at.run()  # draw the state the condition saw
-    assert not at.exception
+    yield from live_page()
 
 
 def _charts(at: AppTest) -> dict[str, tuple[str, dict, list[dict]]]:
@@ -78,11 +51,11 @@ def _badges(at: AppTest) -> list[str]:
 
 
 def test_gradient_views_update_while_training_and_cost_nothing_when_off(at):
-    job = _start(at, train_optimizer="sgd")
+    job = start(at, train_optimizer="sgd")
     assert job.gradients.every is None  # nobody watches yet: no hooks
     at.toggle(key=WATCH).set_value(True).run()
     assert job.gradients.every is not None
-    _until(at, lambda: len(job.gradients.samples()) >= 2)
+    until(at, lambda: len(job.gradients.samples()) >= 2)
     first = _charts(at)
     assert set(GRADIENT_CHARTS) <= set(first)
     drawn = {r["step"] for r in first[NORMS][2]}
@@ -92,21 +65,23 @@ def test_gradient_views_update_while_training_and_cost_nothing_when_off(at):
         s = samples[row["step"]]
         assert row["value"] == pytest.approx(s.grad_norm[s.layers.index(row["layer"])])
     assert {r["layer"] for r in first["Dead ReLU units per layer"][2]} == {"3 ReLU", "5 ReLU"}
-    _until(at, lambda: len(job.gradients.samples()) > len(samples) + 1)
+    until(at, lambda: len(job.gradients.samples()) > len(samples) + 1)
     later = _charts(at)
     assert {r["step"] for r in later[NORMS][2]} > drawn  # new points
     hist = "Gradients of 2 Linear over time"
     assert len(later[hist][2]) > len(first[hist][2])  # one more column of the heat map
     at.toggle(key=WATCH).set_value(False).run()
     assert job.gradients.every is None
+    step = job.snapshot().step  # a step under way when the switch went off may still sample
+    until(at, lambda: job.snapshot().step > step + 1)
     count, step = len(job.gradients.samples()), job.snapshot().step
-    _until(at, lambda: job.snapshot().step > step + 3 * EVERY)
+    until(at, lambda: job.snapshot().step > step + 3 * EVERY)
     assert len(job.gradients.samples()) == count and NORMS not in _charts(at)
 
 
 def test_a_diverging_run_says_so_while_it_runs_on_a_log_axis(at):
-    job = _start(at, train_optimizer="adam", train_lr="1000")
-    _until(at, lambda: len(job.snapshot().history.losses) > 3)
+    job = start(at, train_optimizer="adam", train_lr="1000")
+    until(at, lambda: len(job.snapshot().history.losses) > 3)
     assert job.snapshot().status == "running"
     assert any("diverging" in b for b in _badges(at))
     said = " ".join(w.value for w in at.warning)
@@ -119,14 +94,14 @@ def test_a_diverging_run_says_so_while_it_runs_on_a_log_axis(at):
 
 
 def test_a_healthy_run_has_no_diverging_badge_and_a_linear_axis(at):
-    job = _start(at, train_optimizer="sgd")
-    _until(at, lambda: job.snapshot().step > 30)
+    job = start(at, train_optimizer="sgd")
+    until(at, lambda: job.snapshot().step > 30)
     assert not any("diverging" in b for b in _badges(at))
     assert "scale" not in _charts(at)["train_loss_chart"][1]["encoding"]["y"]
 
 
 def test_after_each_click_the_buttons_are_those_of_the_trainers_state(at):
-    job = _start(at, train_model="cnn", train_batch=512)  # slow steps: a pause takes a while
+    job = start(at, train_model="cnn", train_batch=512)  # slow steps: a pause takes a while
     for _ in range(5):
         at.button(key="train_pause").click().run()
         assert job.status == "paused"  # the click waited for the trainer to pause

@@ -5,25 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
-from graphlab import train
-from tests.app.pages import open_page
-from widgets import training
-
-PAGE = "app_pages/live_training.py"
+from tests.app.live_training_page import live_page, start, until
 
 
 @pytest.fixture()
 def at():
-    app = open_page(PAGE)
-    yield app
-    job = app.session_state.get(training.TRAINER)
-    if job is not None:
-        assert job.stop(timeout=10)
-    assert train.JOB_SLOTS.in_use == 0
+    yield from live_page()
 
 
 def _grid(at) -> list[dict]:
@@ -44,15 +34,8 @@ def _caption(at) -> str:
 def test_the_caption_says_how_the_grid_was_sampled_and_the_toggle_makes_it_random(at):
     assert "appears when the first epoch ends" in " ".join(i.value for i in at.info)
     assert "train_predictions_random" not in [t.key for t in at.toggle]  # nothing to sample
-    at.select_slider(key="train_size").set_value(1_000)
-    at.button(key="train_start").click().run()
-    job = at.session_state[training.TRAINER]
-    deadline = time.monotonic() + 60
-    while job.snapshot().status != "done":
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-    at.run()
-    assert not at.exception
+    job = start(at, size=1_000)
+    until(at, lambda: job.snapshot().status == "done", timeout=60)
     total = job.test_size
     matrix = job.confusion_matrix()
     mistakes = int(matrix.sum() - matrix.trace())

@@ -4,47 +4,20 @@ and the run goes on afterwards as if nothing happened."""
 from __future__ import annotations
 
 import copy
-import time
 
 import pytest
 import torch
 import torch.nn.functional as F
 from streamlit.testing.v1 import AppTest
 
-from graphlab import train
 from graphlab.render.frames import frames
-from tests.app.pages import open_page
-from widgets import training, training_batch
-
-PAGE = "app_pages/live_training.py"
+from tests.app.live_training_page import PAGE, live_page, start, until
+from widgets import training_batch
 
 
 @pytest.fixture()
 def at():
-    app = open_page(PAGE)
-    yield app
-    job = app.session_state.get(training.TRAINER)
-    if job is not None:
-        assert job.stop(timeout=10)
-    assert train.JOB_SLOTS.in_use == 0
-
-
-def _start(at: AppTest, size: int, **widgets) -> train.Trainer:
-    at.select_slider(key="train_size").set_value(size)
-    for key, value in widgets.items():
-        at.get_by_key(key).set_value(value)  # type: ignore[union-attr]
-    at.button(key="train_start").click().run()
-    assert not at.exception
-    return at.session_state[training.TRAINER]
-
-
-def _run_until(at: AppTest, condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-    at.run()  # draw the state the condition saw
-    assert not at.exception
+    yield from live_page()
 
 
 def _headline(at: AppTest) -> str:
@@ -57,11 +30,11 @@ def _caption(at: AppTest) -> str:
 
 
 def test_a_paused_runs_batch_opens_in_step_through_and_the_run_resumes_where_it_was(at):
-    job = _start(at, size=50_000, train_epochs=3)
+    job = start(at, size=50_000, train_epochs=3)
     button = at.button(key="train_step_batch")
     assert button.disabled and "Pause the run" in button.help  # not while it trains
     at.button(key="train_pause").click().run()
-    _run_until(at, lambda: job.status == "paused", timeout=10)
+    until(at, lambda: job.status == "paused", timeout=10)
     assert not at.button(key="train_step_batch").disabled
     weights = {k: v.clone() for k, v in job.model.state_dict().items()}
     twin, perm = copy.deepcopy(job.model), job.progress.perm.clone()  # the run as it paused
@@ -98,7 +71,7 @@ def test_a_paused_runs_batch_opens_in_step_through_and_the_run_resumes_where_it_
     at.switch_page(PAGE).run()
     assert not at.exception and at.title[0].value == "Live Training"
     at.button(key="train_resume").click().run()
-    _run_until(at, lambda: job.snapshot().step > step, timeout=10)
+    until(at, lambda: job.snapshot().step > step, timeout=10)
     # The step after the pause trained the recorded batch, whole, with the weights as they were.
     idx = perm[info["batch"] * 64 : (info["batch"] + 1) * 64]
     assert info["labels"] == job._train_y[idx[:8]].tolist()
@@ -108,8 +81,8 @@ def test_a_paused_runs_batch_opens_in_step_through_and_the_run_resumes_where_it_
 
 
 def test_a_finished_runs_batch_is_the_one_a_further_epoch_would_take(at):
-    job = _start(at, size=1_000)
-    _run_until(at, lambda: job.status == "done")
+    job = start(at, size=1_000)
+    until(at, lambda: job.status == "done")
     at.button(key="train_step_batch").click().run()
     assert not at.exception and at.title[0].value == "Step Through"
     caption = _caption(at)

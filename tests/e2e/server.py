@@ -83,3 +83,18 @@ def streamlit_server(
         yield url, proc
     finally:
         stop(proc)
+
+
+def pages_per_size(sizes, timeout_ms: int = 60_000) -> Iterator[tuple[str, object, int, int]]:
+    """The app served, and a fresh Chromium page for each (width, height) of `sizes` in turn:
+    yields (url, page, width, height); each page is closed when the next is asked for."""
+    from playwright.sync_api import sync_playwright
+
+    with streamlit_server() as (url, _server), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for width, height in sizes:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.set_default_timeout(timeout_ms)
+            yield url, page, width, height
+            page.close()
+        browser.close()

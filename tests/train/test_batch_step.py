@@ -13,6 +13,7 @@ from torch.func import functional_call
 from graphlab.train import TrainConfig, Trainer
 from graphlab.train.batch_step import IMAGES
 from tests.toy_mnist import toy_data
+from tests.train.test_train_state import assert_same
 
 TOY = toy_data()
 
@@ -137,19 +138,3 @@ def test_after_the_last_epoch_the_batch_is_one_a_further_epoch_would_take():
     assert len(info["labels"]) == 3 and data["leaves"]
     with pytest.raises(ValueError, match="at least 1"):
         trainer.batch_recording(images=0)
-
-
-def assert_same(a, b) -> None:
-    """Equal nested dicts / lists of tensors and plain values, tensors bit for bit."""
-    if isinstance(a, torch.Tensor):
-        assert isinstance(b, torch.Tensor) and a.dtype == b.dtype and torch.equal(a, b)
-    elif isinstance(a, dict):
-        assert list(a) == list(b)
-        for key in a:
-            assert_same(a[key], b[key])
-    elif isinstance(a, list | tuple):
-        assert len(a) == len(b)
-        for x, y in zip(a, b, strict=True):
-            assert_same(x, y)
-    else:
-        assert a == b
